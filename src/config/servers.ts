@@ -1,0 +1,114 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { interpolate } from './interpolate.js';
+
+const toolFilter = {
+  disabled: z.boolean().default(false),
+  /** Per-call time-out for this server's tools. */
+  timeoutMs: z.number().int().positive().optional(),
+  allowTools: z.array(z.string().min(1)).optional(),
+  denyTools: z.array(z.string().min(1)).optional(),
+};
+
+const stdioServerSchema = z.strictObject({
+  command: z.string().min(1),
+  args: z.array(z.string()).default([]),
+  env: z.record(z.string(), z.string()).default({}),
+  cwd: z.string().min(1).optional(),
+  ...toolFilter,
+});
+
+const remoteServerSchema = z.strictObject({
+  url: z.url({ protocol: /^https?$/ }),
+  headers: z.record(z.string(), z.string()).default({}),
+  /** `http` is Streamable HTTP; without it, Streamable HTTP is tried first and SSE is the fallback. */
+  transport: z.enum(['http', 'sse']).optional(),
+  ...toolFilter,
+});
+
+const serversFileSchema = z.strictObject({
+  mcpServers: z.record(z.string(), z.unknown()),
+});
+
+type StdioFields = z.infer<typeof stdioServerSchema>;
+type RemoteFields = z.infer<typeof remoteServerSchema>;
+
+export type StdioServerConfig = Omit<StdioFields, 'env' | 'cwd'> & {
+  kind: 'stdio';
+  name: string;
+  /** The bot's environment (minus its own secrets) with the server's `env` merged over it. */
+  env: Record<string, string>;
+  /** Absolute; relative paths in the file are taken from the file's folder. */
+  cwd: string;
+};
+
+export type RemoteServerConfig = RemoteFields & { kind: 'remote'; name: string };
+
+export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+/** Names of the bot's own secrets, which MCP child processes never inherit. */
+const BOT_SECRETS = new Set(['LLM_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);
+
+function inheritedEnvironment(env: Record<string, string | undefined>): Record<string, string> {
+  const inherited: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) {
+    if (value !== undefined && !BOT_SECRETS.has(key)) inherited[key] = value;
+  }
+  return inherited;
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const field = issue.path.map(String).join('.');
+  if (issue.code === 'unrecognized_keys') return `unknown field ${issue.keys.map((key) => `"${key}"`).join(', ')}`;
+  return field ? `field "${field}": ${issue.message}` : issue.message;
+}
+
+function parseServer(file: string, name: string, raw: unknown, env: Record<string, string | undefined>): ServerConfig {
+  const where = (field: string) => `${file}: server "${name}"${field ? `: field "${field}"` : ''}`;
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where('')}: expected an object`);
+  const entry = interpolate(raw, env, where) as Record<string, unknown>;
+  const isRemote = 'url' in entry;
+  if (!isRemote && !('command' in entry)) throw new ConfigError(`${where('')}: needs either "command" (stdio) or "url" (remote)`);
+
+  const parsed = (isRemote ? remoteServerSchema : stdioServerSchema).safeParse(entry);
+  if (!parsed.success) {
+    const [first] = parsed.error.issues;
+    throw new ConfigError(`${file}: server "${name}": ${first ? describeIssue(first) : 'invalid'}`);
+  }
+  if (isRemote) return { ...(parsed.data as RemoteFields), kind: 'remote', name };
+
+  const stdio = parsed.data as StdioFields;
+  const baseDir = path.dirname(path.resolve(file));
+  return {
+    ...stdio,
+    kind: 'stdio',
+    name,
+    cwd: path.resolve(baseDir, stdio.cwd ?? '.'),
+    env: { ...inheritedEnvironment(env), ...stdio.env },
+  };
+}
+
+/** Reads the Claude-Desktop style servers file; every error names the file, the server and the field. */
+export async function loadServersConfig(file: string, env: Record<string, string | undefined>): Promise<ServerConfig[]> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(code === 'ENOENT' ? `${file}: file not found (set MCP_CONFIG to point at your servers file)` : `${file}: cannot read (${code ?? String(error)})`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`${file}: not valid JSON (${(error as Error).message})`);
+  }
+  const file_ = serversFileSchema.safeParse(json);
+  if (!file_.success) {
+    const [first] = file_.error.issues;
+    throw new ConfigError(`${file}: ${first ? describeIssue(first) : 'invalid'}`);
+  }
+  return Object.entries(file_.data.mcpServers).map(([name, raw]) => parseServer(file, name, raw, env));
+}

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { ConfigError } from './config-error.js';
+import { loadServersConfig, type ServerConfig } from './servers.js';
+
+const optionalText = z
+  .string()
+  .optional()
+  .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
+
+const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+const envSchema = z.object({
+  LLM_BASE_URL: z.url().default('https://api.openai.com/v1'),
+  LLM_API_KEY: optionalText,
+  LLM_MODEL: optionalText,
+  LLM_TOOL_MODE: z.enum(['json', 'native']).default('json'),
+  LLM_TIMEOUT_S: positiveInt(60),
+  LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
+  MAX_TOOL_STEPS: positiveInt(8),
+  HISTORY_MAX_MESSAGES: positiveInt(40),
+  HISTORY_MAX_CHARS: positiveInt(24_000),
+  MCP_CONFIG: z.string().min(1).default('./servers_config.json'),
+  MCP_STARTUP_TIMEOUT_S: positiveInt(30),
+  MCP_TOOL_TIMEOUT_S: positiveInt(60),
+  STORE_URL: z.string().min(1).default('sqlite://./data/bot.sqlite'),
+  HISTORY_TTL_DAYS: z.coerce.number().positive().default(30),
+  DISCORD_TOKEN: optionalText,
+  DISCORD_API_URL: optionalText,
+  DISCORD_GUILD_ID: optionalText,
+  SLACK_BOT_TOKEN: optionalText,
+  SLACK_APP_TOKEN: optionalText,
+  SLACK_SIGNING_SECRET: optionalText,
+  SLACK_API_URL: optionalText,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface LlmSettings {
+  baseUrl: string;
+  apiKey: string | undefined;
+  model: string;
+  toolMode: 'json' | 'native';
+  timeoutMs: number;
+  maxRetries: number;
+}
+
+export interface EngineSettings {
+  maxToolSteps: number;
+  historyMaxMessages: number;
+  historyMaxChars: number;
+}
+
+export interface McpSettings {
+  configPath: string;
+  servers: ServerConfig[];
+  startupTimeoutMs: number;
+  /** Used for servers without their own `timeoutMs`. */
+  defaultToolTimeoutMs: number;
+}
+
+export interface StoreSettings {
+  url: string;
+  historyTtlMs: number;
+}
+
+export interface DiscordSettings {
+  token: string;
+  apiUrl: string | undefined;
+  guildId: string | undefined;
+}
+
+export interface SlackSettings {
+  botToken: string;
+  appToken: string | undefined;
+  signingSecret: string | undefined;
+  apiUrl: string | undefined;
+}
+
+export interface Settings {
+  llm: LlmSettings;
+  engine: EngineSettings;
+  mcp: McpSettings;
+  store: StoreSettings;
+  /** Present only when the platform's token is set. */
+  discord: DiscordSettings | undefined;
+  slack: SlackSettings | undefined;
+  port: number;
+  logLevel: string;
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Parses the environment contract and the servers file once, at start-up. */
+export async function loadSettings(env: Record<string, string | undefined>): Promise<Settings> {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) {
+    const [first] = parsed.error.issues;
+    const variable = first?.path.map(String).join('.') ?? 'environment';
+    throw new ConfigError(`environment variable ${variable}: ${first?.message ?? 'invalid'}`);
+  }
+  const vars = parsed.data;
+  if (!vars.LLM_MODEL) throw new ConfigError('environment variable LLM_MODEL is required (the model name, e.g. gpt-4o-mini); see .env.example');
+  if (vars.SLACK_BOT_TOKEN && !vars.SLACK_APP_TOKEN && !vars.SLACK_SIGNING_SECRET) {
+    throw new ConfigError('SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP events) is');
+  }
+
+  return {
+    llm: {
+      baseUrl: vars.LLM_BASE_URL,
+      apiKey: vars.LLM_API_KEY,
+      model: vars.LLM_MODEL,
+      toolMode: vars.LLM_TOOL_MODE,
+      timeoutMs: vars.LLM_TIMEOUT_S * 1000,
+      maxRetries: vars.LLM_MAX_RETRIES,
+    },
+    engine: {
+      maxToolSteps: vars.MAX_TOOL_STEPS,
+      historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
+      historyMaxChars: vars.HISTORY_MAX_CHARS,
+    },
+    mcp: {
+      configPath: vars.MCP_CONFIG,
+      servers: await loadServersConfig(vars.MCP_CONFIG, env),
+      startupTimeoutMs: vars.MCP_STARTUP_TIMEOUT_S * 1000,
+      defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
+    },
+    store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },
+    discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID } : undefined,
+    slack: vars.SLACK_BOT_TOKEN
+      ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL }
+      : undefined,
+    port: vars.PORT,
+    logLevel: vars.LOG_LEVEL,
+  };
+}

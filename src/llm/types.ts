@@ -1,0 +1,41 @@
+import type { ChatCompletionMessageParam, ChatCompletionTool } from 'openai/resources/chat/completions';
+
+export type ChatMessage = ChatCompletionMessageParam;
+export type NativeToolDefinition = ChatCompletionTool;
+
+export interface NativeToolCall {
+  id: string;
+  name: string;
+  /** Raw JSON text as the model produced it. */
+  arguments: string;
+}
+
+export interface LlmReply {
+  text: string;
+  /** Filled only in native tool mode. */
+  toolCalls: NativeToolCall[];
+}
+
+export interface CompleteOptions {
+  /** Native tool mode only: the catalog as OpenAI `tools`. */
+  tools?: NativeToolDefinition[];
+  signal?: AbortSignal;
+}
+
+export interface ChatModel {
+  complete(messages: ChatMessage[], options?: CompleteOptions): Promise<LlmReply>;
+}
+
+export type LlmErrorKind = 'unreachable' | 'unauthorized' | 'rate_limited' | 'timeout' | 'server_error' | 'bad_request' | 'bad_response';
+
+/** Every failure of the LLM endpoint, after retries, surfaces as this type. */
+export class LlmError extends Error {
+  override readonly name = 'LlmError';
+  constructor(
+    readonly kind: LlmErrorKind,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}

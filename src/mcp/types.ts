@@ -1,0 +1,49 @@
+/** A JSON Schema object as an MCP server describes a tool's arguments. */
+export interface JsonSchema {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  description?: string;
+  items?: JsonSchema;
+  enum?: unknown[];
+  default?: unknown;
+  [keyword: string]: unknown;
+}
+
+/** One tool as the bot offers it: `name` is unique across servers, `toolName` is what its server calls it. */
+export interface CatalogTool {
+  name: string;
+  server: string;
+  toolName: string;
+  description: string;
+  inputSchema: JsonSchema;
+}
+
+export type ServerState = 'starting' | 'ready' | 'restarting' | 'failed';
+
+export interface ToolImage {
+  /** base64, as MCP sends it */
+  data: string;
+  mimeType: string;
+}
+
+/**
+ * What a tool call came to. Failures (tool errors, time-outs, a server restarting, protocol errors)
+ * are outcomes with `ok: false` and a message the model can read, never exceptions.
+ */
+export interface ToolOutcome {
+  ok: boolean;
+  server: string;
+  tool: string;
+  /** Text content joined; images and resources described in words. */
+  text: string;
+  images: ToolImage[];
+}
+
+/** What the engine needs from the MCP pool. */
+export interface ToolProvider {
+  /** The in-memory catalog; never a round trip to a server. */
+  tools(): CatalogTool[];
+  serverStates(): Record<string, ServerState>;
+  callTool(name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<ToolOutcome>;
+}

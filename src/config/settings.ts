@@ -39,12 +39,13 @@ export interface LlmSettings {
   baseUrl: string;
   apiKey: string | undefined;
   model: string;
-  toolMode: 'json' | 'native';
   timeoutMs: number;
   maxRetries: number;
 }
 
 export interface EngineSettings {
+  /** `json`: the model answers text or a JSON tool call; `native`: OpenAI function calling. */
+  toolMode: 'json' | 'native';
   maxToolSteps: number;
   historyMaxMessages: number;
   historyMaxChars: number;
@@ -109,11 +110,11 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       baseUrl: vars.LLM_BASE_URL,
       apiKey: vars.LLM_API_KEY,
       model: vars.LLM_MODEL,
-      toolMode: vars.LLM_TOOL_MODE,
       timeoutMs: vars.LLM_TIMEOUT_S * 1000,
       maxRetries: vars.LLM_MAX_RETRIES,
     },
     engine: {
+      toolMode: vars.LLM_TOOL_MODE,
       maxToolSteps: vars.MAX_TOOL_STEPS,
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,

@@ -1,0 +1,54 @@
+import { EventEmitter } from 'node:events';
+
+/**
+ * Keeps everything a fake saw, in order, and lets a test wait for the first item matching a predicate
+ * (already seen or still to come) with a time-out, instead of sleeping.
+ */
+export class Recorder<T> {
+  readonly items: T[] = [];
+  private readonly events = new EventEmitter();
+
+  push(item: T): void {
+    this.items.push(item);
+    this.events.emit('item', item);
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
+
+  filter(predicate: (item: T) => boolean): T[] {
+    return this.items.filter(predicate);
+  }
+
+  waitFor(predicate: (item: T) => boolean, options: { timeoutMs?: number; what?: string } = {}): Promise<T> {
+    const seen = this.items.find(predicate);
+    if (seen !== undefined) return Promise.resolve(seen);
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    return new Promise((resolve, reject) => {
+      const onItem = (item: T) => {
+        if (!predicate(item)) return;
+        clearTimeout(timer);
+        this.events.off('item', onItem);
+        resolve(item);
+      };
+      const timer = setTimeout(() => {
+        this.events.off('item', onItem);
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a matching item'} (saw ${this.items.length})`));
+      }, timeoutMs);
+      this.events.on('item', onItem);
+    });
+  }
+
+  /** Waits until `count` items match, and returns them. */
+  async waitForCount(predicate: (item: T) => boolean, count: number, options: { timeoutMs?: number; what?: string } = {}): Promise<T[]> {
+    let matched = this.filter(predicate);
+    while (matched.length < count) {
+      const before = matched.length;
+      await this.waitFor((item) => predicate(item) && !matched.includes(item), options);
+      matched = this.filter(predicate);
+      if (matched.length === before) break;
+    }
+    return matched;
+  }
+}

@@ -1,0 +1,175 @@
+import type { EngineSettings } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import type { ChatMessage, ChatModel } from '../llm/types.js';
+import type { CatalogTool, ToolProvider } from '../mcp/types.js';
+import type { HistoryStore } from '../store/types.js';
+import { ArgumentValidator } from './argument-validator.js';
+import { trimHistory } from './history-budget.js';
+import { JsonToolProtocol } from './json-protocol.js';
+import { NativeToolProtocol } from './native-protocol.js';
+import { ThreadQueue } from './thread-queue.js';
+import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
+import type { ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
+import { STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+
+export interface EngineDeps {
+  llm: ChatModel;
+  tools: ToolProvider;
+  history: HistoryStore;
+  settings: EngineSettings;
+  logger: Logger;
+}
+
+interface TurnState {
+  threadKey: string;
+  log: Logger;
+  reply: Reply;
+  catalog: CatalogTool[];
+  messages: ChatMessage[];
+  images: ImageAttachment[];
+  steps: number;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
+}
+
+/** Runs conversations: one turn at a time per thread, tools through the pool, history in the store. */
+export class ConversationEngine {
+  private readonly queue = new ThreadQueue();
+  private readonly protocol: ToolProtocol;
+  private readonly validator = new ArgumentValidator();
+
+  constructor(private readonly deps: EngineDeps) {
+    this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
+  }
+
+  /** Queues the message behind earlier ones of its thread; resolves once the reply is posted. Never rejects. */
+  handle(message: IncomingMessage, reply: Reply): Promise<void> {
+    return this.queue.run(message.threadKey, () => this.runTurn(message, reply));
+  }
+
+  async reset(threadKey: string): Promise<void> {
+    await this.deps.history.delete(threadKey);
+    this.deps.logger.info({ threadKey }, 'history reset');
+  }
+
+  listTools(server?: string): ServerTools[] {
+    const byServer = new Map<string, ServerTools>();
+    for (const [name, state] of Object.entries(this.deps.tools.serverStates())) byServer.set(name, { server: name, state, tools: [] });
+    for (const tool of this.deps.tools.tools()) {
+      byServer.get(tool.server)?.tools.push({ name: tool.name, description: firstLine(tool.description) });
+    }
+    const all = [...byServer.values()];
+    return server === undefined ? all : all.filter((entry) => entry.server === server);
+  }
+
+  /** Turns queued or running in one thread (for metrics and back-pressure). */
+  queueDepth(threadKey: string): number {
+    return this.queue.depth(threadKey);
+  }
+
+  /** Waits for every queued turn to finish; false when `timeoutMs` ran out first. */
+  drain(timeoutMs: number): Promise<boolean> {
+    return this.queue.idle(timeoutMs);
+  }
+
+  private async runTurn(message: IncomingMessage, reply: Reply): Promise<void> {
+    const log = this.deps.logger.child({ threadKey: message.threadKey });
+    const started = Date.now();
+    let history: ChatMessage[];
+    try {
+      history = await this.deps.history.get(message.threadKey);
+    } catch (error) {
+      log.error({ err: error }, 'history could not be read');
+      await this.deliver(log, () => reply.error(STORE_UNAVAILABLE_MESSAGE));
+      return;
+    }
+
+    const turn: TurnState = {
+      threadKey: message.threadKey,
+      log,
+      reply,
+      catalog: this.deps.tools.tools(),
+      messages: [{ role: 'user', content: message.text }],
+      images: [],
+      steps: 0,
+    };
+    try {
+      const answer = await this.converse(history, turn);
+      turn.messages.push({ role: 'assistant', content: answer });
+      await this.saveHistory(turn, [...history, ...turn.messages]);
+      log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
+      await this.deliver(log, () => reply.final({ text: answer, images: turn.images }));
+    } catch (error) {
+      log.error({ err: error, steps: turn.steps }, 'turn failed');
+      await this.deliver(log, () => reply.error(userMessageFor(error)));
+    }
+  }
+
+  /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */
+  private async converse(history: ChatMessage[], turn: TurnState): Promise<string> {
+    const { settings, llm } = this.deps;
+    const system: ChatMessage = { role: 'system', content: this.protocol.systemPrompt(turn.catalog) };
+    for (;;) {
+      const atLimit = turn.steps >= settings.maxToolSteps;
+      const prompt = [system, ...history, ...turn.messages, ...(atLimit ? [FINAL_ANSWER_REQUEST] : [])];
+      const reply = await llm.complete(prompt, atLimit ? {} : this.protocol.completeOptions(turn.catalog));
+      const decision = this.protocol.interpret(reply);
+      if (decision.kind === 'answer') return decision.text;
+      if (atLimit) {
+        turn.log.warn({ steps: turn.steps }, 'model kept calling tools after the step limit');
+        return stepLimitMessage(turn.steps);
+      }
+      turn.messages.push(decision.assistantMessage);
+      for (const call of decision.calls) {
+        // Every call gets an answer, even past the limit: native protocols require one per call id.
+        const text = turn.steps < settings.maxToolSteps ? await this.runCall(call, turn) : 'Skipped: the tool-call limit for this question is reached.';
+        turn.messages.push(this.protocol.feedback(call, text));
+      }
+    }
+  }
+
+  /** One requested call: checked against the catalog and the tool's schema, then run on its server. */
+  private async runCall(call: RequestedCall, turn: TurnState): Promise<string> {
+    turn.steps += 1;
+    if ('invalid' in call) return `${call.invalid}. Try again or answer without the tool.`;
+    const tool = turn.catalog.find((candidate) => candidate.name === call.tool);
+    if (!tool) {
+      const names = turn.catalog.map((candidate) => candidate.name).join(', ') || 'none';
+      return `There is no tool named "${call.tool}". Available tools: ${names}.`;
+    }
+    const invalid = this.validator.check(tool, call.arguments);
+    if (invalid) return `The arguments for ${tool.name} do not match its input schema: ${invalid}. Fix them and call it again.`;
+
+    const log = turn.log.child({ server: tool.server, tool: tool.toolName });
+    await this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step: turn.steps }));
+    const started = Date.now();
+    const outcome = await this.deps.tools.callTool(tool.name, call.arguments);
+    log.info({ ok: outcome.ok, ms: Date.now() - started }, 'tool called');
+    for (const image of outcome.images) {
+      const extension = image.mimeType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
+      turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: `${tool.toolName}-${turn.images.length + 1}.${extension}` });
+    }
+    return outcome.ok ? outcome.text : `The tool reported an error: ${outcome.text}`;
+  }
+
+  private async saveHistory(turn: TurnState, messages: ChatMessage[]): Promise<void> {
+    const { historyMaxMessages, historyMaxChars } = this.deps.settings;
+    try {
+      await this.deps.history.set(turn.threadKey, trimHistory(messages, { maxMessages: historyMaxMessages, maxChars: historyMaxChars }));
+    } catch (error) {
+      // The answer is still worth posting; only the memory of this turn is lost.
+      turn.log.error({ err: error }, 'history could not be saved');
+    }
+  }
+
+  /** Platform failures while posting are logged, never thrown back into the queue. */
+  private async deliver(log: Logger, post: () => Promise<void>): Promise<void> {
+    try {
+      await post();
+    } catch (error) {
+      log.error({ err: error }, 'reply could not be posted');
+    }
+  }
+}

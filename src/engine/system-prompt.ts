@@ -1,0 +1,46 @@
+import type { CatalogTool, JsonSchema } from '../mcp/types.js';
+
+function typeOf(schema: JsonSchema): string {
+  if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`;
+  const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;
+  if (type === 'array' && schema.items) return `array of ${typeOf(schema.items)}`;
+  return type ?? 'any';
+}
+
+function describeArguments(schema: JsonSchema): string {
+  const properties = Object.entries(schema.properties ?? {});
+  if (properties.length === 0) return '    (no arguments)';
+  const required = new Set(schema.required ?? []);
+  return properties
+    .map(([name, property]) => {
+      const flag = required.has(name) ? ' (required)' : '';
+      const description = property.description ? `: ${property.description}` : '';
+      const fallback = property.default !== undefined ? ` (default ${JSON.stringify(property.default)})` : '';
+      return `    - ${name} [${typeOf(property)}]${flag}${description}${fallback}`;
+    })
+    .join('\n');
+}
+
+export function describeTools(tools: CatalogTool[]): string {
+  return tools.map((tool) => `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:\n${describeArguments(tool.inputSchema)}`).join('\n');
+}
+
+const BASE = 'You are a helpful assistant in a team chat. Answer concisely in Markdown.';
+
+/** The JSON-mode protocol: the catalog in words, and the one shape a tool call may take. */
+export function jsonModeSystemPrompt(tools: CatalogTool[]): string {
+  if (tools.length === 0) return `${BASE} No tools are available right now; answer from what you know.`;
+  return `${BASE}
+
+You can use these tools:
+${describeTools(tools)}
+
+To use a tool, reply with exactly one JSON object and nothing else:
+{"tool": "<tool name>", "arguments": {<argument name>: <value>}}
+You will get the tool's result in the next message and may then use another tool or answer.
+When you have what you need, or need no tool, answer the user in plain language (never in JSON).`;
+}
+
+export function nativeModeSystemPrompt(tools: CatalogTool[]): string {
+  return tools.length === 0 ? `${BASE} No tools are available right now; answer from what you know.` : `${BASE} Use the provided tools when they help.`;
+}

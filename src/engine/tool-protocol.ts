@@ -1,0 +1,33 @@
+import type { ChatMessage, CompleteOptions, LlmReply } from '../llm/types.js';
+import type { CatalogTool } from '../mcp/types.js';
+
+/** One tool call the model asked for; `invalid` when it could not be read. */
+export type RequestedCall =
+  | { id: string; tool: string; arguments: Record<string, unknown> }
+  | { id: string; invalid: string };
+
+export type Decision =
+  | { kind: 'answer'; text: string }
+  | { kind: 'calls'; assistantMessage: ChatMessage; calls: RequestedCall[] };
+
+/** How tool calls travel between the engine and the model: JSON in the text, or native function calling. */
+export interface ToolProtocol {
+  systemPrompt(tools: CatalogTool[]): string;
+  completeOptions(tools: CatalogTool[]): CompleteOptions;
+  interpret(reply: LlmReply): Decision;
+  /** The message that feeds a call's result (or the reason it failed) back to the model. */
+  feedback(call: RequestedCall, text: string): ChatMessage;
+}
+
+/** JSON-mode feedback travels as user messages; this prefix tells them apart from what people wrote. */
+export const TOOL_FEEDBACK_PREFIX = '[tool] ';
+
+export function isToolFeedback(message: ChatMessage): boolean {
+  if (message.role === 'tool') return true;
+  return message.role === 'user' && typeof message.content === 'string' && message.content.startsWith(TOOL_FEEDBACK_PREFIX);
+}
+
+export const FINAL_ANSWER_REQUEST: ChatMessage = {
+  role: 'user',
+  content: `${TOOL_FEEDBACK_PREFIX}The tool-call limit for this question is reached. Answer the user now in plain language with what you have; do not call any tool.`,
+};

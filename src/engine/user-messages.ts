@@ -1,0 +1,23 @@
+import { LlmError, type LlmErrorKind } from '../llm/types.js';
+
+const LLM_MESSAGES: Record<LlmErrorKind, string> = {
+  unreachable: "I can't reach the language model right now. Please try again in a minute.",
+  unauthorized: 'The language model rejected my credentials; an operator needs to check the API key.',
+  rate_limited: 'The language model is busy right now (rate limited). Please try again shortly.',
+  timeout: 'The language model took too long to answer. Please try again.',
+  server_error: 'The language model had an error. Please try again in a minute.',
+  bad_request: 'The language model could not handle this request; an operator may need to check the model settings.',
+  bad_response: 'The language model sent an answer I could not read. Please try again.',
+};
+
+/** A short sentence for the thread; the details go to the logs. */
+export function userMessageFor(error: unknown): string {
+  if (error instanceof LlmError) return LLM_MESSAGES[error.kind];
+  return 'Something went wrong on my side while answering. Please try again.';
+}
+
+export const STORE_UNAVAILABLE_MESSAGE = "I can't reach my conversation store right now, so I can't answer safely. Please try again shortly.";
+
+export function stepLimitMessage(steps: number): string {
+  return `I stopped after ${steps} tool calls without reaching an answer. Try asking a narrower question.`;
+}

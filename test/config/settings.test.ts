@@ -1,0 +1,119 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadServersConfig, loadSettings } from '../../src/config/index.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'config-test-'));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function serversFile(content: unknown): Promise<string> {
+  const file = path.join(dir, `servers-${Math.random().toString(36).slice(2)}.json`);
+  await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
+  return file;
+}
+
+async function configError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+describe('servers_config.json', () => {
+  it('reads stdio and remote servers with interpolation, env merge and defaults', async () => {
+    const file = await serversFile({
+      mcpServers: {
+        files: { command: 'mcp-server-filesystem', args: ['./data', '${DATA_DIR}'], env: { EXTRA: 'yes' }, cwd: 'sub', timeoutMs: 5000 },
+        remote: { url: 'https://example.com/mcp', headers: { Authorization: 'Bearer ${REMOTE_TOKEN}' }, transport: 'sse', denyTools: ['drop'] },
+        off: { command: 'x', disabled: true },
+      },
+    });
+    const env = { PATH: '/usr/bin', DATA_DIR: '/srv/data', REMOTE_TOKEN: 'abc', LLM_API_KEY: 'sk-secret', DISCORD_TOKEN: 'dt' };
+    const [files, remote, off] = await loadServersConfig(file, env);
+
+    expect(files).toMatchObject({ kind: 'stdio', name: 'files', command: 'mcp-server-filesystem', args: ['./data', '/srv/data'], cwd: path.join(dir, 'sub'), timeoutMs: 5000, disabled: false });
+    expect(files?.kind === 'stdio' && files.env).toMatchObject({ PATH: '/usr/bin', EXTRA: 'yes', DATA_DIR: '/srv/data' });
+    // The bot's own secrets never reach a child process.
+    expect(files?.kind === 'stdio' && files.env).not.toHaveProperty('LLM_API_KEY');
+    expect(files?.kind === 'stdio' && files.env).not.toHaveProperty('DISCORD_TOKEN');
+    expect(remote).toMatchObject({ kind: 'remote', url: 'https://example.com/mcp', headers: { Authorization: 'Bearer abc' }, transport: 'sse', denyTools: ['drop'] });
+    expect(off).toMatchObject({ disabled: true, args: [] });
+  });
+
+  it('names the file when it is missing', async () => {
+    expect(await configError(loadServersConfig(path.join(dir, 'nope.json'), {}))).toMatch(/nope\.json: file not found/);
+  });
+
+  it('names the file when it is not JSON', async () => {
+    const file = await serversFile('{ "mcpServers": ');
+    expect(await configError(loadServersConfig(file, {}))).toMatch(new RegExp(`${path.basename(file)}: not valid JSON`));
+  });
+
+  it('names the file, the server and the field for a wrong type', async () => {
+    const file = await serversFile({ mcpServers: { files: { command: 'x', args: './data' } } });
+    const message = await configError(loadServersConfig(file, {}));
+    expect(message).toContain(file);
+    expect(message).toContain('server "files"');
+    expect(message).toContain('field "args"');
+  });
+
+  it('rejects an unknown field, naming it', async () => {
+    const file = await serversFile({ mcpServers: { files: { command: 'x', argz: [] } } });
+    expect(await configError(loadServersConfig(file, {}))).toMatch(/server "files": unknown field "argz"/);
+  });
+
+  it('rejects a server with neither command nor url', async () => {
+    const file = await serversFile({ mcpServers: { empty: {} } });
+    expect(await configError(loadServersConfig(file, {}))).toMatch(/server "empty": needs either "command" \(stdio\) or "url" \(remote\)/);
+  });
+
+  it('names a missing ${VAR} and where it is used', async () => {
+    const file = await serversFile({ mcpServers: { remote: { url: 'https://x.test/mcp', headers: { Authorization: 'Bearer ${NOPE_TOKEN}' } } } });
+    expect(await configError(loadServersConfig(file, {}))).toMatch(/server "remote": field "headers.Authorization": \$\{NOPE_TOKEN\} is not set/);
+  });
+
+  it('rejects a bad url and a bad transport', async () => {
+    const badUrl = await serversFile({ mcpServers: { remote: { url: 'not a url' } } });
+    expect(await configError(loadServersConfig(badUrl, {}))).toMatch(/server "remote": field "url"/);
+    const badTransport = await serversFile({ mcpServers: { remote: { url: 'https://x.test', transport: 'ws' } } });
+    expect(await configError(loadServersConfig(badTransport, {}))).toMatch(/server "remote": field "transport"/);
+  });
+});
+
+describe('environment', () => {
+  it('applies the documented defaults', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file });
+    expect(settings.llm).toMatchObject({ baseUrl: 'https://api.openai.com/v1', model: 'm', apiKey: undefined });
+    expect(settings.engine).toMatchObject({ toolMode: 'json', maxToolSteps: 8 });
+    expect(settings.store).toEqual({ url: 'sqlite://./data/bot.sqlite', historyTtlMs: 30 * 24 * 60 * 60 * 1000 });
+    expect(settings.discord).toBeUndefined();
+    expect(settings.slack).toBeUndefined();
+    expect(settings.port).toBe(3000);
+  });
+
+  it('requires LLM_MODEL with one clear line', async () => {
+    expect(await configError(loadSettings({}))).toMatch(/LLM_MODEL is required/);
+  });
+
+  it('names a variable with a bad value', async () => {
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', LLM_TOOL_MODE: 'magic' }))).toMatch(/LLM_TOOL_MODE/);
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', MAX_TOOL_STEPS: 'lots' }))).toMatch(/MAX_TOOL_STEPS/);
+  });
+
+  it('enables platforms by their tokens and needs a Slack mode', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, DISCORD_TOKEN: 't', SLACK_BOT_TOKEN: 'xoxb', SLACK_APP_TOKEN: 'xapp' });
+    expect(settings.discord?.token).toBe('t');
+    expect(settings.slack).toMatchObject({ botToken: 'xoxb', appToken: 'xapp' });
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, SLACK_BOT_TOKEN: 'xoxb' }))).toMatch(/SLACK_APP_TOKEN/);
+  });
+});

@@ -1,0 +1,16 @@
+/** The configured store cannot be reached or used; printed as one line at start-up. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}
+
+/** The store URL as it may appear in logs and errors: scheme, host and path, never credentials. */
+export function describeStoreUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/[^@/]*@/, '//');
+  }
+}

@@ -1,0 +1,3 @@
+export { createChatModel } from './openai-chat-model.js';
+export { LlmError } from './types.js';
+export type { ChatMessage, ChatModel, CompleteOptions, LlmErrorKind, LlmReply, NativeToolCall, NativeToolDefinition } from './types.js';

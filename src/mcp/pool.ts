@@ -1,0 +1,117 @@
+import type { McpSettings } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import { ServerConnection, type RestartPolicy, type ServerEventType } from './server-connection.js';
+import { exposedNames } from './tool-names.js';
+import { failedOutcome } from './tool-outcome.js';
+import type { CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
+
+export interface PoolOptions {
+  restart?: Partial<RestartPolicy>;
+}
+
+export interface ServerEvent {
+  server: string;
+  type: ServerEventType;
+}
+
+const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
+
+/**
+ * Every configured MCP server, started once and shared by all conversations. The tool catalog lives
+ * in memory and is rebuilt only when a server's tools change.
+ */
+export class McpPool implements ToolProvider {
+  private catalog: CatalogTool[] = [];
+  private routes = new Map<string, { connection: ServerConnection; toolName: string }>();
+  private readonly catalogListeners = new Set<() => void>();
+  private readonly eventListeners = new Set<(event: ServerEvent) => void>();
+  private readonly connections: ServerConnection[];
+  private closed = false;
+
+  private constructor(
+    settings: McpSettings,
+    private readonly logger: Logger,
+    options: PoolOptions,
+  ) {
+    const restart = { ...DEFAULT_RESTART, ...options.restart };
+    this.connections = settings.servers
+      .filter((server) => !server.disabled)
+      .map(
+        (config) =>
+          new ServerConnection(config, {
+            logger,
+            restart,
+            startupTimeoutMs: settings.startupTimeoutMs,
+            defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
+            onEvent: (type) => this.serverEvent({ server: config.name, type }),
+          }),
+      );
+  }
+
+  /** Starts every enabled server in parallel; the pool is ready even if some (or all) fail. */
+  static async start(settings: McpSettings, logger: Logger, options: PoolOptions = {}): Promise<McpPool> {
+    const pool = new McpPool(settings, logger, options);
+    const started = Date.now();
+    await Promise.all(pool.connections.map((connection) => connection.start()));
+    pool.rebuildCatalog();
+    const states = pool.serverStates();
+    logger.info({ ms: Date.now() - started, servers: states, tools: pool.catalog.length }, 'MCP servers started');
+    return pool;
+  }
+
+  tools(): CatalogTool[] {
+    return this.catalog;
+  }
+
+  serverStates(): Record<string, ServerState> {
+    return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.state]));
+  }
+
+  /** Process ids of running stdio servers, for checks that nothing is left behind. */
+  serverPids(): Record<string, number | undefined> {
+    return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.pid]));
+  }
+
+  async callTool(name: string, args: Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<ToolOutcome> {
+    const route = this.routes.get(name);
+    if (!route) return failedOutcome('', name, `there is no tool named "${name}"`);
+    return route.connection.callTool(route.toolName, args, options.signal);
+  }
+
+  onToolsChanged(listener: () => void): () => void {
+    this.catalogListeners.add(listener);
+    return () => this.catalogListeners.delete(listener);
+  }
+
+  onServerEvent(listener: (event: ServerEvent) => void): () => void {
+    this.eventListeners.add(listener);
+    return () => this.eventListeners.delete(listener);
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all(this.connections.map((connection) => connection.close()));
+    this.logger.info('MCP servers closed');
+  }
+
+  private serverEvent(event: ServerEvent): void {
+    for (const listener of this.eventListeners) listener(event);
+    // A restarting server keeps its tools listed: calls then fail fast with "restarting" instead of "unknown tool".
+    if (event.type === 'tools-changed' || event.type === 'restarted') this.rebuildCatalog();
+  }
+
+  private rebuildCatalog(): void {
+    const entries = this.connections.flatMap((connection) => connection.tools.map((tool) => ({ connection, tool, server: connection.name, toolName: tool.toolName })));
+    const names = exposedNames(entries);
+    this.catalog = entries.map((entry, index) => ({
+      name: names[index] ?? entry.toolName,
+      server: entry.server,
+      toolName: entry.toolName,
+      description: entry.tool.description,
+      inputSchema: entry.tool.inputSchema,
+    }));
+    this.routes = new Map(entries.map((entry, index) => [names[index] ?? entry.toolName, { connection: entry.connection, toolName: entry.toolName }]));
+    for (const listener of this.catalogListeners) listener();
+  }
+}

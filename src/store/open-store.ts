@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import Keyv from 'keyv';
 import type { StoreSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -8,7 +9,6 @@ import type { Store } from './types.js';
 
 /** Keys of every bot sharing a Redis or Postgres stay apart from other applications' keys. */
 const NAMESPACE = 'mcp-bot';
-const PROBE_KEY = 'store:probe';
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -18,12 +18,14 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
+/** A key of its own per probe, so bots starting together on one Redis never read each other's. */
 async function roundTrip(kv: Keyv): Promise<void> {
-  const stamp = Date.now();
+  const key = `store:probe:${randomUUID()}`;
   await withDeadline(
     (async () => {
-      await kv.set(PROBE_KEY, stamp, 60_000);
-      if ((await kv.get(PROBE_KEY)) !== stamp) throw new Error('a value written could not be read back');
+      await kv.set(key, key, 60_000);
+      if ((await kv.get(key)) !== key) throw new Error('a value written could not be read back');
+      await kv.delete(key);
     })(),
     CONNECT_TIMEOUT_MS,
     'a round trip to the store',

@@ -1,0 +1,25 @@
+# syntax=docker/dockerfile:1
+
+# Dependencies: the SQLite driver compiles a native addon, so the build tools live in this stage only.
+FROM node:24-bookworm-slim AS deps
+WORKDIR /app
+RUN apt-get update \
+ && apt-get install -y --no-install-recommends python3 make g++ \
+ && rm -rf /var/lib/apt/lists/*
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev && npm cache clean --force
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    PATH=/app/node_modules/.bin:$PATH
+WORKDIR /app
+COPY --from=deps /app/node_modules ./node_modules
+COPY package.json package-lock.json tsconfig.json servers_config.json ./
+COPY src ./src
+RUN mkdir -p data && chown node:node data
+USER node
+# The SQLite store, the memory server's file and the filesystem server's root live here.
+VOLUME ["/app/data"]
+EXPOSE 3000
+# Node runs as PID 1 directly (no npm in between), so SIGTERM reaches the bot and it shuts down cleanly.
+CMD ["node", "--import", "tsx", "src/index.ts"]

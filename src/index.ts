@@ -1,0 +1,70 @@
+import dotenv from 'dotenv';
+import { ConfigError, loadSettings, type Settings } from './config/index.js';
+import { ConversationEngine } from './engine/index.js';
+import { createChatModel } from './llm/index.js';
+import { createLogger, type Logger } from './logging/logger.js';
+import { McpPool } from './mcp/index.js';
+import { ConsoleAdapter } from './platforms/console/index.js';
+import type { PlatformAdapter } from './platforms/types.js';
+import { openStore, StoreUnavailableError, type Store } from './store/index.js';
+
+/** Bounded so a stuck turn or server cannot keep a stopping bot alive forever. */
+const SHUTDOWN_TIMEOUT_MS = 15_000;
+
+function buildAdapters(settings: Settings, engine: ConversationEngine, logger: Logger): PlatformAdapter[] {
+  const adapters: PlatformAdapter[] = [];
+  // Platform adapters join here as they are built; with no platform token the console is the bot.
+  if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
+  return adapters;
+}
+
+async function main(): Promise<void> {
+  dotenv.config({ quiet: true });
+  const settings = await loadSettings(process.env);
+  const logger = createLogger(settings.logLevel);
+
+  const store: Store = await openStore(settings.store, logger);
+  const pool = await McpPool.start(settings.mcp, logger);
+  const llm = createChatModel(settings.llm, logger);
+  const engine = new ConversationEngine({ llm, tools: pool, history: store.history, settings: settings.engine, logger });
+  const adapters = buildAdapters(settings, engine, logger);
+  await Promise.all(adapters.map((adapter) => adapter.start()));
+  logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      const forced = setTimeout(() => {
+        logger.error('shutdown took too long; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS);
+      forced.unref();
+      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      await engine.drain(SHUTDOWN_TIMEOUT_MS);
+      await pool.close();
+      await store.close();
+      clearTimeout(forced);
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
+  process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+
+  const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);
+  if (consoleAdapter) {
+    await consoleAdapter.finished;
+    await shutdown('end of input');
+    process.exit(0);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ConfigError || error instanceof StoreUnavailableError) {
+    process.stderr.write(`error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`error: start-up failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(1);
+});

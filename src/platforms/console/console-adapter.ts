@@ -1,0 +1,85 @@
+import { createInterface } from 'node:readline';
+import type { Readable, Writable } from 'node:stream';
+import type { ConversationEngine } from '../../engine/index.js';
+import type { Logger } from '../../logging/logger.js';
+import type { PlatformAdapter } from '../types.js';
+import { ConsoleReply, writeLine } from './console-reply.js';
+import { formatToolList } from './tool-list.js';
+
+export interface ConsoleAdapterOptions {
+  engine: ConversationEngine;
+  logger: Logger;
+  input?: Readable & { isTTY?: boolean };
+  output?: Writable;
+  status?: Writable;
+}
+
+const THREAD_KEY = 'console:local';
+const AUTHOR = { id: 'console', name: 'you' };
+
+/**
+ * The whole bot in a terminal: each line is a message in one thread. With piped input every line is
+ * answered in order and `finished` resolves at the end of input, so a script can drive it.
+ */
+export class ConsoleAdapter implements PlatformAdapter {
+  readonly platform = 'console';
+  private readonly input: Readable & { isTTY?: boolean };
+  private readonly output: Writable;
+  private readonly status: Writable;
+  private stopping = false;
+  private readLoop: Promise<void> | undefined;
+  private closeInput: (() => void) | undefined;
+
+  constructor(private readonly options: ConsoleAdapterOptions) {
+    this.input = options.input ?? process.stdin;
+    this.output = options.output ?? process.stdout;
+    this.status = options.status ?? process.stderr;
+  }
+
+  /** Resolves when the input has ended and every line has been answered. */
+  get finished(): Promise<void> {
+    return this.readLoop ?? Promise.resolve();
+  }
+
+  async start(): Promise<void> {
+    const interactive = this.input.isTTY === true;
+    const lines = createInterface({ input: this.input, output: interactive ? this.status : undefined, terminal: interactive });
+    this.closeInput = () => lines.close();
+    if (interactive) {
+      lines.setPrompt('> ');
+      this.status.write('Type a message, /tools or /reset. Ctrl+D quits.\n');
+      lines.prompt();
+    }
+    this.readLoop = (async () => {
+      for await (const line of lines) {
+        if (this.stopping) break;
+        await this.handleLine(line.trim());
+        if (interactive) lines.prompt();
+      }
+      this.options.logger.debug('console input ended');
+    })();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    this.closeInput?.();
+    await this.readLoop;
+  }
+
+  private async handleLine(text: string): Promise<void> {
+    if (text === '') return;
+    const [command, ...rest] = text.split(/\s+/);
+    if (command === '/tools') {
+      const server = rest.join(' ') || undefined;
+      const servers = this.options.engine.listTools(server);
+      await writeLine(this.output, server && servers.length === 0 ? `No server named "${server}".` : formatToolList(servers));
+      return;
+    }
+    if (command === '/reset') {
+      await this.options.engine.reset(THREAD_KEY);
+      await writeLine(this.output, 'History cleared.');
+      return;
+    }
+    await this.options.engine.handle({ threadKey: THREAD_KEY, author: AUTHOR, text }, new ConsoleReply(this.output, this.status));
+  }
+}

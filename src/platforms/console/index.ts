@@ -1,0 +1,1 @@
+export { ConsoleAdapter } from './console-adapter.js';

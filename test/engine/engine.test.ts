@@ -1,0 +1,188 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { LlmRequest, ScriptedAnswer } from '../fakes/fake-llm.js';
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
+import { RecordingReply } from '../helpers/recording-reply.js';
+
+const lastContent = (request: LlmRequest): string => String(request.messages.at(-1)?.content ?? '');
+const isFeedback = (request: LlmRequest): boolean => request.messages.at(-1)?.role === 'user' && lastContent(request).startsWith('[tool] ');
+
+async function ask(harness: EngineHarness, text: string, threadKey = 'test:thread'): Promise<RecordingReply> {
+  const reply = new RecordingReply();
+  await harness.engine.handle({ threadKey, author: { id: 'u1', name: 'Ada' }, text }, reply);
+  return reply;
+}
+
+describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => {
+  let harness: EngineHarness;
+
+  beforeAll(async () => {
+    harness = await startEngineHarness();
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  beforeEach(() => {
+    harness.llm.requests.clear();
+  });
+
+  it('answers plain text without calling a tool, with the catalog in the system prompt', async () => {
+    harness.llm.setScript(() => 'Hello, Ada.');
+    const reply = await ask(harness, 'hi', 'plain');
+    expect(reply.answer?.text).toBe('Hello, Ada.');
+    const [request] = harness.llm.requests.items;
+    const system = String(request?.messages[0]?.content);
+    expect(system).toContain('- add:');
+    expect(system).toMatch(/a \[number\] \(required\)/);
+    expect(reply.progressEvents).toEqual([]);
+  });
+
+  it('runs one tool call and answers with its result', async () => {
+    harness.llm.setScript((request) => (isFeedback(request) ? `The sum is ${lastContent(request).split('\n')[1]}.` : { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } }));
+    const reply = await ask(harness, 'What is 2+3?', 'one-tool');
+    expect(reply.answer?.text).toBe('The sum is 5.');
+    expect(reply.progressEvents).toEqual([{ type: 'tool', tool: 'add', server: 'fixture', step: 1 }]);
+  });
+
+  it('chains three tool calls before answering', async () => {
+    const calls: ScriptedAnswer[] = [
+      { toolCall: { tool: 'add', arguments: { a: 1, b: 1 } } },
+      { toolCall: { tool: 'add', arguments: { a: 2, b: 2 } } },
+      { toolCall: { tool: 'echo', arguments: { text: 'third' } } },
+    ];
+    harness.llm.setScript((request) => calls[request.index] ?? `done: ${lastContent(request).split('\n')[1]}`);
+    const reply = await ask(harness, 'chain', 'chain');
+    expect(reply.answer?.text).toBe('done: third');
+    expect(reply.progressEvents.map((event) => event.step)).toEqual([1, 2, 3]);
+    expect(harness.llm.requests.items.slice(1, 3).map((request) => lastContent(request).split('\n')[1])).toEqual(['2', '4']);
+  });
+
+  it('accepts a tool call in a json fence and one embedded in prose', async () => {
+    const answers = ['Let me check.\n```json\n{"tool": "echo", "arguments": {"text": "fenced"}}\n```', 'Now: {"tool": "echo", "arguments": {"text": "embedded"}} ok?', 'finished'];
+    harness.llm.setScript((request) => answers[request.index] ?? 'finished');
+    const reply = await ask(harness, 'go', 'fences');
+    expect(reply.answer?.text).toBe('finished');
+    const feedback = harness.llm.requests.items.slice(1).map(lastContent);
+    expect(feedback[0]).toContain('fenced');
+    expect(feedback[1]).toContain('embedded');
+  });
+
+  it('feeds invalid JSON, an unknown tool and schema-invalid arguments back to the model', async () => {
+    const answers = ['{"tool": "add", "arguments": {"a": 1,, }', { toolCall: { tool: 'no_such_tool', arguments: {} } }, { toolCall: { tool: 'add', arguments: { a: 'two', b: 3 } } }, 'gave up'];
+    harness.llm.setScript((request) => answers[request.index] ?? 'gave up');
+    const reply = await ask(harness, 'break things', 'invalid');
+    expect(reply.answer?.text).toBe('gave up');
+    const [badJson, unknown, badArgs] = harness.llm.requests.items.slice(1).map(lastContent);
+    expect(badJson).toContain('not valid JSON');
+    expect(unknown).toContain('There is no tool named "no_such_tool"');
+    expect(unknown).toContain('add');
+    expect(badArgs).toContain('do not match its input schema');
+    expect(reply.progressEvents).toEqual([]);
+  });
+
+  it('asks for a final answer without tools at the step cap', async () => {
+    const capped = await startEngineHarness({ engine: { maxToolSteps: 2 } });
+    try {
+      capped.llm.setScript((request) => (lastContent(request).includes('limit for this question is reached') ? 'best effort answer' : { toolCall: { tool: 'echo', arguments: { text: 'again' } } }));
+      const reply = await ask(capped, 'loop forever');
+      expect(reply.answer?.text).toBe('best effort answer');
+      expect(reply.progressEvents).toHaveLength(2);
+      expect(capped.llm.requests.items).toHaveLength(3);
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('never shows raw tool-call JSON when the model ignores the cap', async () => {
+    const capped = await startEngineHarness({ engine: { maxToolSteps: 1 } });
+    try {
+      capped.llm.setScript(() => ({ toolCall: { tool: 'echo', arguments: { text: 'again' } } }));
+      const reply = await ask(capped, 'loop forever');
+      expect(reply.answer?.text).toMatch(/stopped after 1 tool call/);
+      expect(reply.answer?.text).not.toContain('"tool"');
+    } finally {
+      await capped.close();
+    }
+  });
+
+  it('gives a tool error to the model, which answers', async () => {
+    harness.llm.setScript((request) => (isFeedback(request) ? `Sorry: ${lastContent(request)}` : { toolCall: { tool: 'fail', arguments: { message: 'disk on fire' } } }));
+    const reply = await ask(harness, 'try the failing tool', 'tool-error');
+    expect(reply.answer?.text).toContain('The tool reported an error');
+    expect(reply.answer?.text).toContain('disk on fire');
+  });
+
+  it('returns images from tools with the answer', async () => {
+    harness.llm.setScript((request) => (isFeedback(request) ? 'Here is the image.' : { toolCall: { tool: 'image', arguments: {} } }));
+    const reply = await ask(harness, 'show me an image', 'image');
+    expect(reply.answer?.images).toHaveLength(1);
+    expect(reply.answer?.images[0]?.mimeType).toBe('image/png');
+    expect(reply.answer?.images[0]?.data.subarray(1, 4).toString()).toBe('PNG');
+  });
+
+  it('remembers the thread and keeps threads apart', async () => {
+    harness.llm.setScript((request) => `seen ${request.messages.filter((message) => message.role === 'user').length} user messages`);
+    await ask(harness, 'first', 'memory-a');
+    const second = await ask(harness, 'second', 'memory-a');
+    const other = await ask(harness, 'elsewhere', 'memory-b');
+    expect(second.answer?.text).toBe('seen 2 user messages');
+    expect(other.answer?.text).toBe('seen 1 user messages');
+    await harness.engine.reset('memory-a');
+    expect((await ask(harness, 'after reset', 'memory-a')).answer?.text).toBe('seen 1 user messages');
+  });
+
+  it('retries a 429 and answers', async () => {
+    harness.llm.setScript((request) => (request.index === 0 ? { status: 429, headers: { 'retry-after': '0' }, body: '{"error":{"message":"slow down"}}' } : 'after the retry'));
+    const reply = await ask(harness, 'hello', 'rate-limited');
+    expect(reply.answer?.text).toBe('after the retry');
+    expect(harness.llm.requests.items).toHaveLength(2);
+  });
+
+  it('tells the user clearly when the LLM keeps failing, and keeps no half turn', async () => {
+    harness.llm.setScript(() => ({ status: 500, body: '{"error":{"message":"boom"}}' }));
+    const reply = await ask(harness, 'hello', 'llm-down');
+    expect(reply.answer).toBeUndefined();
+    expect(reply.errorMessage).toMatch(/language model/i);
+    expect(await harness.store.history.get('llm-down')).toEqual([]);
+  });
+
+  it('runs one thread in order while other threads overlap it', async () => {
+    harness.llm.setScript((request) => ({ delayMs: 150, answer: `answer to ${request.lastUserText}` }));
+    const replies = new Map<string, RecordingReply>();
+    const send = (threadKey: string, text: string) => {
+      const reply = new RecordingReply();
+      replies.set(text, reply);
+      return harness.engine.handle({ threadKey, author: { id: 'u', name: 'u' }, text }, reply);
+    };
+    await Promise.all([send('queue-a', 'a1'), send('queue-a', 'a2'), send('queue-a', 'a3'), send('queue-b', 'b1'), send('queue-c', 'c1')]);
+
+    const byText = (text: string) => harness.llm.requests.items.find((request) => request.lastUserText === text)!;
+    const [a1, a2, a3, b1, c1] = ['a1', 'a2', 'a3', 'b1', 'c1'].map(byText);
+    // Same thread: each request starts only after the previous answer.
+    expect(a2!.receivedAt).toBeGreaterThanOrEqual(a1!.respondedAt!);
+    expect(a3!.receivedAt).toBeGreaterThanOrEqual(a2!.respondedAt!);
+    // Other threads: they ran while a1 was being answered.
+    expect(b1!.receivedAt).toBeLessThan(a1!.respondedAt!);
+    expect(c1!.receivedAt).toBeLessThan(a1!.respondedAt!);
+    expect(replies.get('a3')?.answer?.text).toBe('answer to a3');
+  });
+});
+
+describe('conversation engine (native tool mode)', () => {
+  let harness: EngineHarness;
+  beforeAll(async () => {
+    harness = await startEngineHarness({ engine: { toolMode: 'native' } });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('passes the catalog as tools and answers from tool messages', async () => {
+    harness.llm.setScript((request) =>
+      request.messages.at(-1)?.role === 'tool' ? `sum is ${String(request.messages.at(-1)?.content)}` : { nativeToolCalls: [{ name: 'add', arguments: { a: 20, b: 22 } }] },
+    );
+    const reply = await ask(harness, 'add 20 and 22');
+    expect(reply.answer?.text).toBe('sum is 42');
+    const first = harness.llm.requests.items[0];
+    expect((first?.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain('add');
+  });
+});

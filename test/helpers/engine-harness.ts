@@ -1,0 +1,60 @@
+import type { EngineSettings, LlmSettings, ServerConfig } from '../../src/config/index.js';
+import { ConversationEngine } from '../../src/engine/index.js';
+import { createChatModel } from '../../src/llm/index.js';
+import type { Logger } from '../../src/logging/logger.js';
+import { McpPool } from '../../src/mcp/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { startFakeLlm, type FakeLlm, type LlmScript } from '../fakes/fake-llm.js';
+import { fixtureServerConfig } from '../fixtures/index.js';
+import { testLogger } from './logger.js';
+
+export interface EngineHarness {
+  engine: ConversationEngine;
+  llm: FakeLlm;
+  pool: McpPool;
+  store: Store;
+  logger: Logger;
+  close(): Promise<void>;
+}
+
+export interface EngineHarnessOptions {
+  script?: LlmScript;
+  engine?: Partial<EngineSettings>;
+  llm?: Partial<LlmSettings>;
+  /** Defaults to one fixture server named `fixture`. */
+  servers?: ServerConfig[];
+  storeUrl?: string;
+}
+
+/** A real engine: fixture MCP server over stdio, fake OpenAI-compatible LLM over HTTP, in-memory store. */
+export async function startEngineHarness(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
+  const logger = testLogger();
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  };
+  try {
+    const llm = await startFakeLlm(options.script);
+    cleanups.push(() => llm.close());
+    const store = await openStore({ url: options.storeUrl ?? 'memory://', historyTtlMs: 60_000 }, logger);
+    cleanups.push(() => store.close());
+    const pool = await McpPool.start(
+      { configPath: 'test', servers: options.servers ?? [fixtureServerConfig('fixture')], startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000 },
+      logger,
+    );
+    cleanups.push(() => pool.close());
+    const chatModel = createChatModel({ baseUrl: llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, ...options.llm }, logger);
+    const engine = new ConversationEngine({
+      llm: chatModel,
+      tools: pool,
+      history: store.history,
+      settings: { toolMode: 'json', maxToolSteps: 8, historyMaxMessages: 40, historyMaxChars: 24_000, ...options.engine },
+      logger,
+    });
+    return { engine, llm, pool, store, logger, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -7,6 +8,16 @@ import { startFakeLlm, type FakeLlm, type LlmRequest } from '../../fakes/fake-ll
 import { fixtureServerConfig } from '../../fixtures/index.js';
 
 const projectRoot = path.resolve(import.meta.dirname, '../../..');
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 interface Run {
   code: number | null;
@@ -111,5 +122,30 @@ describe('console adapter, end to end through npm start', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout.trim()).toBe('2 + 3 = 5');
     expect(run.stderr).toContain('broken');
+  });
+
+  it('shuts down cleanly on SIGTERM while waiting for input, leaving no MCP server behind', async () => {
+    // The entry itself, not npm, so the signal reaches the bot the way a container runtime sends it.
+    const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
+      cwd: projectRoot,
+      env: { ...process.env, ...env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', STORE_URL: 'memory://', LOG_LEVEL: 'info' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const ready = new Promise<number>((resolve, reject) => {
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const serverReady = stderr.split('\n').map((line) => (line.startsWith('{') ? JSON.parse(line) : {})).find((entry) => entry.msg === 'server ready');
+        if (stderr.includes('"bot ready"') && serverReady) resolve(serverReady.pid as number);
+      });
+      child.once('exit', () => reject(new Error(`exited before ready: ${stderr}`)));
+    });
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    const serverPid = await ready;
+    expect(isAlive(serverPid)).toBe(true);
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    expect(isAlive(serverPid)).toBe(false);
+    expect(stderr).toContain('"MCP servers closed"');
   });
 });

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
 
 export type ScriptedAnswer =
@@ -107,7 +107,6 @@ function writeStream(response: ServerResponse, model: string, message: Record<st
 export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promise<FakeLlm> {
   let script = initialScript;
   const requests = new Recorder<LlmRequest>();
-  const sockets = new Set<Socket>();
 
   const respond = async (answer: ScriptedAnswer, record: LlmRequest, response: ServerResponse): Promise<void> => {
     if (typeof answer === 'object' && 'delayMs' in answer) {
@@ -161,12 +160,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
       response.end(JSON.stringify({ error: { message: String(error) } }));
     });
   });
-  server.on('connection', (socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  const { port, close } = await listenOnLoopback(server);
 
   return {
     url: `http://127.0.0.1:${port}/v1`,
@@ -174,10 +168,6 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
     setScript(next) {
       script = next;
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
-      }),
+    close,
   };
 }

@@ -5,6 +5,7 @@ import { createChatModel } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { McpPool } from './mcp/index.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
+import { DiscordAdapter } from './platforms/discord/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
@@ -13,7 +14,8 @@ const SHUTDOWN_TIMEOUT_MS = 15_000;
 
 function buildAdapters(settings: Settings, engine: ConversationEngine, logger: Logger): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
-  // Platform adapters join here as they are built; with no platform token the console is the bot.
+  if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger }));
+  // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
   return adapters;
 }

@@ -1,0 +1,137 @@
+import { once } from 'node:events';
+import { ChannelType, Client, Events, GatewayIntentBits, MessageFlags, Partials, ThreadAutoArchiveDuration, type Interaction, type Message } from 'discord.js';
+import type { DiscordSettings } from '../../config/index.js';
+import type { ConversationEngine } from '../../engine/index.js';
+import type { Logger } from '../../logging/logger.js';
+import type { PlatformAdapter } from '../types.js';
+import { DiscordReply, type ReplyTarget } from './discord-reply.js';
+import { guildThreadKey, routeMessage, type Route } from './message-router.js';
+import { messageText, threadName } from './message-text.js';
+import { commandDefinitions, SlashCommands } from './slash-commands.js';
+
+export interface DiscordAdapterOptions {
+  settings: DiscordSettings;
+  engine: ConversationEngine;
+  logger: Logger;
+  /** How long stop() waits for turns in flight. */
+  drainTimeoutMs?: number;
+}
+
+interface Conversation {
+  target: ReplyTarget;
+  threadKey: string;
+}
+
+/** The bot on Discord: mentions start threads, threads and DMs are conversations, /tools and /reset. */
+export class DiscordAdapter implements PlatformAdapter {
+  readonly platform = 'discord';
+  private readonly client: Client;
+  private readonly log: Logger;
+  private readonly commands: SlashCommands;
+  private readonly inFlight = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(private readonly options: DiscordAdapterOptions) {
+    this.log = options.logger.child({ platform: 'discord' });
+    this.commands = new SlashCommands(options.engine, this.log);
+    this.client = new Client({
+      intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
+      // DM channels are not cached before their first message; without this, DMs never arrive.
+      partials: [Partials.Channel],
+      allowedMentions: { parse: [] },
+      ...(options.settings.apiUrl ? { rest: { api: options.settings.apiUrl } } : {}),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.listen();
+    const ready = once(this.client, Events.ClientReady);
+    await this.client.login(this.options.settings.token);
+    await ready;
+    this.log.info({ user: this.client.user?.tag }, 'connected to Discord');
+    await this.registerCommands();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.drainTimeoutMs ?? 10_000)));
+    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
+    clearTimeout(timer);
+    await this.client.destroy();
+    this.log.info('disconnected from Discord');
+  }
+
+  private listen(): void {
+    this.client.on(Events.MessageCreate, (message) => this.track(this.onMessage(message)));
+    this.client.on(Events.InteractionCreate, (interaction) => this.track(this.onInteraction(interaction)));
+    // Reconnecting and resuming are discord.js's job; we only make them visible.
+    this.client.on(Events.ShardDisconnect, (event, shard) => this.log.warn({ shard, code: event.code }, 'gateway disconnected'));
+    this.client.on(Events.ShardReconnecting, (shard) => this.log.info({ shard }, 'gateway reconnecting'));
+    this.client.on(Events.ShardResume, (shard, replayed) => this.log.info({ shard, replayed }, 'gateway resumed'));
+    this.client.on(Events.ShardError, (error, shard) => this.log.error({ shard, err: error }, 'gateway error'));
+    this.client.on(Events.Error, (error) => this.log.error({ err: error }, 'discord.js error'));
+    this.client.on(Events.Warn, (message) => this.log.warn({ detail: message }, 'discord.js warning'));
+  }
+
+  private async registerCommands(): Promise<void> {
+    const guildId = this.options.settings.guildId;
+    try {
+      // One bulk overwrite: commands removed from the code disappear from Discord too.
+      const commands = this.client.application!.commands;
+      await (guildId ? commands.set(commandDefinitions(), guildId) : commands.set(commandDefinitions()));
+      this.log.info({ scope: guildId ? `guild ${guildId}` : 'global' }, 'slash commands registered');
+    } catch (error) {
+      this.log.error({ err: error }, 'slash commands could not be registered; mentions and DMs still work');
+    }
+  }
+
+  private track(work: Promise<void>): void {
+    const tracked = work.catch((error: unknown) => this.log.error({ err: error }, 'unhandled error in a Discord handler'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private async onMessage(message: Message): Promise<void> {
+    if (this.stopping) return;
+    const botId = this.client.user?.id;
+    const route = botId ? routeMessage(message, botId) : undefined;
+    if (!route || !botId) return;
+    const text = messageText(message, botId);
+    if (!text) return;
+
+    const conversation = await this.conversationFor(message, route, text);
+    const reply = new DiscordReply(conversation.target, this.log.child({ threadKey: conversation.threadKey }));
+    try {
+      await this.options.engine.handle({ threadKey: conversation.threadKey, author: { id: message.author.id, name: message.author.displayName }, text }, reply);
+    } finally {
+      reply.dispose();
+    }
+  }
+
+  private async conversationFor(message: Message, route: Route, text: string): Promise<Conversation> {
+    if (route.kind !== 'new-thread') return { target: { channel: message.channel as ReplyTarget['channel'] }, threadKey: route.threadKey };
+    const guildId = message.guildId ?? 'unknown';
+    try {
+      const thread = await message.startThread({ name: threadName(text, `Question from ${message.author.displayName}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
+      return { target: { channel: thread }, threadKey: guildThreadKey(guildId, message.channelId, thread.id) };
+    } catch (error) {
+      // No permission, a thread already on the message (160004), or a channel type without threads.
+      const code = (error as { code?: unknown }).code;
+      this.log.warn({ channel: message.channelId, channelType: ChannelType[message.channel.type], code, reason: (error as Error).message }, 'could not start a thread; replying to the message instead');
+      return { target: { channel: message.channel as ReplyTarget['channel'], replyTo: message }, threadKey: guildThreadKey(guildId, message.channelId, message.id) };
+    }
+  }
+
+  private async onInteraction(interaction: Interaction): Promise<void> {
+    if (interaction.isAutocomplete()) return this.commands.autocomplete(interaction);
+    if (!interaction.isChatInputCommand()) return;
+    try {
+      await this.commands.run(interaction);
+    } catch (error) {
+      this.log.error({ err: error, command: interaction.commandName }, 'slash command failed');
+      const reply = { content: 'Sorry, that command failed. Please try again.' };
+      await (interaction.deferred || interaction.replied ? interaction.editReply(reply) : interaction.reply({ ...reply, flags: MessageFlags.Ephemeral })).catch(() => undefined);
+    }
+  }
+}

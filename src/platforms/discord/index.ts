@@ -1,0 +1,2 @@
+export { DiscordAdapter } from './discord-adapter.js';
+export type { DiscordAdapterOptions } from './discord-adapter.js';

@@ -1,0 +1,82 @@
+import {
+  InteractionContextType,
+  MessageFlags,
+  SlashCommandBuilder,
+  type AutocompleteInteraction,
+  type ChatInputCommandInteraction,
+  type RESTPostAPIChatInputApplicationCommandsJSONBody,
+} from 'discord.js';
+import type { ConversationEngine } from '../../engine/index.js';
+import type { Logger } from '../../logging/logger.js';
+import { dmThreadKey, guildThreadKey } from './message-router.js';
+import { toolListMessages } from './tool-embeds.js';
+
+const AUTOCOMPLETE_LIMIT = 25;
+
+export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
+  return [
+    new SlashCommandBuilder()
+      .setName('tools')
+      .setDescription('List the tools I can use, by MCP server')
+      .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+      .addStringOption((option) => option.setName('server').setDescription('Only this server').setAutocomplete(true))
+      .toJSON(),
+    new SlashCommandBuilder()
+      .setName('reset')
+      .setDescription('Forget the conversation in this thread or DM')
+      .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+      .toJSON(),
+  ];
+}
+
+/** The conversation a command run in this channel refers to; undefined in a plain guild channel. */
+function conversationOf(interaction: ChatInputCommandInteraction): string | undefined {
+  if (!interaction.inGuild()) return dmThreadKey(interaction.channelId);
+  const channel = interaction.channel;
+  if (channel?.isThread()) return guildThreadKey(interaction.guildId, channel.parentId ?? channel.id, channel.id);
+  return undefined;
+}
+
+/** `/tools` and `/reset`: always deferred first, so Discord's 3-second window is never missed. */
+export class SlashCommands {
+  constructor(
+    private readonly engine: ConversationEngine,
+    private readonly log: Logger,
+  ) {}
+
+  async run(interaction: ChatInputCommandInteraction): Promise<void> {
+    await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    if (interaction.commandName === 'tools') return this.tools(interaction);
+    if (interaction.commandName === 'reset') return this.reset(interaction);
+    await interaction.editReply(`I don't know the command /${interaction.commandName}.`);
+  }
+
+  async autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+    const typed = interaction.options.getFocused().toLowerCase();
+    const servers = this.engine.listTools().map((entry) => entry.server);
+    await interaction.respond(servers.filter((server) => server.toLowerCase().includes(typed)).slice(0, AUTOCOMPLETE_LIMIT).map((server) => ({ name: server, value: server })));
+  }
+
+  private async tools(interaction: ChatInputCommandInteraction): Promise<void> {
+    const server = interaction.options.getString('server') ?? undefined;
+    const servers = this.engine.listTools(server);
+    if (servers.length === 0) {
+      await interaction.editReply(server ? `No MCP server is named \`${server}\`.` : 'No MCP servers are configured.');
+      return;
+    }
+    const [first = [], ...more] = toolListMessages(servers);
+    await interaction.editReply({ embeds: first });
+    for (const embeds of more) await interaction.followUp({ embeds, flags: MessageFlags.Ephemeral });
+  }
+
+  private async reset(interaction: ChatInputCommandInteraction): Promise<void> {
+    const threadKey = conversationOf(interaction);
+    if (!threadKey) {
+      await interaction.editReply('Use /reset inside a thread where I answered, or in a DM with me.');
+      return;
+    }
+    await this.engine.reset(threadKey);
+    this.log.info({ threadKey, user: interaction.user.id }, 'history reset by command');
+    await interaction.editReply('Done: I have forgotten this conversation.');
+  }
+}

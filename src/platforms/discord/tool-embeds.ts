@@ -1,0 +1,49 @@
+import type { APIEmbed } from 'discord.js';
+import type { ServerTools } from '../../engine/index.js';
+
+// Discord's limits: 4,096 characters per embed description, 10 embeds and 6,000 characters per message.
+const DESCRIPTION_LIMIT = 4_096;
+const EMBEDS_PER_MESSAGE = 10;
+const CHARACTERS_PER_MESSAGE = 6_000;
+const TOOL_DESCRIPTION_LIMIT = 200;
+
+function toolLine(tool: { name: string; description: string }): string {
+  const description = tool.description.length > TOOL_DESCRIPTION_LIMIT ? `${tool.description.slice(0, TOOL_DESCRIPTION_LIMIT - 1)}…` : tool.description;
+  return description ? `**${tool.name}** — ${description}` : `**${tool.name}**`;
+}
+
+function serverEmbeds(entry: ServerTools): APIEmbed[] {
+  const title = `${entry.server} (${entry.state})`;
+  const lines = entry.tools.length > 0 ? entry.tools.map(toolLine) : ['_no tools_'];
+  const embeds: APIEmbed[] = [];
+  let description = '';
+  for (const line of lines) {
+    if (description && description.length + 1 + line.length > DESCRIPTION_LIMIT) {
+      embeds.push({ title: embeds.length ? `${title}, continued` : title, description });
+      description = '';
+    }
+    description = description ? `${description}\n${line}` : line;
+  }
+  embeds.push({ title: embeds.length ? `${title}, continued` : title, description });
+  return embeds;
+}
+
+const embedSize = (embed: APIEmbed) => (embed.title?.length ?? 0) + (embed.description?.length ?? 0);
+
+/** `/tools` as messages of embeds, one server (or more) per embed, each message within Discord's limits. */
+export function toolListMessages(servers: ServerTools[]): APIEmbed[][] {
+  const messages: APIEmbed[][] = [];
+  let current: APIEmbed[] = [];
+  let size = 0;
+  for (const embed of servers.flatMap(serverEmbeds)) {
+    if (current.length === EMBEDS_PER_MESSAGE || size + embedSize(embed) > CHARACTERS_PER_MESSAGE) {
+      messages.push(current);
+      current = [];
+      size = 0;
+    }
+    current.push(embed);
+    size += embedSize(embed);
+  }
+  if (current.length > 0) messages.push(current);
+  return messages;
+}

@@ -1,0 +1,322 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
+import { Recorder } from '../helpers/recorder.js';
+
+export interface RestCall {
+  method: string;
+  /** Path after /api/v10, e.g. /channels/123/messages */
+  path: string;
+  query: URLSearchParams;
+  // What the bot sent: JSON, or the payload_json of a multipart upload.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  body: any;
+  /** Names of files attached in a multipart upload. */
+  files: string[];
+  at: number;
+}
+
+export interface GatewaySend {
+  op: number;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  d: any;
+}
+
+interface Failure {
+  method: string;
+  path: RegExp;
+  status: number;
+  body: unknown;
+  headers?: Record<string, string>;
+  times: number;
+}
+
+export const BOT = { id: '1000000000000000001', username: 'mcpbot', discriminator: '0', global_name: 'MCP Bot', bot: true, avatar: null };
+export const APPLICATION_ID = '1000000000000000002';
+export const GUILD_ID = '1000000000000000003';
+export const CHANNEL_ID = '1000000000000000004';
+export const ROLE_ID = '1000000000000000005';
+export const USER = { id: '1000000000000000010', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
+export const OTHER_USER = { id: '1000000000000000011', username: 'grace', discriminator: '0', global_name: 'Grace', avatar: null };
+
+let nextSnowflake = 1_200_000_000_000_000_000n;
+export function snowflake(): string {
+  nextSnowflake += 1n;
+  return nextSnowflake.toString();
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/** Enough of multipart/form-data for discord.js uploads: the payload_json part and file names. */
+function parseMultipart(raw: Buffer, contentType: string): { body: unknown; files: string[] } {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/.exec(contentType);
+  const marker = `--${boundary?.[1] ?? boundary?.[2] ?? ''}`;
+  let body: unknown;
+  const files: string[] = [];
+  for (const part of raw.toString('latin1').split(marker)) {
+    const [head = '', ...rest] = part.split('\r\n\r\n');
+    const name = /name="([^"]+)"/.exec(head)?.[1];
+    const filename = /filename="([^"]+)"/.exec(head)?.[1];
+    if (filename) files.push(filename);
+    else if (name === 'payload_json') body = JSON.parse(Buffer.from(rest.join('\r\n\r\n').replace(/\r\n$/, ''), 'latin1').toString('utf8'));
+  }
+  return { body, files };
+}
+
+/**
+ * A local Discord for the real discord.js client: the gateway over WebSocket and a REST API that
+ * records every call, answers with plausible objects, and can be told to fail.
+ */
+export class FakeDiscord {
+  readonly rest = new Recorder<RestCall>();
+  readonly gatewaySends = new Recorder<GatewaySend>();
+  private readonly failures: Failure[] = [];
+  private readonly sockets = new Set<WebSocket>();
+  private sequence = 0;
+  private closeServer: (() => Promise<void>) | undefined;
+  /** Messages the bot posted, by id, so edits return the full message. */
+  private readonly messages = new Map<string, Record<string, unknown>>();
+  private readonly threadParents = new Map<string, string>();
+  port = 0;
+
+  static async start(): Promise<FakeDiscord> {
+    const fake = new FakeDiscord();
+    await fake.listen();
+    return fake;
+  }
+
+  /** Base for DISCORD_API_URL. */
+  get apiUrl(): string {
+    return `http://127.0.0.1:${this.port}/api`;
+  }
+
+  /** Makes the next `times` calls matching method and path fail with the given status and body. */
+  failNext(method: string, path: RegExp, status: number, body: unknown, options: { times?: number; headers?: Record<string, string> } = {}): void {
+    this.failures.push({ method, path, status, body, headers: options.headers, times: options.times ?? 1 });
+  }
+
+  calls(method: string, path: RegExp): RestCall[] {
+    return this.rest.filter((call) => call.method === method && path.test(call.path));
+  }
+
+  waitForCall(method: string, path: RegExp, predicate: (call: RestCall) => boolean = () => true, timeoutMs = 10_000): Promise<RestCall> {
+    return this.rest.waitFor((call) => call.method === method && path.test(call.path) && predicate(call), { timeoutMs, what: `${method} ${path}` });
+  }
+
+  /** A user's message in the guild channel, mentioning the bot unless told otherwise. */
+  guildMessage(content: string, options: { mention?: boolean; author?: typeof USER & { bot?: boolean }; channelId?: string; type?: number; webhookId?: string } = {}): string {
+    const channelId = options.channelId ?? CHANNEL_ID;
+    const mention = options.mention ?? true;
+    return this.dispatchMessage({
+      channel_id: channelId,
+      guild_id: GUILD_ID,
+      content: mention ? `<@${BOT.id}> ${content}` : content,
+      author: options.author ?? USER,
+      mentions: mention ? [BOT] : [],
+      member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+      channel_type: this.threadParents.has(channelId) ? 11 : 0,
+      type: options.type ?? 0,
+      ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
+    });
+  }
+
+  /** A direct message to the bot. */
+  directMessage(content: string, channelId = '1000000000000000020', author = USER): string {
+    return this.dispatchMessage({ channel_id: channelId, content, author, mentions: [], channel_type: 1, type: 0 });
+  }
+
+  /** A slash command or (type 4) autocomplete request. */
+  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; channelType?: number; options?: Record<string, unknown>[] } = {}): { id: string; token: string } {
+    const id = snowflake();
+    const token = `token-${id}`;
+    const guild = options.guild ?? true;
+    const channelId = options.channelId ?? CHANNEL_ID;
+    const channelType = options.channelType ?? (guild ? (this.threadParents.has(channelId) ? 11 : 0) : 1);
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      application_id: APPLICATION_ID,
+      type: options.type ?? 2,
+      token,
+      version: 1,
+      locale: 'en-US',
+      app_permissions: '2248473465835073',
+      entitlements: [],
+      authorizing_integration_owners: {},
+      channel_id: channelId,
+      channel: { id: channelId, type: channelType, ...(guild ? { guild_id: GUILD_ID, parent_id: this.threadParents.get(channelId) } : {}) },
+      data: { id: snowflake(), name, type: 1, options: options.options ?? [] },
+      ...(guild ? { guild_id: GUILD_ID, member: { user: USER, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user: USER }),
+    });
+    return { id, token };
+  }
+
+  async close(): Promise<void> {
+    for (const socket of this.sockets) socket.terminate();
+    await this.closeServer?.();
+  }
+
+  private dispatchMessage(fields: Record<string, unknown>): string {
+    const id = snowflake();
+    this.dispatch('MESSAGE_CREATE', {
+      id,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      flags: 0,
+      components: [],
+      ...fields,
+    });
+    return id;
+  }
+
+  private dispatch(event: string, data: unknown): void {
+    this.sequence += 1;
+    const payload = JSON.stringify({ op: 0, t: event, s: this.sequence, d: data });
+    for (const socket of this.sockets) socket.send(payload);
+  }
+
+  private guildCreate() {
+    return {
+      id: GUILD_ID,
+      name: 'Test Guild',
+      owner_id: USER.id,
+      icon: null,
+      features: [],
+      unavailable: false,
+      member_count: 3,
+      large: false,
+      joined_at: new Date().toISOString(),
+      roles: [
+        { id: GUILD_ID, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
+        { id: ROLE_ID, name: 'engineers', permissions: '0', position: 1, color: 0, hoist: false, managed: false, mentionable: true, flags: 0 },
+      ],
+      channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] }],
+      threads: [],
+      members: [
+        { user: BOT, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+        { user: USER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+        { user: OTHER_USER, roles: [ROLE_ID], joined_at: new Date().toISOString(), deaf: false, mute: false },
+      ],
+      emojis: [],
+      stickers: [],
+      voice_states: [],
+      presences: [],
+    };
+  }
+
+  private onGatewayMessage(socket: WebSocket, raw: string): void {
+    const message = JSON.parse(raw) as GatewaySend;
+    this.gatewaySends.push(message);
+    if (message.op === 1) socket.send(JSON.stringify({ op: 11, d: null }));
+    if (message.op === 2) {
+      this.sequence += 1;
+      socket.send(
+        JSON.stringify({
+          op: 0,
+          t: 'READY',
+          s: this.sequence,
+          d: {
+            v: 10,
+            user: BOT,
+            guilds: [{ id: GUILD_ID, unavailable: true }],
+            session_id: 'fake-session',
+            resume_gateway_url: `ws://127.0.0.1:${this.port}`,
+            application: { id: APPLICATION_ID, flags: 0 },
+            private_channels: [],
+          },
+        }),
+      );
+      this.sequence += 1;
+      socket.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: this.sequence, d: this.guildCreate() }));
+    }
+  }
+
+  private answer(method: string, path: string, body: Record<string, unknown> | undefined): { status: number; body?: unknown } {
+    let match: RegExpExecArray | null;
+    if (method === 'GET' && path === '/gateway/bot') {
+      return { status: 200, body: { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } } };
+    }
+    if ((match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
+      const [, parentId = '', messageId = ''] = match;
+      const thread = { id: messageId, type: 11, guild_id: GUILD_ID, parent_id: parentId, owner_id: BOT.id, name: body?.name, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1, rate_limit_per_user: 0 };
+      this.threadParents.set(messageId, parentId);
+      // Discord announces a new thread on the gateway too; discord.js relies on it for later messages.
+      setImmediate(() => this.dispatch('THREAD_CREATE', { ...thread, newly_created: true }));
+      return { status: 201, body: thread };
+    }
+    if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
+      const channelId = match[1] ?? '';
+      const message = { id: snowflake(), channel_id: channelId, ...(this.threadParents.has(channelId) || channelId === CHANNEL_ID ? { guild_id: GUILD_ID } : {}), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: [] };
+      this.messages.set(message.id, message);
+      return { status: 200, body: message };
+    }
+    if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'PATCH') {
+      const id = match[2] ?? '';
+      const message = { ...(this.messages.get(id) ?? { id, channel_id: match[1], author: BOT }), ...body, edited_timestamp: new Date().toISOString() };
+      this.messages.set(id, message);
+      return { status: 200, body: message };
+    }
+    if (/^\/channels\/\d+\/typing$/.test(path)) return { status: 204 };
+    if ((match = /^\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/.exec(path)) && method === 'PUT') {
+      const commands = (body as unknown as Record<string, unknown>[]) ?? [];
+      return { status: 200, body: commands.map((command) => ({ id: snowflake(), application_id: APPLICATION_ID, version: '1', default_member_permissions: null, type: 1, ...command })) };
+    }
+    if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return { status: 204 };
+    if ((match = /^\/webhooks\/\d+\/[^/]+(?:\/messages\/(?:@original|%40original))?$/.exec(path)) && (method === 'PATCH' || method === 'POST')) {
+      return { status: 200, body: { id: snowflake(), channel_id: CHANNEL_ID, author: BOT, content: body?.content ?? '', embeds: body?.embeds ?? [], timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], pinned: false, type: 0, flags: 64, components: [] } };
+    }
+    return { status: 404, body: { message: `fake Discord has no route for ${method} ${path}`, code: 0 } };
+  }
+
+  private async listen(): Promise<void> {
+    const server = createServer((request, response) => {
+      void (async () => {
+        const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+        const path = url.pathname.replace(/^\/api\/v\d+/, '');
+        const method = request.method ?? 'GET';
+        const raw = await readBody(request);
+        const contentType = request.headers['content-type'] ?? '';
+        const parsed = contentType.startsWith('multipart/form-data') ? parseMultipart(raw, contentType) : { body: raw.length ? JSON.parse(raw.toString('utf8')) : undefined, files: [] };
+        this.rest.push({ method, path, query: url.searchParams, body: parsed.body, files: parsed.files, at: Date.now() });
+
+        const failure = this.failures.find((candidate) => candidate.method === method && candidate.path.test(path) && candidate.times > 0);
+        const result = failure ? { status: failure.status, body: failure.body } : this.answer(method, path, parsed.body as Record<string, unknown> | undefined);
+        if (failure) failure.times -= 1;
+        if (result.status === 204) {
+          // discord.js fails to parse a 204 that carries a body or a JSON content type.
+          response.writeHead(204).end();
+          return;
+        }
+        response.writeHead(result.status, { 'content-type': 'application/json', ...failure?.headers });
+        response.end(JSON.stringify(result.body));
+      })().catch((error: unknown) => {
+        response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: String(error) }));
+      });
+    });
+    const gateway = new WebSocketServer({ server });
+    gateway.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('message', (data) => this.onGatewayMessage(socket, data.toString()));
+      socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
+    });
+    const listening = await listenOnLoopback(server);
+    this.port = listening.port;
+    this.closeServer = async () => {
+      gateway.close();
+      await listening.close();
+    };
+  }
+}

@@ -6,15 +6,19 @@ import { createLogger, type Logger } from './logging/logger.js';
 import { McpPool } from './mcp/index.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
 import { DiscordAdapter } from './platforms/discord/index.js';
+import { SlackAdapter } from './platforms/slack/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Bounded so a stuck turn or server cannot keep a stopping bot alive forever. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
-function buildAdapters(settings: Settings, engine: ConversationEngine, logger: Logger): PlatformAdapter[] {
+function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
   if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger }));
+  if (settings.slack) {
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs }));
+  }
   // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
   return adapters;
@@ -29,7 +33,7 @@ async function main(): Promise<void> {
   const pool = await McpPool.start(settings.mcp, logger);
   const llm = createChatModel(settings.llm, logger);
   const engine = new ConversationEngine({ llm, tools: pool, history: store.history, settings: settings.engine, logger });
-  const adapters = buildAdapters(settings, engine, logger);
+  const adapters = buildAdapters(settings, engine, store, logger);
   await Promise.all(adapters.map((adapter) => adapter.start()));
   logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 

@@ -1,6 +1,6 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer } from 'node:http';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { listenOnLoopback } from '../helpers/loopback-server.js';
+import { listenOnLoopback, readBody } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
 
 export interface RestCall {
@@ -45,14 +45,6 @@ export function snowflake(): string {
   return nextSnowflake.toString();
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
-}
 
 /** Enough of multipart/form-data for discord.js uploads: the payload_json part and file names. */
 function parseMultipart(raw: Buffer, contentType: string): { body: unknown; files: string[] } {

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { listenOnLoopback } from '../helpers/loopback-server.js';
+import { createServer, type ServerResponse } from 'node:http';
+import { listenOnLoopback, readBody } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
 
 export type ScriptedAnswer =
@@ -44,15 +44,6 @@ export function scriptedSequence(...answers: ScriptedAnswer[]): LlmScript {
   return (request) => answers[Math.min(request.index, answers.length - 1)] ?? '';
 }
 
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let body = '';
-    request.setEncoding('utf8');
-    request.on('data', (chunk: string) => (body += chunk));
-    request.on('end', () => resolve(body));
-    request.on('error', reject);
-  });
-}
 
 function lastUserText(messages: LlmRequestMessage[]): string {
   const own = messages.filter((message) => message.role === 'user' && !String(message.content ?? '').startsWith('[tool] '));
@@ -143,7 +134,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
         response.end(JSON.stringify({ error: { message: `no route ${request.method} ${request.url}` } }));
         return;
       }
-      const body = JSON.parse(await readBody(request)) as { messages?: LlmRequestMessage[] };
+      const body = JSON.parse((await readBody(request)).toString('utf8')) as { messages?: LlmRequestMessage[] };
       const messages = body.messages ?? [];
       // Counted from the last `requests.clear()`, so each test's script starts at 0.
       const record: LlmRequest = { index: requests.items.length, receivedAt: Date.now(), body, messages, lastUserText: lastUserText(messages), authorization: request.headers.authorization };

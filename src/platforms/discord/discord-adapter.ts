@@ -3,6 +3,7 @@ import { ChannelType, Client, Events, GatewayIntentBits, MessageFlags, Partials,
 import type { DiscordSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
@@ -28,11 +29,12 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly client: Client;
   private readonly log: Logger;
   private readonly commands: SlashCommands;
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly turns: InFlightTurns;
   private stopping = false;
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.logger.child({ platform: 'discord' });
+    this.turns = new InFlightTurns(this.log);
     this.commands = new SlashCommands(options.engine, this.log);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
@@ -54,17 +56,14 @@ export class DiscordAdapter implements PlatformAdapter {
 
   async stop(): Promise<void> {
     this.stopping = true;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<void>((resolve) => (timer = setTimeout(resolve, this.options.drainTimeoutMs ?? 10_000)));
-    await Promise.race([Promise.allSettled([...this.inFlight]), timeout]);
-    clearTimeout(timer);
+    await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
     await this.client.destroy();
     this.log.info('disconnected from Discord');
   }
 
   private listen(): void {
-    this.client.on(Events.MessageCreate, (message) => this.track(this.onMessage(message)));
-    this.client.on(Events.InteractionCreate, (interaction) => this.track(this.onInteraction(interaction)));
+    this.client.on(Events.MessageCreate, (message) => this.turns.track(this.onMessage(message)));
+    this.client.on(Events.InteractionCreate, (interaction) => this.turns.track(this.onInteraction(interaction)));
     // Reconnecting and resuming are discord.js's job; we only make them visible.
     this.client.on(Events.ShardDisconnect, (event, shard) => this.log.warn({ shard, code: event.code }, 'gateway disconnected'));
     this.client.on(Events.ShardReconnecting, (shard) => this.log.info({ shard }, 'gateway reconnecting'));
@@ -84,12 +83,6 @@ export class DiscordAdapter implements PlatformAdapter {
     } catch (error) {
       this.log.error({ err: error }, 'slash commands could not be registered; mentions and DMs still work');
     }
-  }
-
-  private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.log.error({ err: error }, 'unhandled error in a Discord handler'));
-    this.inFlight.add(tracked);
-    void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
   private async onMessage(message: Message): Promise<void> {

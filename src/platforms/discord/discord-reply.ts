@@ -2,6 +2,7 @@ import { AttachmentBuilder, type Message, type MessageCreateOptions, type Sendab
 import { progressText, type FinalAnswer, type Reply, type TurnProgress } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
+import { ThrottledUpdate } from '../shared/throttled-update.js';
 
 const MESSAGE_LIMIT = 2_000;
 /** Discord's typing indicator lasts about 10 s. */
@@ -20,10 +21,9 @@ export interface ReplyTarget {
 export class DiscordReply implements Reply {
   private typingTimer: NodeJS.Timeout | undefined;
   private progressMessage: Message | undefined;
-  private latestProgress: string | undefined;
-  private lastEditAt = 0;
-  private editTimer: NodeJS.Timeout | undefined;
-  private pendingEdit: Promise<unknown> = Promise.resolve();
+  private readonly progressEdits = new ThrottledUpdate(PROGRESS_EDIT_INTERVAL_MS, (content) =>
+    this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error }, 'progress edit failed')),
+  );
 
   constructor(
     private readonly target: ReplyTarget,
@@ -33,19 +33,9 @@ export class DiscordReply implements Reply {
   }
 
   async progress(event: TurnProgress): Promise<void> {
-    this.latestProgress = progressText(event);
-    if (!this.progressMessage) {
-      this.progressMessage = await this.post({ content: this.latestProgress });
-      this.lastEditAt = Date.now();
-      return;
-    }
-    // At most one edit a second; a burst of steps shows the latest one.
-    this.editTimer ??= setTimeout(() => {
-      this.editTimer = undefined;
-      this.lastEditAt = Date.now();
-      const content = this.latestProgress;
-      this.pendingEdit = this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error }, 'progress edit failed'));
-    }, Math.max(0, this.lastEditAt + PROGRESS_EDIT_INTERVAL_MS - Date.now()));
+    if (this.progressMessage) return this.progressEdits.request(progressText(event));
+    this.progressMessage = await this.post({ content: progressText(event) });
+    this.progressEdits.touched();
   }
 
   async final(answer: FinalAnswer): Promise<void> {
@@ -68,9 +58,7 @@ export class DiscordReply implements Reply {
   /** Stops typing and lets the last progress edit land before the answer replaces it. */
   private async settle(): Promise<void> {
     clearInterval(this.typingTimer);
-    clearTimeout(this.editTimer);
-    this.editTimer = undefined;
-    await this.pendingEdit;
+    await this.progressEdits.settle();
   }
 
   private async replaceProgressWith(content: string): Promise<void> {
@@ -92,6 +80,6 @@ export class DiscordReply implements Reply {
   /** Always called when the turn ends, however it ended. */
   dispose(): void {
     clearInterval(this.typingTimer);
-    clearTimeout(this.editTimer);
+    this.progressEdits.dispose();
   }
 }

@@ -1,0 +1,2 @@
+export { SlackAdapter } from './slack-adapter.js';
+export type { SlackAdapterOptions } from './slack-adapter.js';

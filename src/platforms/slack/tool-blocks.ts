@@ -1,0 +1,41 @@
+import type { types } from '@slack/bolt';
+
+type KnownBlock = types.KnownBlock;
+import type { ServerTools } from '../../engine/index.js';
+
+// Slack's limits: 3,000 characters of text per section, 50 blocks per message.
+const SECTION_LIMIT = 3_000;
+const BLOCKS_PER_MESSAGE = 50;
+const TOOL_DESCRIPTION_LIMIT = 200;
+
+function section(text: string): KnownBlock {
+  return { type: 'section', text: { type: 'mrkdwn', text } };
+}
+
+function toolLine(tool: { name: string; description: string }): string {
+  const description = tool.description.length > TOOL_DESCRIPTION_LIMIT ? `${tool.description.slice(0, TOOL_DESCRIPTION_LIMIT - 1)}…` : tool.description;
+  return description ? `• \`${tool.name}\` — ${description}` : `• \`${tool.name}\``;
+}
+
+function serverBlocks(entry: ServerTools): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
+  let text = `*${entry.server}* (${entry.state})`;
+  for (const line of entry.tools.length > 0 ? entry.tools.map(toolLine) : ['_no tools_']) {
+    if (text.length + 1 + line.length > SECTION_LIMIT) {
+      blocks.push(section(text));
+      text = line;
+    } else {
+      text = `${text}\n${line}`;
+    }
+  }
+  blocks.push(section(text));
+  return blocks;
+}
+
+/** `/tools` as Block Kit messages: sections grouped by server, each message within Slack's limits. */
+export function toolListMessages(servers: ServerTools[]): KnownBlock[][] {
+  const blocks = servers.flatMap((entry, index) => (index > 0 ? [{ type: 'divider' } as KnownBlock, ...serverBlocks(entry)] : serverBlocks(entry)));
+  const messages: KnownBlock[][] = [];
+  for (let start = 0; start < blocks.length; start += BLOCKS_PER_MESSAGE) messages.push(blocks.slice(start, start + BLOCKS_PER_MESSAGE));
+  return messages;
+}

@@ -145,6 +145,16 @@ describe('Discord adapter against a fake Discord', () => {
     await answerIn('1000000000000000032', 'You said: still alive?');
   });
 
+  it('waits out a 429 from Discord and then posts', async () => {
+    discord.failNext('POST', /^\/channels\/\d+\/messages$/, 429, { message: 'You are being rate limited.', retry_after: 0.2, global: false }, { headers: { 'retry-after': '0.2', 'x-ratelimit-scope': 'user' } });
+    discord.directMessage('rate limited once', '1000000000000000033');
+    const answer = await answerIn('1000000000000000033', 'You said: rate limited once');
+    // The first attempt met the 429; discord.js waited and sent it again.
+    const attempts = discord.calls('POST', /^\/channels\/1000000000000000033\/messages$/);
+    expect(attempts.length).toBe(2);
+    expect(answer.at - attempts[0]!.at).toBeGreaterThanOrEqual(150);
+  });
+
   it('lists every fixture tool in /tools, deferred then edited, ephemeral', async () => {
     const { id, token } = discord.interaction('tools');
     const deferred = await discord.waitForCall('POST', new RegExp(`^/interactions/${id}/${token}/callback$`));
@@ -195,6 +205,24 @@ describe('Discord adapter against a fake Discord', () => {
     const updates = [calls[0]!, ...progressEdits];
     for (let index = 1; index < updates.length; index += 1) expect(updates[index]!.at - updates[index - 1]!.at).toBeGreaterThanOrEqual(950);
     expect(calls.at(-1)).toMatchObject({ method: 'PATCH', body: { content: 'four steps done' } });
+  });
+});
+
+describe('Discord adapter shutting down', () => {
+  it('finishes the turn in flight before disconnecting', async () => {
+    const harness = await startEngineHarness({ script: (request) => (isFeedback(request) ? 'finished the slow work' : { toolCall: { tool: 'slow', arguments: { ms: 600 } } }) });
+    const discord = await FakeDiscord.start();
+    const adapter = new DiscordAdapter({ settings: { token: 'test-token', apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, logger: harness.logger });
+    try {
+      await adapter.start();
+      discord.directMessage('do something slow', '1000000000000000040');
+      await discord.waitForCall('POST', /^\/channels\/1000000000000000040\/messages$/, (call) => contentOf(call).startsWith('Using'));
+      await adapter.stop();
+      expect(discord.calls('PATCH', /^\/channels\/1000000000000000040\/messages\/\d+$/).map(contentOf)).toContain('finished the slow work');
+    } finally {
+      await discord.close();
+      await harness.close();
+    }
   });
 });
 

@@ -206,6 +206,13 @@ describe.each<Mode>(['http', 'socket'])('Slack adapter in %s mode against a fake
     await sentinel();
   });
 
+  it('posts an answer Slack finds too long in smaller parts', async () => {
+    slack.failNext('chat.update', 'msg_too_long');
+    await driver.deliver(dm('this answer is too long for slack'));
+    await slack.waitForCall('chat.update', (call) => textOf(call).includes('it follows in parts'));
+    await slack.waitForCall('chat.postMessage', (call) => textOf(call).includes('You said: this answer is too long for slack'));
+  });
+
   it('lists every fixture tool in ephemeral /tools blocks, and filters by server', async () => {
     await driver.command('/tools', '', CHANNEL_ID);
     const listing = await slack.waitForCall('respond', (call) => Array.isArray(call.args.blocks));
@@ -230,6 +237,23 @@ describe.each<Mode>(['http', 'socket'])('Slack adapter in %s mode against a fake
 
     await driver.command('/reset', '', CHANNEL_ID);
     await slack.waitForCall('respond', (call) => String(call.args.text).startsWith('Use /reset in a DM'));
+  });
+});
+
+describe('Slack adapter shutting down', () => {
+  it('finishes the turn in flight before disconnecting', async () => {
+    const harness = await startEngineHarness({ script: (request) => (isFeedback(request) ? 'finished the slow work' : { toolCall: { tool: 'slow', arguments: { ms: 600 } } }) });
+    const slack = await FakeSlack.start();
+    const driver = await startDriver('socket', slack, harness);
+    try {
+      await driver.deliver(dm('do something slow'));
+      await harness.llm.requests.waitFor(() => true);
+      await driver.adapter.stop();
+      expect(slack.callsOf('chat.update').map(textOf)).toContain('finished the slow work');
+    } finally {
+      await slack.close();
+      await harness.close();
+    }
   });
 });
 

@@ -34,8 +34,6 @@ async function main(): Promise<void> {
   const llm = createChatModel(settings.llm, logger);
   const engine = new ConversationEngine({ llm, tools: pool, history: store.history, settings: settings.engine, logger });
   const adapters = buildAdapters(settings, engine, store, logger);
-  await Promise.all(adapters.map((adapter) => adapter.start()));
-  logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -55,8 +53,12 @@ async function main(): Promise<void> {
     })();
     return stopping;
   };
+  // Installed before anything is announced, so a signal never meets the default handler and its abrupt exit.
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
+
+  await Promise.all(adapters.map((adapter) => adapter.start()));
+  logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 
   const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);
   if (consoleAdapter) {

@@ -1,0 +1,66 @@
+import { jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
+import type { ChatMessage } from '../src/llm/types.js';
+import { now, percentile } from './measure.js';
+import { engineWith, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
+
+export interface OverheadFigures {
+  overhead_p50_ms: number;
+  overhead_p99_ms: number;
+  pool_call_ratio: number;
+}
+
+/**
+ * The engine's own cost per turn: a whole turn (zero-latency model, one echo call over stdio, SQLite
+ * history) against the same steps done raw (SDK callTool, history get/set, prompt build), interleaved.
+ */
+export async function measureOverhead(turns: number, poolCalls: number): Promise<OverheadFigures> {
+  const pool = await startPool(['fixture']);
+  const raw = await rawClient();
+  const { store, close } = await sqliteStore();
+  const engine = engineWith(scriptedModel({ useTool: true }), pool, store);
+  const model = scriptedModel({ useTool: true });
+  try {
+    const engineTimes: number[] = [];
+    const rawTimes: number[] = [];
+    for (let index = 0; index < turns + 50; index += 1) {
+      const started = now();
+      await engine.handle({ threadKey: `bench:engine:${index}`, author: { id: 'b', name: 'bench' }, text: 'echo something' }, new SilentReply());
+      const engineTime = now() - started;
+
+      const rawStarted = now();
+      const history = await store.history.get(`bench:raw:${index}`);
+      const prompt: ChatMessage[] = [{ role: 'system', content: jsonModeSystemPrompt(pool.tools()) }, ...history, { role: 'user', content: 'echo something' }];
+      await model.complete(prompt);
+      const result = await raw.callTool({ name: 'echo', arguments: { text: 'bench' } });
+      await model.complete([...prompt, { role: 'user', content: `[tool] ${JSON.stringify(result.content)}` }]);
+      await store.history.set(`bench:raw:${index}`, [...prompt.slice(1), { role: 'assistant', content: 'All done.' }]);
+      const rawTime = now() - rawStarted;
+      // The first turns warm up the JIT and connections.
+      if (index >= 50) {
+        engineTimes.push(engineTime);
+        rawTimes.push(rawTime);
+      }
+    }
+
+    const poolTimes: number[] = [];
+    const sdkTimes: number[] = [];
+    for (let index = 0; index < poolCalls; index += 1) {
+      let started = now();
+      await pool.callTool('echo', { text: 'bench' });
+      poolTimes.push(now() - started);
+      started = now();
+      await raw.callTool({ name: 'echo', arguments: { text: 'bench' } });
+      sdkTimes.push(now() - started);
+    }
+
+    return {
+      overhead_p50_ms: percentile(engineTimes, 50) - percentile(rawTimes, 50),
+      overhead_p99_ms: percentile(engineTimes, 99) - percentile(rawTimes, 99),
+      pool_call_ratio: percentile(poolTimes, 50) / percentile(sdkTimes, 50),
+    };
+  } finally {
+    await raw.close();
+    await pool.close();
+    await close();
+  }
+}

@@ -1,0 +1,79 @@
+/**
+ * `npm run bench`: the engine's own cost, each figure a ratio against a baseline measured in the same
+ * run or a percentile over many repetitions. BENCH_QUICK=1 for a short run. Writes bench/results.json.
+ */
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { measureConcurrency } from './concurrency.js';
+import { round } from './measure.js';
+import { measureMemory } from './memory.js';
+import { measureOverhead } from './overhead.js';
+import { measureParser } from './parser.js';
+import { measureStartup } from './startup.js';
+import { measureStoreOps } from './store-ops.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const size = quick
+  ? { turns: 200, poolCalls: 500, threads: 100, startupRounds: 1, memoryThreads: 2_000, storeMs: 500 }
+  : { turns: 1_000, poolCalls: 2_000, threads: 100, startupRounds: 3, memoryThreads: 10_000, storeMs: 2_000 };
+
+interface Row {
+  key: string;
+  value: number | boolean | null;
+  target?: string;
+  ok?: boolean;
+}
+
+function log(step: string): void {
+  process.stderr.write(`bench: ${step}…\n`);
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  log('engine overhead and pool call cost');
+  const overhead = await measureOverhead(size.turns, size.poolCalls);
+  log(`${size.threads} threads at once`);
+  const concurrency = await measureConcurrency(size.threads);
+  log('parallel start-up');
+  const startup = await measureStartup(size.startupRounds);
+  log(`memory over ${size.memoryThreads} threads × 10 messages`);
+  const memory = await measureMemory(size.memoryThreads);
+  log('store operations');
+  const store = await measureStoreOps(size.storeMs);
+  log('tool-call parser');
+  const parser = measureParser();
+
+  const rows: Row[] = [
+    { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
+    { key: 'overhead_p99_ms', value: round(overhead.overhead_p99_ms), target: '≤ 5', ok: overhead.overhead_p99_ms <= 5 },
+    { key: 'pool_call_ratio', value: round(overhead.pool_call_ratio), target: '≤ 1.10', ok: overhead.pool_call_ratio <= 1.1 },
+    { key: 'concurrency_ratio', value: round(concurrency.concurrency_ratio), target: '≤ 1.10', ok: concurrency.concurrency_ratio <= 1.1 },
+    { key: 'ordering_ok', value: concurrency.ordering_ok, target: 'true', ok: concurrency.ordering_ok },
+    { key: 'startup_ratio', value: round(startup.startup_ratio), target: '≤ 1.15', ok: startup.startup_ratio <= 1.15 },
+    { key: 'rss_growth_mb_10k_threads', value: round(memory.rss_growth_mb, 1), target: `≤ 30${memory.threads !== 10_000 ? ` (${memory.threads} threads)` : ''}`, ok: memory.rss_growth_mb <= 30 },
+    ...Object.entries(store).map(([backend, value]) => ({ key: `store_ops_per_s_${backend}`, value: value === null ? null : Math.round(value) })),
+    { key: 'parse_us_p50', value: round(parser.parse_us_p50, 2) },
+  ];
+
+  const width = Math.max(...rows.map((row) => row.key.length));
+  process.stdout.write(`\n${'figure'.padEnd(width)}  ${'value'.padStart(10)}  target\n`);
+  for (const row of rows) {
+    const value = row.value === null ? 'not run' : String(row.value);
+    const verdict = row.ok === undefined ? '' : row.ok ? '  ok' : '  MISSED';
+    process.stdout.write(`${row.key.padEnd(width)}  ${value.padStart(10)}  ${row.target ?? ''}${verdict}\n`);
+  }
+  const cores = availableParallelism();
+  process.stdout.write(`\n${quick ? 'quick' : 'full'} run, ${cores} cores, Node ${process.version}, ${Math.round((Date.now() - started) / 1000)} s\n`);
+
+  const results = Object.fromEntries(rows.map((row) => [row.key, row.value]));
+  await writeFile(path.join(import.meta.dirname, 'results.json'), `${JSON.stringify({ ...results, memory_threads: memory.threads, quick, cores, node: process.version }, null, 2)}\n`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,82 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { EngineSettings } from '../src/config/index.js';
+import { ConversationEngine } from '../src/engine/index.js';
+import type { FinalAnswer, Reply } from '../src/engine/index.js';
+import type { ChatMessage, ChatModel, LlmReply } from '../src/llm/types.js';
+import { createLogger } from '../src/logging/logger.js';
+import { McpPool } from '../src/mcp/index.js';
+import { openStore } from '../src/store/index.js';
+import type { Store } from '../src/store/types.js';
+import { fixtureServerConfig } from '../test/fixtures/index.js';
+
+export const logger = createLogger('silent');
+
+export const ENGINE_SETTINGS: EngineSettings = { toolMode: 'json', maxToolSteps: 8, historyMaxMessages: 40, historyMaxChars: 24_000 };
+
+/**
+ * A model with no latency at all, in process: one `echo` tool call, then a final answer. What the
+ * engine spends around it is the engine's own cost.
+ */
+export function scriptedModel(options: { useTool: boolean }): ChatModel {
+  return {
+    async complete(messages: ChatMessage[]): Promise<LlmReply> {
+      const last = messages.at(-1);
+      const fedBack = last?.role === 'user' && String(last.content).startsWith('[tool] ');
+      if (!options.useTool || fedBack) return { text: 'All done.', toolCalls: [] };
+      return { text: '{"tool": "echo", "arguments": {"text": "bench"}}', toolCalls: [] };
+    },
+  };
+}
+
+/** A Reply that only waits for the end of the turn. */
+export class SilentReply implements Reply {
+  answer: FinalAnswer | undefined;
+  failure: string | undefined;
+  async progress(): Promise<void> {}
+  async final(answer: FinalAnswer): Promise<void> {
+    this.answer = answer;
+  }
+  async error(message: string): Promise<void> {
+    this.failure = message;
+  }
+}
+
+export async function startPool(names: string[], env: Record<string, string>[] = []): Promise<McpPool> {
+  return McpPool.start(
+    { configPath: 'bench', servers: names.map((name, index) => fixtureServerConfig(name, { env: env[index] ?? {} })), startupTimeoutMs: 30_000, defaultToolTimeoutMs: 30_000 },
+    logger,
+  );
+}
+
+/** A plain SDK client on its own fixture process: the baseline the pool is compared with. */
+export async function rawClient(): Promise<Client> {
+  const config = fixtureServerConfig('raw');
+  const client = new Client({ name: 'bench-raw', version: '1.0.0' });
+  await client.connect(new StdioClientTransport({ command: config.command, args: config.args, env: config.env, cwd: config.cwd, stderr: 'ignore' }));
+  return client;
+}
+
+export interface SqliteStore {
+  store: Store;
+  close(): Promise<void>;
+}
+
+export async function sqliteStore(): Promise<SqliteStore> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bench-store-'));
+  const store = await openStore({ url: `sqlite://${path.join(dir, 'bench.sqlite')}`, historyTtlMs: 60 * 60 * 1000 }, logger);
+  return {
+    store,
+    close: async () => {
+      await store.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function engineWith(model: ChatModel, pool: McpPool, store: Store): ConversationEngine {
+  return new ConversationEngine({ llm: model, tools: pool, history: store.history, settings: ENGINE_SETTINGS, logger });
+}

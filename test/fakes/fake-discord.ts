@@ -14,6 +14,10 @@ export interface RestCall {
   /** Names of files attached in a multipart upload. */
   files: string[];
   at: number;
+  status: number;
+  /** What the fake answered, e.g. the created message with its id. */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  response: any;
 }
 
 export interface GatewaySend {
@@ -36,6 +40,10 @@ export const APPLICATION_ID = '1000000000000000002';
 export const GUILD_ID = '1000000000000000003';
 export const CHANNEL_ID = '1000000000000000004';
 export const ROLE_ID = '1000000000000000005';
+/** The role Discord creates for the bot; people sometimes mention it instead of the bot's user. */
+export const BOT_ROLE_ID = '1000000000000000006';
+/** A thread a person started in #general; the bot only answers there when mentioned. */
+export const USER_THREAD_ID = '1000000000000000007';
 export const USER = { id: '1000000000000000010', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
 export const OTHER_USER = { id: '1000000000000000011', username: 'grace', discriminator: '0', global_name: 'Grace', avatar: null };
 
@@ -45,6 +53,8 @@ export function snowflake(): string {
   return nextSnowflake.toString();
 }
 
+/** `announced`: sent in GUILD_CREATE, as Discord does for active threads. */
+type Thread = { id: string; parent_id: string; owner_id: string; name: string; announced: boolean };
 
 /** Enough of multipart/form-data for discord.js uploads: the payload_json part and file names. */
 function parseMultipart(raw: Buffer, contentType: string): { body: unknown; files: string[] } {
@@ -69,13 +79,16 @@ function parseMultipart(raw: Buffer, contentType: string): { body: unknown; file
 export class FakeDiscord {
   readonly rest = new Recorder<RestCall>();
   readonly gatewaySends = new Recorder<GatewaySend>();
+  /** When a client closed its gateway connection. */
+  readonly disconnects = new Recorder<{ at: number }>();
   private readonly failures: Failure[] = [];
   private readonly sockets = new Set<WebSocket>();
   private sequence = 0;
   private closeServer: (() => Promise<void>) | undefined;
   /** Messages the bot posted, by id, so edits return the full message. */
   private readonly messages = new Map<string, Record<string, unknown>>();
-  private readonly threadParents = new Map<string, string>();
+  private readonly threads = new Map<string, Thread>([[USER_THREAD_ID, { id: USER_THREAD_ID, parent_id: CHANNEL_ID, owner_id: USER.id, name: 'a person’s thread', announced: true }]]);
+  private readonly dmChannels = new Set<string>();
   port = 0;
 
   static async start(): Promise<FakeDiscord> {
@@ -102,35 +115,43 @@ export class FakeDiscord {
     return this.rest.waitFor((call) => call.method === method && path.test(call.path) && predicate(call), { timeoutMs, what: `${method} ${path}` });
   }
 
-  /** A user's message in the guild channel, mentioning the bot unless told otherwise. */
-  guildMessage(content: string, options: { mention?: boolean; author?: typeof USER & { bot?: boolean }; channelId?: string; type?: number; webhookId?: string } = {}): string {
-    const channelId = options.channelId ?? CHANNEL_ID;
-    const mention = options.mention ?? true;
+  /** A user's message in a guild channel or thread, mentioning the bot (as a user, by default, or by its role) or not. */
+  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: typeof USER & { bot?: boolean }; channelId?: string; type?: number; webhookId?: string } = {}): string {
+    const mention = options.mention ?? 'user';
+    const prefix = { user: `<@${BOT.id}> `, role: `<@&${BOT_ROLE_ID}> `, none: '' }[mention];
     return this.dispatchMessage({
-      channel_id: channelId,
+      channel_id: options.channelId ?? CHANNEL_ID,
       guild_id: GUILD_ID,
-      content: mention ? `<@${BOT.id}> ${content}` : content,
+      content: `${prefix}${content}`,
       author: options.author ?? USER,
-      mentions: mention ? [BOT] : [],
+      mentions: mention === 'user' ? [BOT] : [],
+      mention_roles: mention === 'role' ? [BOT_ROLE_ID] : [],
       member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
-      channel_type: this.threadParents.has(channelId) ? 11 : 0,
       type: options.type ?? 0,
       ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
     });
   }
 
+  /** A thread the bot started that was not active when discord.js connected, so only REST tells who owns it. */
+  unannouncedBotThread(): string {
+    const id = snowflake();
+    this.threads.set(id, { id, parent_id: CHANNEL_ID, owner_id: BOT.id, name: 'an older question', announced: false });
+    return id;
+  }
+
   /** A direct message to the bot. */
   directMessage(content: string, channelId = '1000000000000000020', author = USER): string {
-    return this.dispatchMessage({ channel_id: channelId, content, author, mentions: [], channel_type: 1, type: 0 });
+    this.dmChannels.add(channelId);
+    return this.dispatchMessage({ channel_id: channelId, content, author, mentions: [], type: 0 });
   }
 
   /** A slash command or (type 4) autocomplete request. */
-  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; channelType?: number; options?: Record<string, unknown>[] } = {}): { id: string; token: string } {
+  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; options?: Record<string, unknown>[] } = {}): { id: string; token: string } {
     const id = snowflake();
     const token = `token-${id}`;
     const guild = options.guild ?? true;
     const channelId = options.channelId ?? CHANNEL_ID;
-    const channelType = options.channelType ?? (guild ? (this.threadParents.has(channelId) ? 11 : 0) : 1);
+    const channelType = guild ? this.channelType(channelId) : 1;
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: APPLICATION_ID,
@@ -142,7 +163,7 @@ export class FakeDiscord {
       entitlements: [],
       authorizing_integration_owners: {},
       channel_id: channelId,
-      channel: { id: channelId, type: channelType, ...(guild ? { guild_id: GUILD_ID, parent_id: this.threadParents.get(channelId) } : {}) },
+      channel: { id: channelId, type: channelType, ...(guild ? { guild_id: GUILD_ID, parent_id: this.threads.get(channelId)?.parent_id } : {}) },
       data: { id: snowflake(), name, type: 1, options: options.options ?? [] },
       ...(guild ? { guild_id: GUILD_ID, member: { user: USER, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user: USER }),
     });
@@ -154,10 +175,29 @@ export class FakeDiscord {
     await this.closeServer?.();
   }
 
-  private dispatchMessage(fields: Record<string, unknown>): string {
+  /** 0 a text channel, 1 a DM, 11 a public thread: discord.js needs it to build a channel it has not cached. */
+  private channelType(channelId: string): number {
+    if (this.threads.has(channelId)) return 11;
+    return this.dmChannels.has(channelId) ? 1 : 0;
+  }
+
+  private threadObject({ announced: _announced, ...thread }: Thread) {
+    return {
+      ...thread,
+      type: 11,
+      guild_id: GUILD_ID,
+      thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() },
+      message_count: 0,
+      member_count: 1,
+      rate_limit_per_user: 0,
+    };
+  }
+
+  private dispatchMessage(fields: Record<string, unknown> & { channel_id: string }): string {
     const id = snowflake();
     this.dispatch('MESSAGE_CREATE', {
       id,
+      channel_type: this.channelType(fields.channel_id),
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -193,9 +233,10 @@ export class FakeDiscord {
       roles: [
         { id: GUILD_ID, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 },
         { id: ROLE_ID, name: 'engineers', permissions: '0', position: 1, color: 0, hoist: false, managed: false, mentionable: true, flags: 0 },
+        { id: BOT_ROLE_ID, name: 'mcpbot', permissions: '0', position: 2, color: 0, hoist: false, managed: true, mentionable: true, flags: 0, tags: { bot_id: BOT.id } },
       ],
       channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] }],
-      threads: [],
+      threads: [...this.threads.values()].filter((thread) => thread.announced).map((thread) => this.threadObject(thread)),
       members: [
         { user: BOT, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: USER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
@@ -242,16 +283,23 @@ export class FakeDiscord {
     }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       const [, parentId = '', messageId = ''] = match;
-      const thread = { id: messageId, type: 11, guild_id: GUILD_ID, parent_id: parentId, owner_id: BOT.id, name: body?.name, thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() }, message_count: 0, member_count: 1, rate_limit_per_user: 0 };
-      this.threadParents.set(messageId, parentId);
+      // Discord gives a thread started on a message the message's id.
+      this.threads.set(messageId, { id: messageId, parent_id: parentId, owner_id: BOT.id, name: String(body?.name), announced: true });
+      const thread = this.threadObject(this.threads.get(messageId)!);
       // Discord announces a new thread on the gateway too; discord.js relies on it for later messages.
       setImmediate(() => this.dispatch('THREAD_CREATE', { ...thread, newly_created: true }));
       return { status: 201, body: thread };
     }
+    if ((match = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
+      const thread = this.threads.get(match[1] ?? '');
+      return thread ? { status: 200, body: this.threadObject(thread) } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+    }
     if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const channelId = match[1] ?? '';
-      const message = { id: snowflake(), channel_id: channelId, ...(this.threadParents.has(channelId) || channelId === CHANNEL_ID ? { guild_id: GUILD_ID } : {}), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: [] };
+      const message = { id: snowflake(), channel_id: channelId, ...(this.dmChannels.has(channelId) ? {} : { guild_id: GUILD_ID }), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: [] };
       this.messages.set(message.id, message);
+      // Like Discord, the bot hears its own messages on the gateway.
+      setImmediate(() => this.dispatch('MESSAGE_CREATE', { ...message, channel_type: this.channelType(channelId) }));
       return { status: 200, body: message };
     }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'PATCH') {
@@ -281,11 +329,10 @@ export class FakeDiscord {
         const raw = await readBody(request);
         const contentType = request.headers['content-type'] ?? '';
         const parsed = contentType.startsWith('multipart/form-data') ? parseMultipart(raw, contentType) : { body: raw.length ? JSON.parse(raw.toString('utf8')) : undefined, files: [] };
-        this.rest.push({ method, path, query: url.searchParams, body: parsed.body, files: parsed.files, at: Date.now() });
-
         const failure = this.failures.find((candidate) => candidate.method === method && candidate.path.test(path) && candidate.times > 0);
         const result = failure ? { status: failure.status, body: failure.body } : this.answer(method, path, parsed.body as Record<string, unknown> | undefined);
         if (failure) failure.times -= 1;
+        this.rest.push({ method, path, query: url.searchParams, body: parsed.body, files: parsed.files, at: Date.now(), status: result.status, response: result.body });
         if (result.status === 204) {
           // discord.js fails to parse a 204 that carries a body or a JSON content type.
           response.writeHead(204).end();
@@ -300,7 +347,10 @@ export class FakeDiscord {
     const gateway = new WebSocketServer({ server });
     gateway.on('connection', (socket) => {
       this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
+      socket.on('close', () => {
+        this.sockets.delete(socket);
+        this.disconnects.push({ at: Date.now() });
+      });
       socket.on('message', (data) => this.onGatewayMessage(socket, data.toString()));
       socket.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
     });

@@ -5,10 +5,12 @@ import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
+import { hintFor } from './discord-failures.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
+import { questionText } from './mentions.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
-import { messageText, threadName } from './message-text.js';
 import { commandDefinitions, SlashCommands } from './slash-commands.js';
+import { threadName } from './thread-name.js';
 
 export interface DiscordAdapterOptions {
   settings: DiscordSettings;
@@ -30,7 +32,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly commands: SlashCommands;
   private readonly turns: InFlightTurns;
-  private stopping = false;
+  private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.logger.child({ platform: 'discord' });
@@ -54,11 +56,14 @@ export class DiscordAdapter implements PlatformAdapter {
     await this.registerCommands();
   }
 
-  async stop(): Promise<void> {
-    this.stopping = true;
-    await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
-    await this.client.destroy();
-    this.log.info('disconnected from Discord');
+  /** Safe to call more than once: later calls wait for the first. */
+  stop(): Promise<void> {
+    this.stopping ??= (async () => {
+      await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
+      await this.client.destroy();
+      this.log.info('disconnected from Discord');
+    })();
+    return this.stopping;
   }
 
   private listen(): void {
@@ -81,22 +86,24 @@ export class DiscordAdapter implements PlatformAdapter {
       await (guildId ? commands.set(commandDefinitions(), guildId) : commands.set(commandDefinitions()));
       this.log.info({ scope: guildId ? `guild ${guildId}` : 'global' }, 'slash commands registered');
     } catch (error) {
-      this.log.error({ err: error }, 'slash commands could not be registered; mentions and DMs still work');
+      this.log.error({ err: error, hint: hintFor(error) }, 'slash commands could not be registered; mentions and DMs still work');
     }
   }
 
+  /** Is it for me → which thread → run the turn there. */
   private async onMessage(message: Message): Promise<void> {
-    if (this.stopping) return;
     const botId = this.client.user?.id;
-    const route = botId ? routeMessage(message, botId) : undefined;
-    if (!route || !botId) return;
-    const text = messageText(message, botId);
+    if (this.stopping || !botId) return;
+    const route = await routeMessage(message, botId);
+    if (!route) return;
+    const text = questionText(message, botId);
     if (!text) return;
 
-    const conversation = await this.conversationFor(message, route, text);
-    const reply = new DiscordReply(conversation.target, this.log.child({ threadKey: conversation.threadKey }));
+    const { target, threadKey } = await this.conversationFor(message, route, text);
+    const reply = new DiscordReply(target, this.log.child({ threadKey }));
+    const author = { id: message.author.id, name: message.member?.displayName ?? message.author.displayName };
     try {
-      await this.options.engine.handle({ threadKey: conversation.threadKey, author: { id: message.author.id, name: message.author.displayName }, text }, reply);
+      await this.options.engine.handle({ threadKey, author, text }, reply);
     } finally {
       reply.dispose();
     }
@@ -104,15 +111,20 @@ export class DiscordAdapter implements PlatformAdapter {
 
   private async conversationFor(message: Message, route: Route, text: string): Promise<Conversation> {
     if (route.kind !== 'new-thread') return { target: { channel: message.channel as ReplyTarget['channel'] }, threadKey: route.threadKey };
-    const guildId = message.guildId ?? 'unknown';
+    // Discord gives a thread started on a message that message's id, so the key is the same whether
+    // the thread was started or not: a question answered by reply keeps its history if asked again
+    // after someone opened its thread (160004).
+    const threadKey = guildThreadKey(route.guildId, message.channelId, message.id);
     try {
       const thread = await message.startThread({ name: threadName(text, `Question from ${message.author.displayName}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
-      return { target: { channel: thread }, threadKey: guildThreadKey(guildId, message.channelId, thread.id) };
+      return { target: { channel: thread }, threadKey };
     } catch (error) {
-      // No permission, a thread already on the message (160004), or a channel type without threads.
-      const code = (error as { code?: unknown }).code;
-      this.log.warn({ channel: message.channelId, channelType: ChannelType[message.channel.type], code, reason: (error as Error).message }, 'could not start a thread; replying to the message instead');
-      return { target: { channel: message.channel as ReplyTarget['channel'], replyTo: message }, threadKey: guildThreadKey(guildId, message.channelId, message.id) };
+      // No permission, a thread already on the message (160004), or a channel type without threads (voice, stage).
+      this.log.warn(
+        { threadKey, channelType: ChannelType[message.channel.type], err: error, hint: hintFor(error) },
+        'could not start a thread; replying to the message instead',
+      );
+      return { target: { channel: message.channel as ReplyTarget['channel'], replyTo: message }, threadKey };
     }
   }
 
@@ -122,7 +134,7 @@ export class DiscordAdapter implements PlatformAdapter {
     try {
       await this.commands.run(interaction);
     } catch (error) {
-      this.log.error({ err: error, command: interaction.commandName }, 'slash command failed');
+      this.log.error({ err: error, command: interaction.commandName, hint: hintFor(error) }, 'slash command failed');
       const reply = { content: 'Sorry, that command failed. Please try again.' };
       await (interaction.deferred || interaction.replied ? interaction.editReply(reply) : interaction.reply({ ...reply, flags: MessageFlags.Ephemeral })).catch(() => undefined);
     }

@@ -1,10 +1,12 @@
 import { AttachmentBuilder, type Message, type MessageCreateOptions, type SendableChannels } from 'discord.js';
-import { progressText, type FinalAnswer, type Reply, type TurnProgress } from '../../engine/index.js';
+import { progressText, type FinalAnswer, type ImageAttachment, type Reply, type TurnProgress } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
+import { hintFor } from './discord-failures.js';
 
 const MESSAGE_LIMIT = 2_000;
+const FILES_PER_MESSAGE = 10;
 /** Discord's typing indicator lasts about 10 s. */
 const TYPING_INTERVAL_MS = 8_000;
 const PROGRESS_EDIT_INTERVAL_MS = 1_000;
@@ -22,7 +24,7 @@ export class DiscordReply implements Reply {
   private typingTimer: NodeJS.Timeout | undefined;
   private progressMessage: Message | undefined;
   private readonly progressEdits = new ThrottledUpdate(PROGRESS_EDIT_INTERVAL_MS, (content) =>
-    this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error }, 'progress edit failed')),
+    this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error, hint: hintFor(error) }, 'progress edit failed')),
   );
 
   constructor(
@@ -40,19 +42,25 @@ export class DiscordReply implements Reply {
 
   async final(answer: FinalAnswer): Promise<void> {
     await this.settle();
-    const pieces = splitMessage(answer.text, MESSAGE_LIMIT);
-    if (pieces.length === 0 && answer.images.length === 0) pieces.push('I have no answer to that.');
-    const [first, ...rest] = pieces;
-    if (first !== undefined) await this.replaceProgressWith(first);
-    for (const piece of rest) await this.post({ content: piece });
-    if (answer.images.length > 0) {
-      await this.post({ files: answer.images.map((image) => new AttachmentBuilder(image.data, { name: image.filename })) });
-    }
+    await this.delivering('answer', async () => {
+      const pieces = splitMessage(answer.text, MESSAGE_LIMIT);
+      if (pieces.length === 0 && answer.images.length === 0) pieces.push('I have no answer to that.');
+      const [first, ...rest] = pieces;
+      if (first !== undefined) await this.replaceProgressWith(first);
+      for (const piece of rest) await this.post({ content: piece });
+      await this.attach(answer.images);
+    });
   }
 
   async error(message: string): Promise<void> {
     await this.settle();
-    await this.replaceProgressWith(message);
+    await this.delivering('error message', () => this.replaceProgressWith(message));
+  }
+
+  /** Always called when the turn ends, however it ended. */
+  dispose(): void {
+    clearInterval(this.typingTimer);
+    this.progressEdits.dispose();
   }
 
   /** Stops typing and lets the last progress edit land before the answer replaces it. */
@@ -61,9 +69,43 @@ export class DiscordReply implements Reply {
     await this.progressEdits.settle();
   }
 
+  /**
+   * A post Discord refuses ends the turn here, logged with what an operator can do about it: there is
+   * nowhere left to tell the user.
+   */
+  private async delivering(what: string, post: () => Promise<void>): Promise<void> {
+    try {
+      await post();
+    } catch (error) {
+      this.log.error({ err: error, hint: hintFor(error) }, `the ${what} could not be posted to Discord`);
+    }
+  }
+
   private async replaceProgressWith(content: string): Promise<void> {
-    if (this.progressMessage) await this.progressMessage.edit({ content, allowedMentions: NO_PINGS });
-    else await this.post({ content });
+    if (this.progressMessage) {
+      try {
+        await this.progressMessage.edit({ content, allowedMentions: NO_PINGS });
+        return;
+      } catch (error) {
+        // Someone may have deleted the progress message; the answer still gets through as a new one.
+        this.log.warn({ err: error, hint: hintFor(error) }, 'progress message could not be edited; posting the answer anew');
+      }
+    }
+    await this.post({ content });
+  }
+
+  /** Images after the text, within Discord's files per message; a refused upload is said in the thread. */
+  private async attach(images: ImageAttachment[]): Promise<void> {
+    for (let start = 0; start < images.length; start += FILES_PER_MESSAGE) {
+      const batch = images.slice(start, start + FILES_PER_MESSAGE);
+      try {
+        await this.post({ files: batch.map((image) => new AttachmentBuilder(image.data, { name: image.filename })) });
+      } catch (error) {
+        const names = batch.map((image) => image.filename);
+        this.log.warn({ err: error, hint: hintFor(error), files: names }, 'images could not be attached');
+        await this.post({ content: `(I could not attach ${names.map((name) => `\`${name}\``).join(', ')}.)` });
+      }
+    }
   }
 
   private post(options: MessageCreateOptions): Promise<Message> {
@@ -75,11 +117,5 @@ export class DiscordReply implements Reply {
     const type = () => void this.target.channel.sendTyping().catch((error: unknown) => this.log.debug({ err: error }, 'typing indicator failed'));
     type();
     this.typingTimer = setInterval(type, TYPING_INTERVAL_MS);
-  }
-
-  /** Always called when the turn ends, however it ended. */
-  dispose(): void {
-    clearInterval(this.typingTimer);
-    this.progressEdits.dispose();
   }
 }

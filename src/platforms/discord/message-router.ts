@@ -1,7 +1,8 @@
-import type { Message } from 'discord.js';
+import { Routes, type AnyThreadChannel, type APIThreadChannel, type Message } from 'discord.js';
+import { mentionsBot } from './mentions.js';
 
 /** Where a message for the bot is answered, and under which conversation. */
-export type Route = { kind: 'dm'; threadKey: string } | { kind: 'thread'; threadKey: string } | { kind: 'new-thread' };
+export type Route = { kind: 'dm'; threadKey: string } | { kind: 'thread'; threadKey: string } | { kind: 'new-thread'; guildId: string };
 
 export const dmThreadKey = (channelId: string) => `discord:dm:${channelId}`;
 export const guildThreadKey = (guildId: string, channelId: string, threadId: string) => `discord:${guildId}:${channelId}:${threadId}`;
@@ -10,17 +11,28 @@ export const guildThreadKey = (guildId: string, channelId: string, threadId: str
  * Is this message for the bot, and where does the answer go? DMs always; in a guild, a mention
  * (a new thread, or the thread it was made in) and anything said in a thread the bot started.
  */
-export function routeMessage(message: Message, botId: string): Route | undefined {
+export async function routeMessage(message: Message, botId: string): Promise<Route | undefined> {
   if (message.author.id === botId || message.author.bot || message.webhookId || message.system) return undefined;
   if (!message.content.trim()) return undefined;
   if (!message.inGuild()) return { kind: 'dm', threadKey: dmThreadKey(message.channelId) };
 
-  const mentioned = message.mentions.users.has(botId);
+  const mentioned = mentionsBot(message, botId);
   const channel = message.channel;
   if (channel.isThread()) {
-    // The thread's owner survives restarts, unlike any memory of which threads we started.
-    if (channel.ownerId !== botId && !mentioned) return undefined;
-    return { kind: 'thread', threadKey: guildThreadKey(message.guildId, channel.parentId ?? channel.id, channel.id) };
+    // Who owns the thread comes from Discord, so threads the bot started stay its own across restarts.
+    const { ownerId, parentId } = await threadFacts(channel);
+    if (ownerId !== botId && !mentioned) return undefined;
+    return { kind: 'thread', threadKey: guildThreadKey(message.guildId, parentId ?? channel.id, channel.id) };
   }
-  return mentioned ? { kind: 'new-thread' } : undefined;
+  return mentioned ? { kind: 'new-thread', guildId: message.guildId } : undefined;
+}
+
+/**
+ * A thread discord.js was never told about (not active at start-up, no THREAD_CREATE or THREAD_UPDATE
+ * since) reaches us without owner or parent; Discord still knows both.
+ */
+async function threadFacts(thread: AnyThreadChannel): Promise<{ ownerId: string | null | undefined; parentId: string | null | undefined }> {
+  if (thread.ownerId) return { ownerId: thread.ownerId, parentId: thread.parentId };
+  const data = (await thread.client.rest.get(Routes.channel(thread.id))) as APIThreadChannel;
+  return { ownerId: data.owner_id, parentId: data.parent_id };
 }

@@ -11,7 +11,9 @@ import type { Logger } from '../../logging/logger.js';
 import { dmThreadKey, guildThreadKey } from './message-router.js';
 import { toolListMessages } from './tool-embeds.js';
 
-const AUTOCOMPLETE_LIMIT = 25;
+// Discord's limits for autocomplete: 25 choices, 100 characters per name and value.
+const AUTOCOMPLETE_CHOICES = 25;
+const CHOICE_LENGTH = 100;
 
 export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return [
@@ -53,8 +55,11 @@ export class SlashCommands {
 
   async autocomplete(interaction: AutocompleteInteraction): Promise<void> {
     const typed = interaction.options.getFocused().toLowerCase();
-    const servers = this.engine.listTools().map((entry) => entry.server);
-    await interaction.respond(servers.filter((server) => server.toLowerCase().includes(typed)).slice(0, AUTOCOMPLETE_LIMIT).map((server) => ({ name: server, value: server })));
+    const servers = this.engine
+      .listTools()
+      .map((entry) => entry.server)
+      .filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
+    await interaction.respond(servers.slice(0, AUTOCOMPLETE_CHOICES).map((server) => ({ name: server, value: server })));
   }
 
   private async tools(interaction: ChatInputCommandInteraction): Promise<void> {

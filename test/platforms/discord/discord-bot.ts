@@ -1,0 +1,86 @@
+import { Writable } from 'node:stream';
+import { expect } from 'vitest';
+import type { ServerConfig } from '../../../src/config/index.js';
+import { createLogger, type Logger } from '../../../src/logging/logger.js';
+import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
+import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
+import type { LlmScript } from '../../fakes/fake-llm.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { Recorder } from '../../helpers/recorder.js';
+
+export const TOKEN = 'fake-discord-bot-token';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  threadKey?: string;
+  hint?: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  err?: any;
+}
+
+export interface DiscordBot {
+  harness: EngineHarness;
+  discord: FakeDiscord;
+  adapter: DiscordAdapter;
+  /** What the adapter logged, parsed; `rawLogs` is the text as written. */
+  logs: Recorder<LogLine>;
+  rawLogs: string[];
+  close(): Promise<void>;
+}
+
+/** A logger as the bot builds it (redaction included) whose lines a test can read and wait for. */
+export function capturingLogger(): { logger: Logger; logs: Recorder<LogLine>; rawLogs: string[] } {
+  const logs = new Recorder<LogLine>();
+  const rawLogs: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      const text = chunk.toString('utf8');
+      rawLogs.push(text);
+      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
+      done();
+    },
+  });
+  return { logger: createLogger('debug', sink), logs, rawLogs };
+}
+
+/** The real adapter on the real engine (fixture MCP servers, fake LLM), connected to a fake Discord. */
+export async function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string }): Promise<DiscordBot> {
+  const { logger, logs, rawLogs } = capturingLogger();
+  const parts: Partial<Omit<DiscordBot, 'close'>> = { logs, rawLogs };
+  // Reads `bot.adapter` at the end, so a test that swaps in a restarted adapter has that one stopped.
+  const close = async () => {
+    await parts.adapter?.stop().catch(() => undefined);
+    await parts.discord?.close();
+    await parts.harness?.close();
+  };
+  const bot = Object.assign(parts, { close });
+  try {
+    bot.harness = await startEngineHarness({ script: options.script, ...(options.servers ? { servers: options.servers } : {}) });
+    bot.discord = await FakeDiscord.start();
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine: bot.harness.engine, logger });
+    await bot.adapter.start();
+    return bot as DiscordBot;
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export const contentOf = (call: RestCall) => String(call.body?.content ?? '');
+
+/** Waits until something the bot posted or edited into `channelId`, and Discord took, contains `text`. */
+export function answerIn(discord: FakeDiscord, channelId: string, text: string): Promise<RestCall> {
+  return discord.rest.waitFor(
+    (call) => (call.method === 'POST' || call.method === 'PATCH') && call.status < 300 && call.path.startsWith(`/channels/${channelId}/messages`) && contentOf(call).includes(text),
+    { what: `"${text}" in channel ${channelId}` },
+  );
+}
+
+/** Every message the bot posted or edited, in channels or as interaction replies, can ping no one. */
+export function expectNoPings(calls: RestCall[]): void {
+  const messages = calls.filter((call) => (call.method === 'POST' || call.method === 'PATCH') && /^\/(channels\/\d+\/messages(\/\d+)?|webhooks\/\d+\/[^/]+(\/messages\/.+)?)$/.test(call.path));
+  for (const call of messages) expect(call.body?.allowed_mentions, `${call.method} ${call.path}`).toMatchObject({ parse: [] });
+  const repliesThatPing = messages.filter((call) => call.body?.message_reference && call.body.allowed_mentions?.replied_user !== false);
+  expect(repliesThatPing).toEqual([]);
+}

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import type { ServerTools } from '../../../src/engine/index.js';
+import { toolListMessages } from '../../../src/platforms/discord/tool-embeds.js';
+
+const server = (name: string, toolCount: number, descriptionLength = 150): ServerTools => ({
+  server: name,
+  state: 'ready',
+  tools: Array.from({ length: toolCount }, (_, index) => ({ name: `${name}_tool_${index}`, description: 'd'.repeat(descriptionLength) })),
+});
+
+describe('/tools embeds', () => {
+  it("stay within Discord's limits and list every tool exactly once", () => {
+    const servers = [server('files', 120), server('memory', 3), ...Array.from({ length: 14 }, (_, index) => server(`s${index}`, 5))];
+    const messages = toolListMessages(servers);
+    expect(messages.length).toBeGreaterThan(1);
+    for (const embeds of messages) {
+      expect(embeds.length).toBeLessThanOrEqual(10);
+      expect(embeds.reduce((size, embed) => size + (embed.title?.length ?? 0) + (embed.description?.length ?? 0), 0)).toBeLessThanOrEqual(6000);
+      for (const embed of embeds) expect(embed.description!.length).toBeLessThanOrEqual(4096);
+    }
+    const listed = messages.flat().flatMap((embed) => embed.description!.split('\n'));
+    expect(listed).toHaveLength(servers.reduce((count, entry) => count + entry.tools.length, 0));
+    expect(messages.flat().map((embed) => embed.title)).toContain('files (ready), continued');
+  });
+
+  it('cut long descriptions to one short line and show servers without tools', () => {
+    const [[embed]] = toolListMessages([server('wordy', 1, 1000)]) as [[{ description: string }]];
+    expect(embed.description.length).toBeLessThan(300);
+    expect(embed.description.endsWith('…')).toBe(true);
+    expect(toolListMessages([{ server: 'down', state: 'restarting', tools: [] }])).toEqual([[{ title: 'down (restarting)', description: '_no tools_' }]]);
+  });
+});

@@ -1,47 +1,86 @@
 import OpenAI from 'openai';
+import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { LlmSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { toLlmError } from './llm-errors.js';
-import { LlmError, type ChatMessage, type ChatModel, type CompleteOptions, type LlmReply } from './types.js';
+import { endpointFetch } from './endpoint-fetch.js';
+import { toLlmError, type EndpointFacts } from './llm-errors.js';
+import { sdkLogger } from './sdk-logger.js';
+import { LlmError, type ChatMessage, type ChatModel, type CompleteOptions, type LlmReply, type NativeToolCall } from './types.js';
 
 /** Local endpoints (Ollama, vLLM) take no key, but the SDK insists on one. */
 const NO_KEY = 'not-needed';
 
+/** A person is waiting in the thread: a longer retry-after is reported rather than waited out. */
+const MAX_RETRY_WAIT_MS = 60_000;
+
+/** The endpoint as logs and errors may show it: a URL with `user:password@` in it loses that part. */
+function withoutCredentials(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+function readReply(completion: ChatCompletion, endpoint: string): LlmReply {
+  // Typed as a completion, but an endpoint may send any JSON, or text the SDK hands back as a string.
+  const message = (completion as Partial<ChatCompletion> | undefined)?.choices?.[0]?.message;
+  if (!message || typeof message !== 'object') throw new LlmError('bad_response', `LLM endpoint ${endpoint} sent an answer without choices; check that LLM_BASE_URL is an OpenAI-compatible API`);
+  const toolCalls: NativeToolCall[] = (message.tool_calls ?? []).flatMap((call) =>
+    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+  );
+  return { text: typeof message.content === 'string' ? message.content : '', toolCalls };
+}
+
 /**
  * The model behind any OpenAI-compatible endpoint. The SDK retries 429 (honouring retry-after),
- * 5xx and connection errors with backoff and applies the request time-out; whatever still fails
- * comes out as an LlmError.
+ * 408/409, 5xx and connection failures with exponential backoff, and applies the time-out to each
+ * attempt; whatever still fails comes out as an LlmError.
  */
 export function createChatModel(settings: LlmSettings, logger: Logger): ChatModel {
+  const facts: EndpointFacts = { endpoint: withoutCredentials(settings.baseUrl), timeoutMs: settings.timeoutMs, maxRetries: settings.maxRetries };
+  const log = logger.child({ model: settings.model });
   const client = new OpenAI({
     baseURL: settings.baseUrl,
     apiKey: settings.apiKey ?? NO_KEY,
+    // Only the bot's documented variables configure it, not OPENAI_ORG_ID / OPENAI_PROJECT_ID.
+    organization: null,
+    project: null,
     timeout: settings.timeoutMs,
     maxRetries: settings.maxRetries,
+    fetch: endpointFetch({ timeoutMs: settings.timeoutMs, maxRetryWaitMs: MAX_RETRY_WAIT_MS }),
+    logger: sdkLogger(log),
+    logLevel: 'debug',
   });
-  const log = logger.child({ model: settings.model });
 
   return {
     async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<LlmReply> {
       const started = Date.now();
-      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      let completion: ChatCompletion;
       try {
         completion = await client.chat.completions.create(
-          { model: settings.model, messages, ...(options.tools ? { tools: options.tools } : {}) },
+          { model: settings.model, messages, ...(options.tools?.length ? { tools: options.tools } : {}) },
           { signal: options.signal },
         );
       } catch (error) {
-        const failure = toLlmError(error, settings.baseUrl);
-        log.warn({ kind: failure.kind, ms: Date.now() - started, err: failure.message }, 'LLM request failed');
+        // The caller gave up; that is not the endpoint's failure.
+        if (error instanceof OpenAI.APIUserAbortError) throw error;
+        const failure = toLlmError(error, facts);
+        // Debug only: the caller handles the failure and logs it once.
+        log.debug({ kind: failure.kind, ms: Date.now() - started }, 'LLM request failed');
         throw failure;
       }
-      const message = completion.choices?.[0]?.message;
-      if (!message) throw new LlmError('bad_response', `LLM endpoint ${settings.baseUrl} sent a completion without choices`);
-      const toolCalls = (message.tool_calls ?? []).flatMap((call) =>
-        call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
+      const reply = readReply(completion, facts.endpoint);
+      const usage = completion.usage;
+      log.debug(
+        { ms: Date.now() - started, promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens, toolCalls: reply.toolCalls.length },
+        'LLM answered',
       );
-      log.debug({ ms: Date.now() - started, usage: completion.usage, toolCalls: toolCalls.length }, 'LLM answered');
-      return { text: message.content ?? '', toolCalls };
+      return reply;
     },
   };
 }

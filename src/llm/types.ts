@@ -19,6 +19,7 @@ export interface LlmReply {
 export interface CompleteOptions {
   /** Native tool mode only: the catalog as OpenAI `tools`. */
   tools?: NativeToolDefinition[];
+  /** Aborting rejects with the openai SDK's APIUserAbortError, not an LlmError: giving up is the caller's choice, not an endpoint failure. */
   signal?: AbortSignal;
 }
 

@@ -1,49 +1,90 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import KeyvPostgres from '@keyv/postgres';
-import KeyvRedis from '@keyv/redis';
+import KeyvRedis, { createClient } from '@keyv/redis';
 import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
-import { StoreUnavailableError } from './store-unavailable-error.js';
+import { PostgresAdapter } from './postgres-adapter.js';
+import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 
-/** How long a backend may take to connect before start-up gives up on it. */
-export const CONNECT_TIMEOUT_MS = 5_000;
+/**
+ * How long a backend may take to accept a connection. PostgreSQL may need two attempts at start-up
+ * (the adapter's table creation, then the probe), and both must fit in openStore's deadline.
+ */
+export const CONNECT_TIMEOUT_MS = 2_000;
+/** A PostgreSQL statement that takes longer fails instead of holding a turn forever. */
+const QUERY_TIMEOUT_MS = 5_000;
 
-export type Backend = KeyvStoreAdapter | Map<string, unknown>;
+/** The Keyv storage behind STORE_URL, and how to bring it up or drop it. */
+export interface Backend {
+  store: KeyvStoreAdapter | Map<string, unknown>;
+  /** Resolves once the backend accepts connections; rejects with the reason it does not. */
+  connect(): Promise<void>;
+  /** Drops connections at once, pending work included: used when start-up gives up. */
+  destroy(): Promise<void>;
+}
 
-const SCHEMES = 'sqlite://, redis://, rediss://, postgresql://, postgres:// or memory://';
+const SCHEMES = 'sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://';
 
-/** Builds the Keyv adapter STORE_URL names; sqlite's folder is created on first run. */
+function redisBackend(url: string): Backend {
+  let connected = false;
+  const client = createClient({
+    url,
+    // While the connection is down, commands fail at once instead of queueing until it is back.
+    disableOfflineQueue: true,
+    socket: {
+      connectTimeout: CONNECT_TIMEOUT_MS,
+      // Until the first connection a failure is final, so start-up can report it; afterwards, reconnect with backoff.
+      reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(200 * 2 ** retries, 10_000) : cause),
+    },
+  });
+  const store = new KeyvRedis(client, { throwOnErrors: true });
+  return {
+    store,
+    async connect() {
+      await client.connect();
+      connected = true;
+    },
+    async destroy() {
+      if (client.isOpen) client.destroy();
+    },
+  };
+}
+
+async function sqliteBackend(url: string, file: string): Promise<Backend> {
+  if (!file) throw new StoreUnavailableError('STORE_URL sqlite:// needs a file path, e.g. sqlite://./data/bot.sqlite');
+  await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
+    throw new StoreUnavailableError(`store ${describeStoreUrl(url)} cannot be used: cannot create the folder for the database (${error.code ?? error.message}) (check STORE_URL)`);
+  });
+  const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: CONNECT_TIMEOUT_MS });
+  return {
+    store,
+    connect: async () => {
+      // WAL without a sync per commit: ~10x the writes per second; a crash of the bot loses nothing,
+      // only a crash of the machine can lose the last moments of history.
+      await store.query('PRAGMA journal_mode = WAL');
+      await store.query('PRAGMA synchronous = NORMAL');
+    },
+    destroy: () => store.disconnect(),
+  };
+}
+
+/** Builds the storage STORE_URL names; nothing is contacted yet, except that sqlite's folder is created. */
 export async function createBackend(url: string): Promise<Backend> {
   const scheme = url.slice(0, url.indexOf('://') + 3);
   switch (scheme) {
     case 'memory://':
-      return new Map();
-    case 'sqlite://': {
-      const file = url.slice(scheme.length);
-      if (!file) throw new StoreUnavailableError('STORE_URL sqlite:// needs a file path, e.g. sqlite://./data/bot.sqlite');
-      await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
-        throw new StoreUnavailableError(`STORE_URL ${url}: cannot create the folder for the database (${error.code ?? error.message})`);
-      });
-      const sqlite = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: CONNECT_TIMEOUT_MS });
-      // WAL without a sync per commit: ~10x the writes per second; a crash of the bot loses nothing,
-      // only a crash of the machine can lose the last moments of history.
-      await sqlite.query('PRAGMA journal_mode = WAL');
-      await sqlite.query('PRAGMA synchronous = NORMAL');
-      return sqlite;
-    }
+      return { store: new Map(), connect: async () => undefined, destroy: async () => undefined };
+    case 'sqlite://':
+      return sqliteBackend(url, url.slice(scheme.length));
     case 'redis://':
     case 'rediss://':
-      return new KeyvRedis(
-        // Bounded connect time so start-up fails fast; after start-up a lost connection is retried.
-        { url, socket: { connectTimeout: CONNECT_TIMEOUT_MS, reconnectStrategy: (retries: number) => Math.min(200 * 2 ** retries, 10_000) } },
-        { throwOnConnectError: true, throwOnErrors: true, connectionTimeout: CONNECT_TIMEOUT_MS },
-      );
+      return redisBackend(url);
     case 'postgres://':
-    case 'postgresql://':
-      // @keyv/postgres keeps one pg pool per process: the bot opens one store, so that is enough.
-      return new KeyvPostgres({ uri: url, table: 'mcp_bot_store', connectionTimeoutMillis: CONNECT_TIMEOUT_MS, max: 5 });
+    case 'postgresql://': {
+      const store = new PostgresAdapter({ uri: url, table: 'mcp_bot_store', connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, max: 5 });
+      return { store, connect: async () => undefined, destroy: () => store.disconnect() };
+    }
     default:
-      throw new StoreUnavailableError(`STORE_URL must start with ${SCHEMES}`);
+      throw new StoreUnavailableError(`STORE_URL ${describeStoreUrl(url)} names no supported store; use ${SCHEMES}`);
   }
 }

@@ -1,53 +1,104 @@
 import KeyvPostgres from '@keyv/postgres';
 import KeyvRedis from '@keyv/redis';
+import KeyvSqlite from '@keyv/sqlite';
 import type Keyv from 'keyv';
 
 const CLAIMS_TABLE = 'mcp_bot_claims';
-const localClaims = new Map<string, number>();
+/** Claims of events never seen again are deleted this often, so the table does not grow forever. */
+const PURGE_EVERY_MS = 60 * 60 * 1000;
 
+type RedisSet = (key: string, value: string, options: { NX: true; PX: number }) => Promise<string | null>;
+
+/** SET NX PX is one command, so Redis itself picks the single winner among every bot sharing it. */
 async function claimInRedis(adapter: KeyvRedis<unknown>, key: string, ttlMs: number): Promise<boolean> {
-  const client = await adapter.getClient();
-  const result = await (client as { set(key: string, value: string, options: { NX: true; PX: number }): Promise<string | null> }).set(key, '1', { NX: true, PX: ttlMs });
-  return result === 'OK';
+  const client = adapter.client as unknown as { set: RedisSet };
+  return (await client.set(key, '1', { NX: true, PX: ttlMs })) === 'OK';
 }
 
-const preparedTables = new WeakSet<KeyvPostgres>();
+interface ClaimsTable {
+  create(): Promise<unknown>;
+  /** Inserts the claim, or takes over an expired one, in one statement; a row comes back only when it did. */
+  claim(key: string, ttlMs: number): Promise<unknown[]>;
+  purge(): Promise<unknown>;
+}
 
-async function claimInPostgres(adapter: KeyvPostgres, key: string, ttlMs: number): Promise<boolean> {
-  if (!preparedTables.has(adapter)) {
-    await adapter.query(`CREATE TABLE IF NOT EXISTS ${CLAIMS_TABLE} (key TEXT PRIMARY KEY, expires_at TIMESTAMPTZ NOT NULL)`);
-    preparedTables.add(adapter);
+const postgresClaims = (adapter: KeyvPostgres): ClaimsTable => ({
+  create: () => adapter.query(`CREATE TABLE IF NOT EXISTS ${CLAIMS_TABLE} (key TEXT PRIMARY KEY, expires_at TIMESTAMPTZ NOT NULL)`),
+  // The database clock decides expiry, so bots on machines with skewed clocks still agree.
+  claim: (key, ttlMs) =>
+    adapter.query(
+      `INSERT INTO ${CLAIMS_TABLE} (key, expires_at) VALUES ($1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE ${CLAIMS_TABLE}.expires_at <= now()
+       RETURNING key`,
+      [key, ttlMs],
+    ),
+  purge: () => adapter.query(`DELETE FROM ${CLAIMS_TABLE} WHERE expires_at <= now()`),
+});
+
+const sqliteClaims = (adapter: KeyvSqlite): ClaimsTable => ({
+  create: () => adapter.query(`CREATE TABLE IF NOT EXISTS ${CLAIMS_TABLE} (key TEXT PRIMARY KEY, expires_at INTEGER NOT NULL)`),
+  claim: (key, ttlMs) => {
+    const now = Date.now();
+    return adapter.query(
+      `INSERT INTO ${CLAIMS_TABLE} (key, expires_at) VALUES (?, ?)
+       ON CONFLICT (key) DO UPDATE SET expires_at = excluded.expires_at WHERE ${CLAIMS_TABLE}.expires_at <= ?
+       RETURNING key`,
+      key,
+      now + ttlMs,
+      now,
+    ) as Promise<unknown[]>;
+  },
+  purge: () => adapter.query(`DELETE FROM ${CLAIMS_TABLE} WHERE expires_at <= ?`, Date.now()),
+});
+
+const preparedTables = new WeakMap<object, { ready: Promise<unknown>; purgedAt: number }>();
+
+/** The database picks the single winner, across processes sharing it too. */
+async function claimInTable(adapter: object, table: ClaimsTable, key: string, ttlMs: number): Promise<boolean> {
+  let prepared = preparedTables.get(adapter);
+  if (!prepared) {
+    // Bots starting together may race to create the table and one may fail; it is there either way.
+    prepared = { ready: table.create().catch(() => table.purge()), purgedAt: 0 };
+    preparedTables.set(adapter, prepared);
   }
-  // An expired claim is taken over in the same statement, so exactly one caller wins either way.
-  const rows = await adapter.query(
-    `INSERT INTO ${CLAIMS_TABLE} (key, expires_at) VALUES ($1, now() + $2 * interval '1 millisecond')
-     ON CONFLICT (key) DO UPDATE SET expires_at = EXCLUDED.expires_at WHERE ${CLAIMS_TABLE}.expires_at < now()
-     RETURNING key`,
-    [key, ttlMs],
-  );
-  return rows.length === 1;
+  await prepared.ready.catch((error: unknown) => {
+    preparedTables.delete(adapter);
+    throw error;
+  });
+  const won = (await table.claim(key, ttlMs)).length === 1;
+  if (Date.now() - prepared.purgedAt > PURGE_EVERY_MS) {
+    prepared.purgedAt = Date.now();
+    await table.purge();
+  }
+  return won;
 }
 
-/** SQLite and memory stores serve one bot process, so a process-wide map is as atomic as they need. */
-function claimLocally(scope: string, ttlMs: number): boolean {
+const memoryClaims = new WeakMap<object, Map<string, number>>();
+
+/** A memory store lives in one process, where a synchronous check-and-set is atomic. */
+function claimInMemory(store: object, key: string, ttlMs: number): boolean {
+  let claims = memoryClaims.get(store);
+  if (!claims) memoryClaims.set(store, (claims = new Map()));
   const now = Date.now();
-  const expires = localClaims.get(scope);
-  if (expires !== undefined && expires > now) return false;
-  localClaims.set(scope, now + ttlMs);
-  if (localClaims.size > 10_000) {
-    for (const [claimed, until] of localClaims) if (until <= now) localClaims.delete(claimed);
-  }
+  if ((claims.get(key) ?? 0) > now) return false;
+  claims.set(key, now + ttlMs);
+  if (claims.size > 10_000) for (const [claimed, until] of claims) if (until <= now) claims.delete(claimed);
   return true;
 }
 
 /**
- * True for the first caller only, within `ttlMs`, across every bot process sharing the store:
- * the way a redelivered platform event is answered once.
+ * True for the first caller of `key` within `ttlMs`, false for every later one, across all bot
+ * processes sharing the store: how a redelivered platform event gets answered once. Atomic on
+ * every backend: Redis SET NX PX, an upsert on a claims table in PostgreSQL and SQLite (one
+ * statement, so processes sharing the SQLite file agree too), a synchronous check in memory.
  */
 export async function claimOnce(kv: Keyv, key: string, ttlMs: number): Promise<boolean> {
-  const scoped = `${kv.namespace ?? 'keyv'}:claim:${key}`;
-  const adapter: unknown = kv.store;
-  if (adapter instanceof KeyvRedis) return claimInRedis(adapter, scoped, ttlMs);
-  if (adapter instanceof KeyvPostgres) return claimInPostgres(adapter, scoped, ttlMs);
-  return claimLocally(scoped, ttlMs);
+  const scoped = `${kv.namespace ?? ''}:claim:${key}`;
+  // Redis and PostgreSQL take whole milliseconds, and at least one.
+  const ms = Math.max(1, Math.ceil(ttlMs));
+  const store: unknown = kv.store;
+  if (store instanceof KeyvRedis) return claimInRedis(store, scoped, ms);
+  if (store instanceof KeyvPostgres) return claimInTable(store, postgresClaims(store), scoped, ms);
+  if (store instanceof KeyvSqlite) return claimInTable(store, sqliteClaims(store), scoped, ms);
+  return claimInMemory(store as object, scoped, ms);
 }

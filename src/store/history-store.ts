@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import type { ChatMessage } from '../llm/types.js';
 import type { HistoryStore } from './types.js';
 
+/** Other features share the Keyv with their own prefixes; this one keeps a thread key from meeting theirs. */
 const key = (threadKey: string) => `history:${threadKey}`;
 
 /** A thread's history as one value with a time-to-live, restarted on every save. */

@@ -2,13 +2,23 @@ import { randomUUID } from 'node:crypto';
 import Keyv from 'keyv';
 import type { StoreSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { CONNECT_TIMEOUT_MS, createBackend } from './backends.js';
+import { createBackend, type Backend } from './backends.js';
 import { KeyvHistoryStore } from './history-store.js';
 import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 import type { Store } from './types.js';
 
-/** Keys of every bot sharing a Redis or Postgres stay apart from other applications' keys. */
-const NAMESPACE = 'mcp-bot';
+/** Every key the bot writes starts with this, so it shares a Redis or PostgreSQL with other applications safely. */
+export const DEFAULT_NAMESPACE = 'mcp-bot';
+
+/** Start-up gives up on a store that is not usable within this long: connecting plus one round trip. */
+const OPEN_DEADLINE_MS = 5_000;
+/** A health check answers within this long, or the store counts as down. */
+const PING_DEADLINE_MS = 2_000;
+
+export interface OpenStoreSettings extends StoreSettings {
+  /** Two bots sharing one Redis or PostgreSQL keep apart with different namespaces. */
+  namespace?: string;
+}
 
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -18,54 +28,72 @@ function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
-/** A key of its own per probe, so bots starting together on one Redis never read each other's. */
+/** Writes, reads back and deletes a key of its own, so bots starting together never read each other's. */
 async function roundTrip(kv: Keyv): Promise<void> {
   const key = `store:probe:${randomUUID()}`;
-  await withDeadline(
-    (async () => {
-      await kv.set(key, key, 60_000);
-      if ((await kv.get(key)) !== key) throw new Error('a value written could not be read back');
-      await kv.delete(key);
-    })(),
-    CONNECT_TIMEOUT_MS,
-    'a round trip to the store',
-  );
+  await kv.set(key, key, 60_000);
+  if ((await kv.get(key)) !== key) throw new Error('a value written could not be read back');
+  await kv.delete(key);
 }
 
-function reason(error: unknown): string {
-  if (error instanceof AggregateError && error.errors.length > 0) return reason(error.errors[0]);
-  if (error instanceof Error) return (error as NodeJS.ErrnoException).code ?? error.message;
-  return String(error);
+/** The first line of why, with any password in the URL masked in case a driver quotes it. */
+function reason(error: unknown, url: string): string {
+  const cause = error instanceof AggregateError && error.errors.length > 0 ? error.errors[0] : error;
+  const text = cause instanceof Error ? cause.message || ((cause as NodeJS.ErrnoException).code ?? cause.name) : String(cause);
+  let password = '';
+  try {
+    password = decodeURIComponent(new URL(url).password);
+  } catch {
+    // Not a URL the parser takes: then it has no password field either.
+  }
+  const line = text.split('\n')[0] ?? '';
+  return password ? line.replaceAll(password, '***') : line;
 }
 
-/** Opens STORE_URL and proves it answers; a store that cannot be used stops start-up with one line. */
-export async function openStore(settings: StoreSettings, logger: Logger): Promise<Store> {
+async function bringUp(backend: Backend, kv: Keyv): Promise<void> {
+  await backend.connect();
+  await roundTrip(kv);
+}
+
+/**
+ * Opens STORE_URL and proves it answers: a store that cannot be used stops start-up within a few
+ * seconds with one line naming it (without credentials) and why, and leaves nothing running.
+ */
+export async function openStore(settings: OpenStoreSettings, logger: Logger): Promise<Store> {
   const label = describeStoreUrl(settings.url);
   const backend = await createBackend(settings.url);
-  const kv = new Keyv({ store: backend, namespace: NAMESPACE, throwOnErrors: true });
-  kv.on('error', (error: unknown) => logger.warn({ store: label, err: error }, 'store error'));
+  const kv = new Keyv({ store: backend.store, namespace: settings.namespace ?? DEFAULT_NAMESPACE, throwOnErrors: true });
+  let ready = false;
+  // Before the store is ready its failure is reported once, by the error below; later ones are logged here.
+  kv.on('error', (error: unknown) => {
+    if (ready) logger.warn({ store: label, err: error }, 'store error');
+  });
 
   try {
-    await roundTrip(kv);
+    await withDeadline(bringUp(backend, kv), OPEN_DEADLINE_MS, 'connecting');
   } catch (error) {
-    await kv.disconnect().catch(() => undefined);
-    throw new StoreUnavailableError(`store ${label} cannot be used: ${reason(error)} (check STORE_URL)`);
+    await withDeadline(backend.destroy(), 1_000, 'disconnecting').catch(() => undefined);
+    // No `cause`: a driver's error may quote the URL, password included, and causes get logged.
+    throw new StoreUnavailableError(`store ${label} cannot be used: ${reason(error, settings.url)} (check STORE_URL)`);
   }
+  ready = true;
   logger.info({ store: label }, 'store ready');
 
-  let closed = false;
+  let closed: Promise<void> | undefined;
   return {
     history: new KeyvHistoryStore(kv, settings.historyTtlMs),
     kv,
-    ping: () =>
-      roundTrip(kv).then(
+    ping: async () => {
+      // A closed Redis adapter would reconnect to answer; a closed store is simply down.
+      if (closed) return false;
+      return withDeadline(roundTrip(kv), PING_DEADLINE_MS, 'ping').then(
         () => true,
         () => false,
-      ),
-    close: async () => {
-      if (closed) return;
-      closed = true;
-      await kv.disconnect().catch((error: unknown) => logger.warn({ store: label, err: error }, 'store did not close cleanly'));
+      );
+    },
+    close: () => {
+      closed ??= kv.disconnect().catch((error: unknown) => logger.warn({ store: label, err: error }, 'store did not close cleanly'));
+      return closed;
     },
   };
 }

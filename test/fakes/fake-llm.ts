@@ -1,13 +1,20 @@
-import { createServer, type ServerResponse } from 'node:http';
-import { listenOnLoopback, readBody } from '../helpers/loopback-server.js';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { TOOL_FEEDBACK_PREFIX } from '../../src/engine/tool-protocol.js';
+import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
 
 export type ScriptedAnswer =
+  /** Assistant text. */
   | string
+  /** JSON-mode tool call: the content is `JSON.stringify({ tool, arguments })`. */
   | { toolCall: { tool: string; arguments: Record<string, unknown> } }
+  /** Native mode: `tool_calls`. */
   | { nativeToolCalls: { name: string; arguments: Record<string, unknown> }[] }
+  /** An HTTP error (429 with retry-after, 500, 401…); the body defaults to an OpenAI-style error. */
   | { status: number; headers?: Record<string, string>; body?: string }
+  /** 200 with a broken JSON body. */
   | { malformed: true }
+  /** A slow model. */
   | { delayMs: number; answer: ScriptedAnswer };
 
 export interface LlmRequestMessage {
@@ -17,6 +24,7 @@ export interface LlmRequestMessage {
 }
 
 export interface LlmRequest {
+  /** Counted from the last `requests.clear()`, so each test's script starts at 0. */
   index: number;
   receivedAt: number;
   // The request body as the client sent it; tests read `tools`, `model`, `stream`.
@@ -25,8 +33,10 @@ export interface LlmRequest {
   messages: LlmRequestMessage[];
   /** The newest message a person wrote (tool feedback excluded). */
   lastUserText: string;
+  /** When the answer was written; stays unset for a request the fake never answered. */
   respondedAt?: number;
-  authorization: string | undefined;
+  /** The Authorization header as sent, to check which key reached the endpoint. */
+  authorization?: string;
 }
 
 export type LlmScript = (request: LlmRequest) => ScriptedAnswer | Promise<ScriptedAnswer>;
@@ -44,34 +54,61 @@ export function scriptedSequence(...answers: ScriptedAnswer[]): LlmScript {
   return (request) => answers[Math.min(request.index, answers.length - 1)] ?? '';
 }
 
+function isToolFeedback(message: LlmRequestMessage): boolean {
+  return message.role === 'tool' || (message.role === 'user' && String(message.content ?? '').startsWith(TOOL_FEEDBACK_PREFIX));
+}
 
-function lastUserText(messages: LlmRequestMessage[]): string {
-  const own = messages.filter((message) => message.role === 'user' && !String(message.content ?? '').startsWith('[tool] '));
-  return String(own.at(-1)?.content ?? '');
+/**
+ * The tool result the bot just fed back, when the request's last message is one: a `tool` message's
+ * content (native mode) or a JSON-mode feedback message without its `[tool] ` prefix, e.g.
+ * "Result of add:\n5". Undefined when the last message is not tool feedback.
+ */
+export function toolResultText(request: LlmRequest): string | undefined {
+  const last = request.messages.at(-1);
+  if (!last || !isToolFeedback(last)) return undefined;
+  const content = String(last.content ?? '');
+  return last.role === 'tool' ? content : content.slice(TOOL_FEEDBACK_PREFIX.length);
+}
+
+function readBody(request: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let body = '';
+    request.setEncoding('utf8');
+    request.on('data', (chunk: string) => (body += chunk));
+    request.on('end', () => resolve(body));
+    request.on('error', reject);
+  });
+}
+
+function sendJson(response: ServerResponse, status: number, value: unknown): void {
+  response.writeHead(status, { 'content-type': 'application/json' });
+  response.end(JSON.stringify(value));
 }
 
 let completionCounter = 0;
+const USAGE = { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 };
 
-function completion(model: string, message: Record<string, unknown>, finishReason: string) {
-  completionCounter += 1;
+function completion(id: string, model: string, message: Record<string, unknown>, finishReason: string) {
   return {
-    id: `chatcmpl-${completionCounter}`,
+    id,
     object: 'chat.completion',
     created: Math.floor(Date.now() / 1000),
     model,
     choices: [{ index: 0, message: { role: 'assistant', ...message }, finish_reason: finishReason }],
-    usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+    usage: USAGE,
   };
 }
 
-function messageFor(answer: Exclude<ScriptedAnswer, { status: number } | { malformed: true } | { delayMs: number }>): { message: Record<string, unknown>; finish: string } {
+type MessageAnswer = Exclude<ScriptedAnswer, { status: number } | { malformed: true } | { delayMs: number }>;
+
+function messageFor(answer: MessageAnswer, id: string): { message: Record<string, unknown>; finish: string } {
   if (typeof answer === 'string') return { message: { content: answer }, finish: 'stop' };
   if ('toolCall' in answer) return { message: { content: JSON.stringify(answer.toolCall) }, finish: 'stop' };
   return {
     message: {
       content: null,
       tool_calls: answer.nativeToolCalls.map((call, index) => ({
-        id: `call_${completionCounter}_${index}`,
+        id: `call_${id}_${index}`,
         type: 'function',
         function: { name: call.name, arguments: JSON.stringify(call.arguments) },
       })),
@@ -80,34 +117,45 @@ function messageFor(answer: Exclude<ScriptedAnswer, { status: number } | { malfo
   };
 }
 
-/** Streams a completion as OpenAI does: role chunk, content chunks, finish chunk, then [DONE]. */
-function writeStream(response: ServerResponse, model: string, message: Record<string, unknown>, finish: string): void {
+/** Streams a completion as OpenAI does: role chunk, content chunks, tool calls, finish chunk, usage if asked, then [DONE]. */
+function writeStream(response: ServerResponse, id: string, model: string, includeUsage: boolean, message: Record<string, unknown>, finish: string): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const base = { id: `chatcmpl-${completionCounter}`, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
-  const send = (delta: Record<string, unknown>, finishReason: string | null) =>
-    response.write(`data: ${JSON.stringify({ ...base, choices: [{ index: 0, delta, finish_reason: finishReason }] })}\n\n`);
-  send({ role: 'assistant' }, null);
+  const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+  const send = (chunk: Record<string, unknown>) => response.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
+  const delta = (value: Record<string, unknown>, finishReason: string | null) => send({ choices: [{ index: 0, delta: value, finish_reason: finishReason }] });
+  delta({ role: 'assistant' }, null);
   const content = typeof message.content === 'string' ? message.content : '';
-  for (let offset = 0; offset < content.length; offset += 16) send({ content: content.slice(offset, offset + 16) }, null);
-  if (Array.isArray(message.tool_calls)) send({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null);
-  send({}, finish);
+  for (let offset = 0; offset < content.length; offset += 16) delta({ content: content.slice(offset, offset + 16) }, null);
+  if (Array.isArray(message.tool_calls)) delta({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null);
+  delta({}, finish);
+  if (includeUsage) send({ choices: [], usage: USAGE });
   response.end('data: [DONE]\n\n');
 }
 
-/** An OpenAI-compatible chat endpoint on 127.0.0.1 that answers from a script. */
+/** An OpenAI-compatible chat endpoint on 127.0.0.1 that answers from a script (by default: "ok"). */
 export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promise<FakeLlm> {
   let script = initialScript;
   const requests = new Recorder<LlmRequest>();
+  // Slow answers still pending; close() cancels them so no timer outlives the fake.
+  const delays = new Set<NodeJS.Timeout>();
+  const delay = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        delays.delete(timer);
+        resolve();
+      }, ms);
+      delays.add(timer);
+    });
 
   const respond = async (answer: ScriptedAnswer, record: LlmRequest, response: ServerResponse): Promise<void> => {
     if (typeof answer === 'object' && 'delayMs' in answer) {
-      await new Promise((resolve) => setTimeout(resolve, answer.delayMs));
+      await delay(answer.delayMs);
       return respond(answer.answer, record, response);
     }
     record.respondedAt = Date.now();
     if (typeof answer === 'object' && 'status' in answer) {
       response.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
-      response.end(answer.body ?? JSON.stringify({ error: { message: `scripted ${answer.status}` } }));
+      response.end(answer.body ?? JSON.stringify({ error: { message: `scripted ${answer.status}`, type: 'fake_error' } }));
       return;
     }
     if (typeof answer === 'object' && 'malformed' in answer) {
@@ -115,50 +163,66 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
       response.end('{"id": "chatcmpl-broken", "choices": [');
       return;
     }
-    const model = String(record.body.model ?? 'fake-model');
-    const { message, finish } = messageFor(answer);
-    if (record.body.stream === true) return writeStream(response, model, message, finish);
-    response.writeHead(200, { 'content-type': 'application/json' });
-    response.end(JSON.stringify(completion(model, message, finish)));
+    completionCounter += 1;
+    const id = `chatcmpl-${completionCounter}`;
+    const { message, finish } = messageFor(answer, String(completionCounter));
+    const model = typeof record.body.model === 'string' ? record.body.model : 'fake-model';
+    if (record.body.stream === true) return writeStream(response, id, model, record.body.stream_options?.include_usage === true, message, finish);
+    sendJson(response, 200, completion(id, model, message, finish));
+  };
+
+  const answerCompletion = async (request: IncomingMessage, response: ServerResponse): Promise<void> => {
+    let body: { model?: unknown; messages?: LlmRequestMessage[] };
+    try {
+      body = JSON.parse(await readBody(request)) as typeof body;
+    } catch {
+      return sendJson(response, 400, { error: { message: 'the request body is not JSON', type: 'invalid_request_error' } });
+    }
+    const messages = body.messages ?? [];
+    const lastUser = messages.filter((message) => message.role === 'user' && !isToolFeedback(message)).at(-1);
+    const record: LlmRequest = {
+      index: requests.items.length,
+      receivedAt: Date.now(),
+      body,
+      messages,
+      lastUserText: String(lastUser?.content ?? ''),
+      authorization: request.headers.authorization,
+    };
+    requests.push(record);
+    let answer: ScriptedAnswer;
+    try {
+      answer = await script(record);
+    } catch (error) {
+      answer = { status: 500, body: JSON.stringify({ error: { message: error instanceof Error ? error.message : String(error), type: 'script_error' } }) };
+    }
+    await respond(answer, record, response);
   };
 
   const server = createServer((request, response) => {
-    void (async () => {
-      if (request.method === 'GET' && request.url === '/v1/models') {
-        response.writeHead(200, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'test' }] }));
-        return;
-      }
-      if (request.method !== 'POST' || request.url !== '/v1/chat/completions') {
-        response.writeHead(404, { 'content-type': 'application/json' });
-        response.end(JSON.stringify({ error: { message: `no route ${request.method} ${request.url}` } }));
-        return;
-      }
-      const body = JSON.parse((await readBody(request)).toString('utf8')) as { messages?: LlmRequestMessage[] };
-      const messages = body.messages ?? [];
-      // Counted from the last `requests.clear()`, so each test's script starts at 0.
-      const record: LlmRequest = { index: requests.items.length, receivedAt: Date.now(), body, messages, lastUserText: lastUserText(messages), authorization: request.headers.authorization };
-      requests.push(record);
-      let answer: ScriptedAnswer;
-      try {
-        answer = await script(record);
-      } catch (error) {
-        answer = { status: 500, body: JSON.stringify({ error: { message: (error as Error).message } }) };
-      }
-      await respond(answer, record, response);
-    })().catch((error: unknown) => {
-      if (!response.headersSent) response.writeHead(500, { 'content-type': 'application/json' });
-      response.end(JSON.stringify({ error: { message: String(error) } }));
-    });
+    if (request.method === 'GET' && request.url === '/v1/models') {
+      return sendJson(response, 200, { object: 'list', data: [{ id: 'fake-model', object: 'model', created: 0, owned_by: 'test' }] });
+    }
+    if (request.method === 'POST' && request.url === '/v1/chat/completions') {
+      answerCompletion(request, response).catch((error: unknown) => {
+        if (!response.headersSent) sendJson(response, 500, { error: { message: String(error) } });
+        else response.end();
+      });
+      return;
+    }
+    sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
   });
-  const { port, close } = await listenOnLoopback(server);
+  const listening = await listenOnLoopback(server);
 
   return {
-    url: `http://127.0.0.1:${port}/v1`,
+    url: `http://127.0.0.1:${listening.port}/v1`,
     requests,
     setScript(next) {
       script = next;
     },
-    close,
+    async close() {
+      for (const timer of delays) clearTimeout(timer);
+      delays.clear();
+      await listening.close();
+    },
   };
 }

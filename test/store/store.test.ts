@@ -1,9 +1,12 @@
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { claimOnce, openStore, StoreUnavailableError, type Store } from '../../src/store/index.js';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { claimOnce, openStore, StoreUnavailableError, type OpenStoreSettings, type Store } from '../../src/store/index.js';
 import { testLogger } from '../helpers/logger.js';
 import { POSTGRES_URL, REDIS_URL, postgresAvailable, redisAvailable } from '../helpers/services.js';
 
@@ -15,97 +18,166 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const backends: { name: string; available: boolean; url: () => string }[] = [
-  { name: 'memory', available: true, url: () => 'memory://' },
-  { name: 'sqlite', available: true, url: () => `sqlite://${path.join(dir, 'contract.sqlite')}` },
-  { name: 'redis', available: redisAvailable, url: () => REDIS_URL },
-  { name: 'postgres', available: postgresAvailable, url: () => POSTGRES_URL },
-];
+/** Each suite writes under a namespace of its own, so parallel runs on one Redis or PostgreSQL never meet. */
+const freshNamespace = () => `test-${randomUUID()}`;
+const open = (url: string, overrides: Partial<OpenStoreSettings> = {}) => openStore({ url, historyTtlMs: 60_000, namespace: freshNamespace(), ...overrides }, testLogger());
 
-for (const backend of backends) {
-  describe.runIf(backend.available)(`store contract: ${backend.name}`, () => {
-    let store: Store;
-    let shortLived: Store;
-    // Each run uses fresh keys, so runs sharing one Redis or Postgres never see each other.
-    const thread = (name: string) => `test:${randomUUID()}:${name}`;
+/** Keyv checks expiry on read against Date.now(), so moving only the clock expires values without waiting. */
+async function withClockAt<T>(ms: number, run: () => Promise<T>): Promise<T> {
+  vi.useFakeTimers({ toFake: ['Date'], now: ms });
+  try {
+    return await run();
+  } finally {
+    vi.useRealTimers();
+  }
+}
 
-    beforeAll(async () => {
-      store = await openStore({ url: backend.url(), historyTtlMs: 60_000 }, testLogger());
-      shortLived = await openStore({ url: backend.url(), historyTtlMs: 1 }, testLogger());
-    });
-    afterAll(async () => {
-      await shortLived?.close();
-      await store?.close();
-    });
+/** Redis and PostgreSQL expire claims on their own clocks: retry until the claim is free again, within a second. */
+async function claimAfterExpiry(store: Store, key: string): Promise<boolean> {
+  const deadline = Date.now() + 1_000;
+  while (Date.now() < deadline) {
+    if (await claimOnce(store.kv, key, 60_000)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  return false;
+}
 
-    it('starts a thread with empty history, then keeps what was saved', async () => {
-      const key = thread('a');
-      expect(await store.history.get(key)).toEqual([]);
-      await store.history.set(key, [
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: 'hello' },
-      ]);
-      expect(await store.history.get(key)).toEqual([
-        { role: 'user', content: 'hi' },
-        { role: 'assistant', content: 'hello' },
-      ]);
-    });
+function storeContract(url: () => string): void {
+  let store: Store;
+  const thread = (name: string) => `test:${randomUUID()}:${name}`;
+  const hello = [
+    { role: 'user' as const, content: 'hi' },
+    { role: 'assistant' as const, content: 'hello' },
+  ];
 
-    it('keeps threads apart and forgets one on delete', async () => {
-      const [a, b] = [thread('a'), thread('b')];
-      await store.history.set(a, [{ role: 'user', content: 'in a' }]);
-      await store.history.set(b, [{ role: 'user', content: 'in b' }]);
-      await store.history.delete(a);
-      expect(await store.history.get(a)).toEqual([]);
-      expect(await store.history.get(b)).toEqual([{ role: 'user', content: 'in b' }]);
-    });
+  beforeAll(async () => {
+    store = await open(url(), { historyTtlMs: 1_000 });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
 
-    it('lets a thread expire after its time-to-live', async () => {
-      const key = thread('ttl');
-      await shortLived.history.set(key, [{ role: 'user', content: 'gone soon' }]);
-      const writtenAt = Date.now();
-      // Expiry is checked on read; wait on the clock, bounded, not on a fixed sleep.
-      while (Date.now() - writtenAt < 5) await new Promise((resolve) => setImmediate(resolve));
-      expect(await shortLived.history.get(key)).toEqual([]);
-    });
+  it('starts a thread with empty history, then keeps what was saved', async () => {
+    const key = thread('a');
+    expect(await store.history.get(key)).toEqual([]);
+    await store.history.set(key, hello);
+    expect(await store.history.get(key)).toEqual(hello);
+  });
 
-    it('lets only the first claimant of a key through', async () => {
-      const key = `event:${randomUUID()}`;
-      const results = await Promise.all([claimOnce(store.kv, key, 60_000), claimOnce(store.kv, key, 60_000), claimOnce(store.kv, key, 60_000)]);
-      expect(results.filter(Boolean)).toHaveLength(1);
-      expect(await claimOnce(store.kv, `event:${randomUUID()}`, 60_000)).toBe(true);
-    });
+  it('keeps threads apart and forgets only the deleted one', async () => {
+    const [a, b] = [thread('a'), thread('b')];
+    await store.history.set(a, [{ role: 'user', content: 'in a' }]);
+    await store.history.set(b, [{ role: 'user', content: 'in b' }]);
+    await store.history.delete(a);
+    expect(await store.history.get(a)).toEqual([]);
+    expect(await store.history.get(b)).toEqual([{ role: 'user', content: 'in b' }]);
+  });
 
-    it('answers ping', async () => {
-      expect(await store.ping()).toBe(true);
-    });
+  it('keeps history apart from other features’ keys and from other namespaces', async () => {
+    const key = thread('shared');
+    await store.history.set(key, hello);
+    await store.kv.set(key, 'a dedupe marker');
+    expect(await store.history.get(key)).toEqual(hello);
+    expect(await store.kv.get(key)).toBe('a dedupe marker');
+
+    const otherBot = await open(url());
+    try {
+      expect(await otherBot.history.get(key)).toEqual([]);
+      await otherBot.history.set(key, [{ role: 'user', content: 'other bot' }]);
+      expect(await store.history.get(key)).toEqual(hello);
+    } finally {
+      await otherBot.close();
+    }
+  });
+
+  it('forgets a thread once its time-to-live has passed, and restarts the time-to-live on every save', async () => {
+    const key = thread('ttl');
+    const start = Date.now();
+    await withClockAt(start, () => store.history.set(key, hello));
+    await withClockAt(start + 800, () => store.history.set(key, [...hello, { role: 'user', content: 'still here' }]));
+    expect(await withClockAt(start + 1_600, () => store.history.get(key))).toHaveLength(3);
+    expect(await withClockAt(start + 1_900, () => store.history.get(key))).toEqual([]);
+  });
+
+  it('lets only the first of concurrent claimants through, per key and per namespace', async () => {
+    const key = `event:${randomUUID()}`;
+    const results = await Promise.all(Array.from({ length: 5 }, () => claimOnce(store.kv, key, 60_000)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    expect(await claimOnce(store.kv, key, 60_000)).toBe(false);
+    expect(await claimOnce(store.kv, `event:${randomUUID()}`, 60_000)).toBe(true);
+
+    const otherBot = await open(url());
+    try {
+      expect(await claimOnce(otherBot.kv, key, 60_000)).toBe(true);
+    } finally {
+      await otherBot.close();
+    }
+  });
+
+  it('lets a key be claimed again once its claim has expired', async () => {
+    const key = `event:${randomUUID()}`;
+    expect(await claimOnce(store.kv, key, 20)).toBe(true);
+    expect(await claimAfterExpiry(store, key)).toBe(true);
+    expect(await claimOnce(store.kv, key, 60_000)).toBe(false);
+  });
+
+  it('answers ping while open, and false once closed; closing twice is harmless', async () => {
+    const own = await open(url());
+    expect(await own.ping()).toBe(true);
+    await own.close();
+    await own.close();
+    expect(await own.ping()).toBe(false);
   });
 }
 
-describe.runIf(redisAvailable)('claims across two bot processes sharing Redis', () => {
-  it('lets one of two stores claim an event', async () => {
-    const [first, second] = await Promise.all([openStore({ url: REDIS_URL, historyTtlMs: 60_000 }, testLogger()), openStore({ url: REDIS_URL, historyTtlMs: 60_000 }, testLogger())]);
+describe('store contract: memory', () => storeContract(() => 'memory://'));
+describe('store contract: sqlite', () => storeContract(() => `sqlite://${path.join(dir, 'contract.sqlite')}`));
+// When a service is absent, test/helpers/services.ts prints why these suites do not run.
+describe.runIf(redisAvailable)('store contract: redis', () => storeContract(() => REDIS_URL));
+describe.runIf(postgresAvailable)('store contract: postgres', () => storeContract(() => POSTGRES_URL));
+
+describe('sqlite store', () => {
+  it('creates its folder on first run and keeps history and claims across a restart', async () => {
+    const url = `sqlite://${path.join(dir, 'nested', 'deeper', 'bot.sqlite')}`;
+    const namespace = freshNamespace();
+    const first = await open(url, { namespace });
+    await first.history.set('console:local', [{ role: 'user', content: 'remember me' }]);
+    expect(await claimOnce(first.kv, 'event:1', 60_000)).toBe(true);
+    await first.close();
+
+    const second = await open(url, { namespace });
     try {
-      const key = `event:${randomUUID()}`;
-      const results = await Promise.all([claimOnce(first.kv, key, 60_000), claimOnce(second.kv, key, 60_000)]);
-      expect(results.sort()).toEqual([false, true]);
+      expect(await second.history.get('console:local')).toEqual([{ role: 'user', content: 'remember me' }]);
+      expect(await claimOnce(second.kv, 'event:1', 60_000)).toBe(false);
     } finally {
-      await Promise.all([first.close(), second.close()]);
+      await second.close();
     }
+  });
+
+  it('reads a relative path from the working directory', async () => {
+    const cwd = path.join(dir, 'cwd');
+    await mkdir(cwd);
+    const previous = process.cwd();
+    process.chdir(cwd);
+    try {
+      const store = await open('sqlite://./data/bot.sqlite');
+      await store.close();
+    } finally {
+      process.chdir(previous);
+    }
+    expect((await stat(path.join(cwd, 'data', 'bot.sqlite'))).isFile()).toBe(true);
   });
 });
 
-describe('sqlite store', () => {
-  it('creates its folder on first run and keeps history across a restart', async () => {
-    const url = `sqlite://${path.join(dir, 'nested', 'deeper', 'bot.sqlite')}`;
-    const first = await openStore({ url, historyTtlMs: 60_000 }, testLogger());
-    await first.history.set('console:local', [{ role: 'user', content: 'remember me' }]);
-    await first.close();
-    const second = await openStore({ url, historyTtlMs: 60_000 }, testLogger());
+describe.runIf(postgresAvailable)('postgres store', () => {
+  it('keeps working when another store on the same database closes', async () => {
+    const [first, second] = await Promise.all([open(POSTGRES_URL), open(POSTGRES_URL)]);
     try {
-      expect(await second.history.get('console:local')).toEqual([{ role: 'user', content: 'remember me' }]);
-    } finally {
       await second.close();
+      await first.history.set('t', [{ role: 'user', content: 'still connected' }]);
+      expect(await first.history.get('t')).toEqual([{ role: 'user', content: 'still connected' }]);
+    } finally {
+      await first.close();
     }
   });
 });
@@ -113,34 +185,79 @@ describe('sqlite store', () => {
 describe('a store that cannot be used', () => {
   async function failure(url: string): Promise<StoreUnavailableError> {
     const started = Date.now();
-    const error = await openStore({ url, historyTtlMs: 1000 }, testLogger()).then(
+    const error = await open(url).then(
       () => undefined,
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(Date.now() - started).toBeLessThan(6_000);
     return error as StoreUnavailableError;
   }
 
-  it('stops start-up quickly for an unreachable Redis, without the password', async () => {
-    const error = await failure('redis://user:hunter2@127.0.0.1:1');
-    expect(error.message).toMatch(/^store redis:\/\/127\.0\.0\.1:1 cannot be used: .+ \(check STORE_URL\)$/);
+  it('stops start-up for a Redis that refuses connections, naming it without the password', async () => {
+    const error = await failure('redis://bot:hunter2@127.0.0.1:1');
+    expect(error.message).toMatch(/^store redis:\/\/127\.0\.0\.1:1 cannot be used: .*ECONNREFUSED.* \(check STORE_URL\)$/);
     expect(error.message).not.toContain('hunter2');
   });
 
-  it('stops start-up quickly for an unreachable PostgreSQL, without the password', async () => {
-    const error = await failure('postgresql://bot:hunter2@127.0.0.1:1/test');
-    expect(error.message).toContain('postgresql://127.0.0.1:1/test');
+  it('stops start-up for a PostgreSQL that refuses connections, naming it without the password', async () => {
+    const error = await failure('postgresql://bot:hunter2@127.0.0.1:1/test?password=hunter2');
+    expect(error.message).toMatch(/^store postgresql:\/\/127\.0\.0\.1:1\/test cannot be used: .*ECONNREFUSED.* \(check STORE_URL\)$/);
     expect(error.message).not.toContain('hunter2');
   });
 
-  it('names the allowed schemes for an unknown one', async () => {
-    expect((await failure('mongodb://127.0.0.1/x')).message).toMatch(/STORE_URL must start with sqlite:\/\//);
+  it('names STORE_URL and the schemes it takes for an unknown one', async () => {
+    expect((await failure('mongodb://127.0.0.1/x')).message).toBe(
+      'STORE_URL mongodb://127.0.0.1/x names no supported store; use sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://',
+    );
   });
 
   it('says when the sqlite folder cannot be created', async () => {
     const blocker = path.join(dir, 'a-file');
     await writeFile(blocker, 'not a folder');
     expect((await failure(`sqlite://${blocker}/bot.sqlite`)).message).toMatch(/cannot create the folder for the database \(E[A-Z]+\)/);
+  });
+
+  it('says when the sqlite file cannot be opened', async () => {
+    expect((await failure(`sqlite://${dir}`)).message).toMatch(/^store sqlite:\/\/.* cannot be used: SQLITE_CANTOPEN/);
+  });
+
+  it('gives up on servers that accept connections and never answer, and leaves nothing keeping the process alive', async () => {
+    const sockets = new Set<Socket>();
+    const silent = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const urls = [`redis://127.0.0.1:${port}`, `postgresql://bot:hunter2@127.0.0.1:${port}/test`, 'redis://127.0.0.1:1', 'postgresql://127.0.0.1:1/test'];
+    try {
+      const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./open-store-child.ts', import.meta.url)), ...urls], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const lines: Record<string, unknown>[] = [];
+      let doneAt = 0;
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+        for (const line of chunk.split('\n').filter(Boolean)) {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          if (parsed.done) doneAt = Date.now();
+          else lines.push(parsed);
+        }
+      });
+      const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+      const lingered = Date.now() - doneAt;
+
+      expect(exitCode).toBe(0);
+      expect(lines).toHaveLength(urls.length);
+      for (const line of lines) {
+        expect(line).toMatchObject({ name: 'StoreUnavailableError', message: expect.stringMatching(/\(check STORE_URL\)$/) });
+        // Five seconds to connect and answer, one to drop what is still pending, and slack for a busy machine.
+        expect(line.ms).toBeLessThan(7_000);
+        expect(line.message).not.toContain('hunter2');
+      }
+      expect(doneAt).toBeGreaterThan(0);
+      expect(lingered).toBeLessThan(1_000);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
   });
 });

@@ -1,0 +1,100 @@
+import OpenAI from 'openai';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { scriptedSequence, startFakeLlm, toolResultText, type FakeLlm, type LlmRequest } from '../fakes/fake-llm.js';
+
+let llm: FakeLlm;
+let client: OpenAI;
+const ask = (content: string) => client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content }] });
+
+beforeAll(async () => {
+  llm = await startFakeLlm();
+  client = new OpenAI({ baseURL: llm.url, apiKey: 'sk-fake', maxRetries: 0 });
+});
+afterAll(async () => {
+  await llm?.close();
+});
+beforeEach(() => {
+  llm.requests.clear();
+});
+
+describe('the fake LLM', () => {
+  it('streams text and tool calls as SSE chunks that the SDK assembles, ending in [DONE]', async () => {
+    llm.setScript(scriptedSequence('a streamed answer longer than one chunk', { nativeToolCalls: [{ name: 'add', arguments: { a: 1 } }] }));
+    const stream = await client.chat.completions.create({ model: 'fake-model', messages: [{ role: 'user', content: 'hi' }], stream: true, stream_options: { include_usage: true } });
+    let text = '';
+    let usage: unknown;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta.content ?? '';
+      usage ??= chunk.usage ?? undefined;
+    }
+    expect(text).toBe('a streamed answer longer than one chunk');
+    expect(usage).toMatchObject({ total_tokens: 15 });
+
+    const final = await client.chat.completions.stream({ model: 'fake-model', messages: [{ role: 'user', content: 'add' }], stream: true }).finalMessage();
+    expect(final.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'add', arguments: '{"a":1}' } });
+
+    const raw = await fetch(`${llm.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', stream: true, messages: [] }) });
+    expect(raw.headers.get('content-type')).toBe('text/event-stream');
+    expect(await raw.text()).toMatch(/\ndata: \[DONE\]\n\n$/);
+  });
+
+  it('lists one model', async () => {
+    const models = await client.models.list();
+    expect(models.data.map((model) => model.id)).toEqual(['fake-model']);
+  });
+
+  it('answers a script that throws with a 500 carrying its message', async () => {
+    llm.setScript(() => {
+      throw new Error('script broke');
+    });
+    await expect(ask('hi')).rejects.toMatchObject({ status: 500, message: expect.stringContaining('script broke') });
+  });
+
+  it('repeats the last scripted answer once the sequence runs out', async () => {
+    llm.setScript(scriptedSequence('one', 'two'));
+    const answers = [];
+    for (const question of ['a', 'b', 'c']) answers.push((await ask(question)).choices[0]?.message.content);
+    expect(answers).toEqual(['one', 'two', 'two']);
+    expect(llm.requests.items.map((request) => request.lastUserText)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('answers a JSON-mode tool call as the JSON text the seed protocol expects', async () => {
+    llm.setScript(() => ({ toolCall: { tool: 'echo', arguments: { text: 'x' } } }));
+    expect(JSON.parse((await ask('hi')).choices[0]?.message.content ?? '')).toEqual({ tool: 'echo', arguments: { text: 'x' } });
+  });
+
+  it('records when each request arrived and was answered, so tests can prove overlap without sleeping', async () => {
+    llm.setScript(() => ({ delayMs: 100, answer: 'slow' }));
+    await Promise.all([ask('first'), ask('second')]);
+    const [first, second] = llm.requests.items;
+    expect(second!.receivedAt).toBeLessThan(first!.respondedAt!);
+    expect(first!.respondedAt! - first!.receivedAt).toBeGreaterThanOrEqual(95);
+  });
+
+  it('closes promptly while an answer is still pending', async () => {
+    const slow = await startFakeLlm(() => ({ delayMs: 30_000, answer: 'never' }));
+    const pending = fetch(`${slow.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) }).then(
+      () => 'answered',
+      () => 'connection dropped',
+    );
+    await slow.requests.waitFor(() => true);
+    const started = Date.now();
+    await slow.close();
+    expect(await pending).toBe('connection dropped');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(slow.requests.items[0]?.respondedAt).toBeUndefined();
+  });
+});
+
+describe('toolResultText', () => {
+  const request = (messages: LlmRequest['messages']): LlmRequest => ({ index: 0, receivedAt: 0, body: {}, messages, lastUserText: '' });
+
+  it('reads JSON-mode feedback without its prefix, and a native tool message as is', () => {
+    expect(toolResultText(request([{ role: 'user', content: 'add' }, { role: 'user', content: '[tool] Result of add:\n5' }]))).toBe('Result of add:\n5');
+    expect(toolResultText(request([{ role: 'user', content: 'add' }, { role: 'tool', content: '5', tool_call_id: 'c1' }]))).toBe('5');
+  });
+
+  it('is undefined when the last message is what a person wrote', () => {
+    expect(toolResultText(request([{ role: 'tool', content: '5' }, { role: 'user', content: 'and now?' }]))).toBeUndefined();
+  });
+});

@@ -1,6 +1,6 @@
 import { createHmac, randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { createServer, type ServerResponse } from 'node:http';
+import { WebSocket, WebSocketServer } from 'ws';
 import { listenOnLoopback, readBody } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
 
@@ -10,7 +10,24 @@ export interface SlackCall {
   // Form-encoded or JSON arguments, as the bot sent them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   args: any;
+  /** What the fake answered: `ok`, or Slack's error code. */
+  outcome: string;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  result: any;
   at: number;
+}
+
+/** A message as it stands in the fake's channels, after every update. */
+export interface SlackMessage {
+  channel: string;
+  ts: string;
+  threadTs: string | undefined;
+  text: string;
+}
+
+export interface SlackEnvelopeAck {
+  envelope_id: string;
+  payload?: unknown;
 }
 
 export const TEAM_ID = 'T0000TEAM';
@@ -27,34 +44,46 @@ const USERS: Record<string, { name: string; real_name: string; display_name: str
   [OTHER_USER_ID]: { name: 'grace', real_name: 'Grace Hopper', display_name: 'Grace' },
 };
 
-
 function parseArgs(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   const args: Record<string, unknown> = {};
   for (const [key, value] of new URLSearchParams(raw)) {
-    // The Web client form-encodes arrays and objects (blocks, attachments) as JSON.
+    // The Web client form-encodes arrays and objects (blocks, files) as JSON.
     args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
   }
   return args;
 }
 
 let tsCounter = 0;
+/** A message timestamp as Slack writes them, unique within the test run. */
 export function nextTs(): string {
   tsCounter += 1;
   return `${Math.floor(Date.now() / 1000)}.${String(tsCounter).padStart(6, '0')}`;
 }
 
+function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers }).end(JSON.stringify(body));
+}
+
 /**
- * A local Slack for the real Bolt app: the Web API (recorded, answered, failable), signed Events API
- * requests in HTTP mode, a Socket Mode WebSocket, and response_url endpoints.
+ * A local Slack for the real Bolt app: the Web API (recorded, answered, failable), its channels as
+ * they stand after every post and update, signed Events API requests for HTTP mode, a Socket Mode
+ * WebSocket, file uploads and response_url endpoints.
  */
 export class FakeSlack {
   readonly calls = new Recorder<SlackCall>();
-  readonly acks = new Recorder<{ envelope_id: string; payload?: unknown }>();
-  private readonly failures: { method: string; error: string; times: number }[] = [];
-  private readonly sockets = new Set<WebSocket>();
-  private closeServer: (() => Promise<void>) | undefined;
+  readonly acks = new Recorder<SlackEnvelopeAck>();
+  /** Socket Mode connections opening and closing, in order. */
+  readonly connections = new Recorder<'open' | 'close'>();
+  /** Every message the bot posted, by ts, with its latest text. */
+  readonly messages = new Map<string, SlackMessage>();
+  /** chat.postMessage and chat.update refuse longer texts with msg_too_long; Slack's own limit is 40,000. */
+  maxTextLength = 40_000;
   port = 0;
+  private readonly failures: { method: string; error: string; times: number }[] = [];
+  private readonly sockets: WebSocket[] = [];
+  private nextSocket = 0;
+  private closeServer: (() => Promise<void>) | undefined;
 
   static async start(): Promise<FakeSlack> {
     const fake = new FakeSlack();
@@ -67,7 +96,10 @@ export class FakeSlack {
     return `http://127.0.0.1:${this.port}/api/`;
   }
 
-  /** The next `times` calls of `method` answer `{ ok: false, error }`. */
+  /**
+   * The next `times` calls of `method` fail with Slack's `error`. `ratelimited` is answered as Slack
+   * does, HTTP 429 with `Retry-After` (0 s here), which the Web client waits out and retries.
+   */
   failNext(method: string, error: string, times = 1): void {
     this.failures.push({ method, error, times });
   }
@@ -80,8 +112,9 @@ export class FakeSlack {
     return this.calls.filter((call) => call.method === method);
   }
 
-  get socketConnected(): boolean {
-    return this.sockets.size > 0;
+  /** The bot's messages in a channel (and thread, when given; `null` for the top level), oldest first, as they read now. */
+  messagesIn(channel: string, threadTs?: string | null): SlackMessage[] {
+    return [...this.messages.values()].filter((message) => message.channel === channel && (threadTs === undefined || message.threadTs === (threadTs ?? undefined)));
   }
 
   /** Wraps an event as Slack's Events API does. */
@@ -97,32 +130,6 @@ export class FakeSlack {
       authorizations: [{ enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
       is_ext_shared_channel: false,
     };
-  }
-
-  /** POSTs a signed request to the bot's /slack/events, as Slack does in HTTP mode. */
-  async postToBot(botPort: number, body: string, options: { contentType?: string; retryNum?: number; badSignature?: boolean } = {}): Promise<{ status: number; body: string }> {
-    const timestamp = String(Math.floor(Date.now() / 1000));
-    const secret = options.badSignature ? 'wrong-secret' : SIGNING_SECRET;
-    const signature = `v0=${createHmac('sha256', secret).update(`v0:${timestamp}:${body}`).digest('hex')}`;
-    const response = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
-      method: 'POST',
-      headers: {
-        'content-type': options.contentType ?? 'application/json',
-        'x-slack-request-timestamp': timestamp,
-        'x-slack-signature': signature,
-        ...(options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
-      },
-      body,
-    });
-    return { status: response.status, body: await response.text() };
-  }
-
-  /** Sends a Socket Mode envelope; resolves with its envelope id (the bot must ack it). */
-  sendEnvelope(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, retryAttempt = 0): string {
-    const envelopeId = randomUUID();
-    const message = JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retryAttempt, retry_reason: retryAttempt ? 'timeout' : '' });
-    for (const socket of this.sockets) socket.send(message);
-    return envelopeId;
   }
 
   /** A slash command's fields, with a response_url on this fake. */
@@ -143,8 +150,42 @@ export class FakeSlack {
     };
   }
 
+  /** POSTs to a bot's /slack/events as Slack does in HTTP mode: signed, with the retry header on redeliveries. */
+  async postToBot(
+    botPort: number,
+    body: string,
+    options: { contentType?: string; retryNum?: number; secret?: string; timestamp?: number } = {},
+  ): Promise<{ status: number; body: string }> {
+    const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
+    const signature = `v0=${createHmac('sha256', options.secret ?? SIGNING_SECRET).update(`v0:${timestamp}:${body}`).digest('hex')}`;
+    const response = await fetch(`http://127.0.0.1:${botPort}/slack/events`, {
+      method: 'POST',
+      headers: {
+        'content-type': options.contentType ?? 'application/json',
+        'x-slack-request-timestamp': timestamp,
+        'x-slack-signature': signature,
+        ...(options.retryNum !== undefined ? { 'x-slack-retry-num': String(options.retryNum), 'x-slack-retry-reason': 'http_timeout' } : {}),
+      },
+      body,
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  /**
+   * Sends a Socket Mode envelope and returns its id (the bot must ack it). Like Slack, the fake
+   * spreads envelopes over the open connections in turn, so two bot instances each get some.
+   */
+  sendEnvelope(type: 'events_api' | 'slash_commands', payload: Record<string, unknown>, retryAttempt = 0): string {
+    const open = this.sockets.filter((candidate) => candidate.readyState === WebSocket.OPEN);
+    const socket = open[this.nextSocket++ % open.length];
+    if (!socket) throw new Error('no Socket Mode connection is open');
+    const envelopeId = randomUUID();
+    socket.send(JSON.stringify({ envelope_id: envelopeId, type, payload, accepts_response_payload: type !== 'events_api', retry_attempt: retryAttempt, retry_reason: retryAttempt ? 'timeout' : '' }));
+    return envelopeId;
+  }
+
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of [...this.sockets]) socket.terminate();
     await this.closeServer?.();
   }
 
@@ -154,10 +195,21 @@ export class FakeSlack {
         return { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'mcpbot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: BOT_ID, is_enterprise_install: false };
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
-      case 'chat.postMessage':
-        return { ok: true, channel: args.channel, ts: nextTs(), message: { text: args.text, user: BOT_USER_ID, bot_id: BOT_ID } };
-      case 'chat.update':
-        return { ok: true, channel: args.channel, ts: args.ts, text: args.text };
+      case 'chat.postMessage': {
+        const text = String(args.text ?? '');
+        if (text.length > this.maxTextLength) return { ok: false, error: 'msg_too_long' };
+        const message = { channel: String(args.channel), ts: nextTs(), threadTs: args.thread_ts ? String(args.thread_ts) : undefined, text };
+        this.messages.set(message.ts, message);
+        return { ok: true, channel: message.channel, ts: message.ts, message: { text, user: BOT_USER_ID, bot_id: BOT_ID, ts: message.ts } };
+      }
+      case 'chat.update': {
+        const message = this.messages.get(String(args.ts));
+        if (!message || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
+        const text = String(args.text ?? '');
+        if (text.length > this.maxTextLength) return { ok: false, error: 'msg_too_long' };
+        message.text = text;
+        return { ok: true, channel: message.channel, ts: message.ts, text };
+      }
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'reactions.add':
@@ -168,9 +220,9 @@ export class FakeSlack {
         return user ? { ok: true, user: { id: args.user, name: user.name, real_name: user.real_name, profile: { display_name: user.display_name, real_name: user.real_name } } } : { ok: false, error: 'user_not_found' };
       }
       case 'conversations.replies':
-        return { ok: true, messages: [], has_more: false };
+        return { ok: true, messages: this.messagesIn(String(args.channel), String(args.ts)).map((message) => ({ ts: message.ts, text: message.text, user: BOT_USER_ID })), has_more: false };
       case 'files.getUploadURLExternal': {
-        const fileId = `F${randomUUID().slice(0, 8)}`;
+        const fileId = `F${randomUUID().slice(0, 8).toUpperCase()}`;
         return { ok: true, upload_url: `http://127.0.0.1:${this.port}/upload/${fileId}`, file_id: fileId };
       }
       case 'files.completeUploadExternal':
@@ -180,34 +232,49 @@ export class FakeSlack {
     }
   }
 
+  private takeFailure(method: string): string | undefined {
+    const failure = this.failures.find((candidate) => candidate.method === method && candidate.times > 0);
+    if (!failure) return undefined;
+    failure.times -= 1;
+    return failure.error;
+  }
+
   private async listen(): Promise<void> {
     const server = createServer((request, response) => {
       void (async () => {
         const url = new URL(request.url ?? '/', 'http://127.0.0.1');
-        const raw = (await readBody(request)).toString('utf8');
-        if (url.pathname.startsWith('/upload/') || url.pathname.startsWith('/respond/')) {
-          const method = url.pathname.startsWith('/upload/') ? 'upload' : 'respond';
-          this.calls.push({ method, args: method === 'respond' ? JSON.parse(raw) : { fileId: url.pathname.split('/')[2], bytes: raw.length }, at: Date.now() });
+        const body = await readBody(request);
+        const at = Date.now();
+        if (url.pathname.startsWith('/upload/')) {
+          this.calls.push({ method: 'upload', args: { fileId: url.pathname.split('/')[2], bytes: body.length }, outcome: 'ok', result: 'OK', at });
+          response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+          return;
+        }
+        if (url.pathname.startsWith('/respond/')) {
+          this.calls.push({ method: 'respond', args: JSON.parse(body.toString('utf8')), outcome: 'ok', result: 'OK', at });
           response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
           return;
         }
         const method = url.pathname.replace(/^\/api\//, '');
-        const args = parseArgs(raw, request.headers['content-type'] ?? '');
-        this.calls.push({ method, args, at: Date.now() });
-        const failure = this.failures.find((candidate) => candidate.method === method && candidate.times > 0);
-        if (failure) failure.times -= 1;
-        const result = failure ? { ok: false, error: failure.error } : this.answer(method, args);
-        response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(result));
-      })().catch((error: unknown) => {
-        response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ ok: false, error: String(error) }));
-      });
+        const args = parseArgs(body.toString('utf8'), request.headers['content-type'] ?? '');
+        const failure = this.takeFailure(method);
+        const result = failure ? { ok: false, error: failure } : this.answer(method, args);
+        this.calls.push({ method, args, outcome: result.ok ? 'ok' : String(result.error), result, at });
+        if (failure === 'ratelimited') sendJson(response, 429, result, { 'retry-after': '0' });
+        else sendJson(response, 200, result);
+      })().catch((error: unknown) => sendJson(response, 500, { ok: false, error: String(error) }));
     });
     const sockets = new WebSocketServer({ server, path: '/socket' });
     sockets.on('connection', (socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-      socket.on('message', (data) => this.acks.push(JSON.parse(data.toString()) as { envelope_id: string }));
-      socket.send(JSON.stringify({ type: 'hello', num_connections: 1, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0000APP' } }));
+      this.sockets.push(socket);
+      this.connections.push('open');
+      socket.on('close', () => {
+        const index = this.sockets.indexOf(socket);
+        if (index >= 0) this.sockets.splice(index, 1);
+        this.connections.push('close');
+      });
+      socket.on('message', (data) => this.acks.push(JSON.parse(data.toString()) as SlackEnvelopeAck));
+      socket.send(JSON.stringify({ type: 'hello', num_connections: this.sockets.length, debug_info: { host: 'fake', approximate_connection_time: 3600 }, connection_info: { app_id: 'A0000APP' } }));
     });
     const listening = await listenOnLoopback(server);
     this.port = listening.port;

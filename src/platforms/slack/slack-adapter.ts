@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { App, type AppOptions, type webApi } from '@slack/bolt';
+import type { App, CustomRoute, webApi } from '@slack/bolt';
 import type Keyv from 'keyv';
 import type { SlackSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
@@ -8,34 +8,44 @@ import type { Logger } from '../../logging/logger.js';
 import { claimOnce } from '../../store/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
-import { boltLogger } from './bolt-logger.js';
-import { routeEvent, threadMarkerKey, type SlackMessageEvent } from './message-router.js';
+import { createBoltApp, slackMode, type SlackMode } from './bolt-app.js';
+import { mentionedUserIds, readableText } from './message-text.js';
+import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
+import { failureFields } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
-import { toolListMessages } from './tool-blocks.js';
+import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';
 
 export interface SlackAdapterOptions {
   settings: SlackSettings;
-  /** HTTP Events mode listens here; 0 picks a free port. */
+  /** HTTP events mode listens here; 0 picks a free port (see `httpPort`). */
   port: number;
   engine: ConversationEngine;
-  /** Shared state: event claims (so a redelivery is answered once, across instances) and thread markers. */
+  /** Shared state: message claims (each message answered once, across instances) and thread markers. */
   kv: Keyv;
   logger: Logger;
-  /** How long the bot remembers that it is part of a channel thread. */
+  /** How long the bot remembers taking part in a channel thread; the history's lifetime fits. */
   threadMemoryMs?: number;
+  /** How long stop() waits for turns in flight. */
   drainTimeoutMs?: number;
-  /** For tests: Web API client options such as `retryConfig`. */
+  /** More HTTP routes (e.g. /healthz) on the same server as /slack/events, in HTTP mode. */
+  routes?: CustomRoute[];
+  /** For tests: Web API client options such as a short `retryConfig`. */
   clientOptions?: webApi.WebClientOptions;
 }
 
-/** Slack redelivers an event for up to about an hour; a claim must outlive that. */
-const EVENT_CLAIM_TTL_MS = 2 * 60 * 60 * 1000;
+/** Slack redelivers an unacknowledged event three times within about an hour; a claim outlives that. */
+const MESSAGE_CLAIM_TTL_MS = 2 * 60 * 60 * 1000;
 const DEFAULT_THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
+const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+const STOPPING_TEXT = "I'm restarting right now. Please ask again in a minute.";
+const EMPTY_QUESTION_TEXT = 'Yes? Ask me something in this thread. `/tools` shows what I can use.';
+const FAILED_TEXT = 'Something went wrong on my side before I could answer. Please try again.';
 
 /** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools and /reset. */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
+  readonly mode: SlackMode;
   private readonly app: App;
   private readonly log: Logger;
   private readonly names: UserNames;
@@ -45,22 +55,19 @@ export class SlackAdapter implements PlatformAdapter {
   private server: Server | undefined;
 
   constructor(private readonly options: SlackAdapterOptions) {
-    const { settings } = options;
+    this.mode = slackMode(options.settings);
     this.log = options.logger.child({ platform: 'slack' });
     this.turns = new InFlightTurns(this.log);
-    const clientOptions = { ...options.clientOptions, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) };
-    const common: AppOptions = { token: settings.botToken, clientOptions, logger: boltLogger(this.log), deferInitialization: true };
-    if (settings.appToken) {
-      // Socket Mode's receiver builds its own Web client for apps.connections.open; it needs the API base too.
-      this.app = new App({ ...common, appToken: settings.appToken, socketMode: true, installerOptions: { clientOptions } });
-    } else if (settings.signingSecret) {
-      // Acknowledge first, work after: Slack wants an answer within 3 s and retries otherwise.
-      this.app = new App({ ...common, signingSecret: settings.signingSecret, processBeforeResponse: false });
-    } else {
-      throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events)');
-    }
+    this.app = createBoltApp({ settings: options.settings, logger: this.log, clientOptions: options.clientOptions, routes: options.routes });
     this.names = new UserNames(this.app.client, this.log);
-    this.listen();
+
+    // Bolt has acknowledged an event before a listener runs; the turn runs after, tracked for stop().
+    this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
+    this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
+    registerSlashCommands(this.app, options.engine, this.log);
+    this.app.error(async (error) => {
+      this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
+    });
   }
 
   /** The port HTTP events arrive on, once started (HTTP mode only). */
@@ -73,66 +80,62 @@ export class SlackAdapter implements PlatformAdapter {
     const identity = await this.app.client.auth.test();
     this.botUserId = identity.user_id ?? '';
     const started = await this.app.start(this.options.port);
-    if (!this.options.settings.appToken) this.server = started as Server;
-    this.log.info({ mode: this.options.settings.appToken ? 'socket' : 'http', port: this.httpPort, botUser: this.botUserId }, 'connected to Slack');
+    if (this.mode === 'http') this.server = started as Server;
+    this.log.info({ mode: this.mode, port: this.httpPort, botUser: this.botUserId, team: identity.team_id }, 'connected to Slack');
   }
 
+  /** New messages get a short "restarting" answer; turns in flight finish (bounded); then Slack is let go. */
   async stop(): Promise<void> {
     this.stopping = true;
-    await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
+    await this.turns.drain(this.options.drainTimeoutMs ?? DEFAULT_DRAIN_TIMEOUT_MS);
     await this.app.stop();
     this.log.info('disconnected from Slack');
   }
 
-  private listen(): void {
-    // Listeners return at once so Bolt acknowledges; the turn runs after, tracked for shutdown.
-    this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
-    this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
-    this.app.command('/tools', async ({ command, ack, respond }) => {
-      await ack();
-      const server = command.text.trim() || undefined;
-      const servers = this.options.engine.listTools(server);
-      if (servers.length === 0) {
-        await respond({ response_type: 'ephemeral', text: server ? `No MCP server is named \`${server}\`.` : 'No MCP servers are configured.' });
-        return;
-      }
-      for (const blocks of toolListMessages(servers)) await respond({ response_type: 'ephemeral', text: 'Tools I can use', blocks });
-    });
-    this.app.command('/reset', async ({ command, ack, respond }) => {
-      await ack();
-      if (!command.channel_id.startsWith('D')) {
-        await respond({ response_type: 'ephemeral', text: 'Use /reset in a DM with me. In a channel, mention me in a new message to start a fresh thread.' });
-        return;
-      }
-      await this.options.engine.reset(`slack:${command.team_id}:${command.channel_id}`);
-      await respond({ response_type: 'ephemeral', text: 'Done: I have forgotten our DM conversation.' });
-    });
-    this.app.error(async (error) => {
-      this.log.error({ err: error }, 'Slack handler error');
-    });
-  }
-
+  /** Is it for me → which thread → answered once → run the turn, its output in the thread. */
   private async onMessage(event: SlackMessageEvent, teamId: string): Promise<void> {
-    if (this.stopping) return;
-    const { kv, engine } = this.options;
-    const botInThread = event.thread_ts !== undefined && event.channel_type !== 'im' && (await kv.get(threadMarkerKey(teamId, event.channel, event.thread_ts))) === true;
-    const conversation = routeEvent(event, { teamId, botUserId: this.botUserId, botInThread });
+    const conversation = await this.conversationFor(event, teamId);
     if (!conversation) return;
-    // One claim per message: covers Slack's redeliveries and the app_mention + message pair alike.
-    if (!(await claimOnce(kv, `slack-event:${teamId}:${event.channel}:${event.ts}`, EVENT_CLAIM_TTL_MS))) return;
-    const text = await this.names.readable(event.text ?? '', this.botUserId);
-    if (!text) return;
-    if (conversation.inChannel && conversation.threadTs) {
-      await kv.set(threadMarkerKey(teamId, conversation.channel, conversation.threadTs), true, this.options.threadMemoryMs ?? DEFAULT_THREAD_MEMORY_MS);
-    }
-
     const log = this.log.child({ threadKey: conversation.threadKey });
-    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs }, log);
+    const reply = new SlackReply(this.app.client, conversation, log);
     try {
+      if (!(await claimOnce(this.options.kv, messageClaimKey(teamId, event), MESSAGE_CLAIM_TTL_MS))) {
+        log.debug({ ts: event.ts }, 'message already claimed (a redelivery, or the app_mention/message pair)');
+        return;
+      }
+      log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
+      if (this.stopping) return await reply.say(STOPPING_TEXT);
+      if (conversation.kind === 'channel-thread') await this.rememberThread(teamId, conversation);
+      const raw = event.text ?? '';
+      const people = mentionedUserIds(raw).filter((id) => id !== this.botUserId);
+      const text = readableText(raw, this.botUserId, await this.names.names(people));
+      if (!text) return await reply.say(EMPTY_QUESTION_TEXT);
+      const author = { id: event.user ?? '', name: await this.names.name(event.user ?? '') };
       await reply.begin();
-      await engine.handle({ threadKey: conversation.threadKey, author: { id: event.user ?? '', name: await this.names.name(event.user ?? '') }, text }, reply);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, author, text }, reply);
+    } catch (error) {
+      log.error({ err: error }, 'message could not be handled');
+      await reply.say(FAILED_TEXT);
     } finally {
       reply.dispose();
     }
+  }
+
+  private async conversationFor(event: SlackMessageEvent, teamId: string): Promise<Conversation | undefined> {
+    const route = routeEvent(event, { teamId, botUserId: this.botUserId });
+    if (!route?.onlyIfBotInThread) return route?.conversation;
+    const { conversation } = route;
+    try {
+      const botInThread = (await this.options.kv.get(threadMarkerKey(teamId, conversation.channel, conversation.threadTs))) === true;
+      return botInThread ? conversation : undefined;
+    } catch (error) {
+      this.log.error({ err: error, threadKey: conversation.threadKey }, 'cannot tell whether the bot is in this thread (store unreachable); message ignored');
+      return undefined;
+    }
+  }
+
+  /** Later messages in this channel thread are for the bot without a mention, for the history's lifetime. */
+  private async rememberThread(teamId: string, conversation: ChannelThread): Promise<void> {
+    await this.options.kv.set(threadMarkerKey(teamId, conversation.channel, conversation.threadTs), true, this.options.threadMemoryMs ?? DEFAULT_THREAD_MEMORY_MS);
   }
 }

@@ -1,14 +1,18 @@
 import type { webApi } from '@slack/bolt';
-import { progressText, type FinalAnswer, type Reply, type TurnProgress } from '../../engine/index.js';
+import { progressText, type FinalAnswer, type ImageAttachment, type Reply, type TurnProgress } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
-import { toMrkdwn } from './mrkdwn.js';
+import { toMrkdwnPieces } from './mrkdwn.js';
+import { failureFields, slackErrorCode } from './slack-failures.js';
 
-/** Well under Slack's 4,000-character advice for one message, leaving room for mrkdwn conversion. */
+/** Well under the 4,000 characters Slack advises for one message's text. */
 const PIECE_LIMIT = 3_500;
+/** A piece Slack still refuses at this size is not refused for its length alone. */
+const SMALLEST_PIECE = 500;
 const PROGRESS_UPDATE_INTERVAL_MS = 1_000;
-const PLACEHOLDER = ':hourglass_flowing_sand: Working on it…';
+export const PLACEHOLDER_TEXT = ':hourglass_flowing_sand: Working on it…';
+const UNDELIVERED_TEXT = 'Sorry, I could not post my answer here. An operator can find the reason in my logs.';
 
 export interface SlackTarget {
   channel: string;
@@ -16,18 +20,15 @@ export interface SlackTarget {
   threadTs: string | undefined;
 }
 
-function slackError(error: unknown): string | undefined {
-  return (error as { data?: { error?: string } }).data?.error;
-}
-
 /**
  * One turn's output in one Slack thread: a placeholder message, updated in place with progress and
- * finally replaced by the answer (or the error), so nothing is left behind.
+ * finally turned into the answer's first piece (or the error), so it never stays behind.
  */
 export class SlackReply implements Reply {
+  /** Set while the placeholder still shows "working" or progress rather than the answer. */
   private placeholderTs: string | undefined;
   private readonly progressUpdates = new ThrottledUpdate(PROGRESS_UPDATE_INTERVAL_MS, (text) =>
-    this.client.chat.update({ channel: this.target.channel, ts: this.placeholderTs!, text }).catch((error: unknown) => this.log.warn({ error: slackError(error) }, 'progress update failed')),
+    this.client.chat.update({ channel: this.target.channel, ts: this.placeholderTs!, text }).catch((error: unknown) => this.log.warn(failureFields(error), 'progress update failed')),
   );
 
   constructor(
@@ -36,14 +37,14 @@ export class SlackReply implements Reply {
     private readonly log: Logger,
   ) {}
 
-  /** Shows at once that the question arrived; a failure here is logged, the answer is still tried. */
+  /** Shows at once that the question arrived; when Slack refuses it, the answer is still tried. */
   async begin(): Promise<void> {
     try {
-      const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text: PLACEHOLDER });
+      const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text: PLACEHOLDER_TEXT });
       this.placeholderTs = posted.ts;
       this.progressUpdates.touched();
     } catch (error) {
-      this.log.warn({ channel: this.target.channel, error: slackError(error) ?? String(error) }, 'placeholder could not be posted');
+      this.log.warn(failureFields(error), 'placeholder could not be posted');
     }
   }
 
@@ -52,50 +53,85 @@ export class SlackReply implements Reply {
   }
 
   async final(answer: FinalAnswer): Promise<void> {
-    await this.settle();
-    const pieces = splitMessage(answer.text, PIECE_LIMIT).map(toMrkdwn);
+    await this.progressUpdates.settle();
+    const pieces = toMrkdwnPieces(answer.text, PIECE_LIMIT);
     if (pieces.length === 0) pieces.push(answer.images.length > 0 ? 'Here you go.' : 'I have no answer to that.');
-    const [first = '', ...rest] = pieces;
-    await this.replacePlaceholder(first);
-    for (const piece of rest) await this.post(piece);
-    for (const image of answer.images) {
-      const destination = this.target.threadTs ? { channel_id: this.target.channel, thread_ts: this.target.threadTs } : { channel_id: this.target.channel };
-      await this.client.filesUploadV2({ ...destination, file: image.data, filename: image.filename, title: image.filename });
-    }
+    await this.delivering('answer', async () => {
+      for (const piece of pieces) await this.write(piece);
+    });
+    if (answer.images.length > 0) await this.delivering('images', () => this.attach(answer.images));
   }
 
   async error(message: string): Promise<void> {
-    await this.settle();
-    await this.replacePlaceholder(message);
+    await this.say(message);
   }
 
+  /** A short message of the bot's own (not the model's answer), in place of the placeholder if there is one. */
+  async say(text: string): Promise<void> {
+    await this.progressUpdates.settle();
+    await this.delivering('message', () => this.write(text));
+  }
+
+  /** Always called when the turn ends, however it ended. */
   dispose(): void {
     this.progressUpdates.dispose();
   }
 
-  private settle(): Promise<void> {
-    return this.progressUpdates.settle();
-  }
-
-  private async replacePlaceholder(text: string): Promise<void> {
-    if (!this.placeholderTs) return this.post(text);
+  /**
+   * A post Slack refuses ends the turn here, logged with what an operator can do about it. A
+   * placeholder still showing "working" is told so, rather than left behind.
+   */
+  private async delivering(what: string, post: () => Promise<void>): Promise<void> {
     try {
-      await this.client.chat.update({ channel: this.target.channel, ts: this.placeholderTs, text });
+      await post();
     } catch (error) {
-      if (slackError(error) !== 'msg_too_long') throw error;
-      await this.client.chat.update({ channel: this.target.channel, ts: this.placeholderTs, text: 'The answer is long; it follows in parts.' });
-      await this.post(text);
+      this.log.error(failureFields(error), `the ${what} could not be posted to Slack`);
+      if (!this.placeholderTs) return;
+      await this.client.chat
+        .update({ channel: this.target.channel, ts: this.placeholderTs, text: UNDELIVERED_TEXT })
+        .then(() => (this.placeholderTs = undefined))
+        .catch((retireError: unknown) => this.log.warn(failureFields(retireError), 'placeholder could not be retired'));
     }
   }
 
-  /** Posts in the thread; a piece Slack finds too long is split again, smaller. */
-  private async post(text: string, limit = PIECE_LIMIT): Promise<void> {
+  /**
+   * Writes the next piece: into the placeholder while it is still there, else as a new message in
+   * the thread. A piece Slack finds too long is split smaller and written again.
+   */
+  private async write(text: string, limit = PIECE_LIMIT): Promise<void> {
+    const { channel, threadTs } = this.target;
     try {
-      await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text });
+      if (this.placeholderTs) {
+        await this.client.chat.update({ channel, ts: this.placeholderTs, text });
+        this.placeholderTs = undefined;
+      } else {
+        await this.client.chat.postMessage({ channel, thread_ts: threadTs, text });
+      }
     } catch (error) {
-      if (slackError(error) !== 'msg_too_long' || limit < 500) throw error;
-      this.log.warn({ length: text.length }, 'Slack found a message too long; splitting it further');
-      for (const piece of splitMessage(text, Math.floor(limit / 2))) await this.post(piece, Math.floor(limit / 2));
+      const code = slackErrorCode(error);
+      if (this.placeholderTs && (code === 'message_not_found' || code === 'cant_update_message')) {
+        this.log.warn(failureFields(error), 'placeholder could not be updated; posting the answer anew');
+        this.placeholderTs = undefined;
+        return this.write(text, limit);
+      }
+      if (code !== 'msg_too_long' || limit <= SMALLEST_PIECE) throw error;
+      const smaller = Math.max(SMALLEST_PIECE, Math.floor(limit / 2));
+      this.log.warn({ length: text.length, limit: smaller }, 'Slack found a message too long; splitting it smaller');
+      for (const piece of splitMessage(text, smaller)) await this.write(piece, smaller);
+    }
+  }
+
+  /** Each image as a file in the thread; one Slack refuses is named in the thread instead. */
+  private async attach(images: ImageAttachment[]): Promise<void> {
+    const { channel, threadTs } = this.target;
+    for (const image of images) {
+      try {
+        const destination = threadTs ? { channel_id: channel, thread_ts: threadTs } : { channel_id: channel };
+        await this.client.filesUploadV2({ ...destination, file: image.data, filename: image.filename, title: image.filename });
+      } catch (error) {
+        this.log.warn({ ...failureFields(error), file: image.filename }, 'image could not be uploaded');
+        await this.write(`(I could not attach \`${image.filename}\`.)`);
+      }
     }
   }
 }

@@ -1,11 +1,13 @@
 import type { types } from '@slack/bolt';
+import type { ServerTools } from '../../engine/index.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 
 type KnownBlock = types.KnownBlock;
-import type { ServerTools } from '../../engine/index.js';
 
 // Slack's limits: 3,000 characters of text per section, 50 blocks per message.
 const SECTION_LIMIT = 3_000;
 const BLOCKS_PER_MESSAGE = 50;
+/** Keeps a long description from crowding out the other tools; the first line says what a tool is for. */
 const TOOL_DESCRIPTION_LIMIT = 200;
 
 function section(text: string): KnownBlock {
@@ -14,12 +16,14 @@ function section(text: string): KnownBlock {
 
 function toolLine(tool: { name: string; description: string }): string {
   const description = tool.description.length > TOOL_DESCRIPTION_LIMIT ? `${tool.description.slice(0, TOOL_DESCRIPTION_LIMIT - 1)}…` : tool.description;
-  return description ? `• \`${tool.name}\` — ${description}` : `• \`${tool.name}\``;
+  const name = `• \`${escapeMrkdwn(tool.name)}\``;
+  return description ? `${name} — ${escapeMrkdwn(description)}` : name;
 }
 
+/** One server's tools as sections: a header line, then as many tool lines as fit in each section. */
 function serverBlocks(entry: ServerTools): KnownBlock[] {
   const blocks: KnownBlock[] = [];
-  let text = `*${entry.server}* (${entry.state})`;
+  let text = `*${escapeMrkdwn(entry.server)}* (${entry.state})`;
   for (const line of entry.tools.length > 0 ? entry.tools.map(toolLine) : ['_no tools_']) {
     if (text.length + 1 + line.length > SECTION_LIMIT) {
       blocks.push(section(text));
@@ -32,10 +36,15 @@ function serverBlocks(entry: ServerTools): KnownBlock[] {
   return blocks;
 }
 
-/** `/tools` as Block Kit messages: sections grouped by server, each message within Slack's limits. */
+/** `/tools` as Block Kit messages: sections grouped by server, divided, each message within Slack's limits. */
 export function toolListMessages(servers: ServerTools[]): KnownBlock[][] {
-  const blocks = servers.flatMap((entry, index) => (index > 0 ? [{ type: 'divider' } as KnownBlock, ...serverBlocks(entry)] : serverBlocks(entry)));
+  const blocks = servers.flatMap((entry, index): KnownBlock[] => (index > 0 ? [{ type: 'divider' }, ...serverBlocks(entry)] : serverBlocks(entry)));
   const messages: KnownBlock[][] = [];
-  for (let start = 0; start < blocks.length; start += BLOCKS_PER_MESSAGE) messages.push(blocks.slice(start, start + BLOCKS_PER_MESSAGE));
+  for (let start = 0; start < blocks.length; start += BLOCKS_PER_MESSAGE) {
+    const message = blocks.slice(start, start + BLOCKS_PER_MESSAGE);
+    // A divider cut loose from its server would open the next message with a line.
+    if (message[0]?.type === 'divider') message.shift();
+    messages.push(message);
+  }
   return messages;
 }

@@ -1,49 +1,36 @@
 import type { webApi } from '@slack/bolt';
-
-type WebClient = webApi.WebClient;
 import type { Logger } from '../../logging/logger.js';
+import { failureFields } from './slack-failures.js';
 
+/** Enough for every active person in a large workspace; the oldest entry goes first beyond it. */
 const CACHE_LIMIT = 1_000;
 
-/** Turns Slack's encoded text into what a person reads, resolving `<@U…>` through users.info (cached). */
+/** People's display names through users.info, cached so a busy thread costs one lookup per person. */
 export class UserNames {
   private readonly cache = new Map<string, string>();
 
   constructor(
-    private readonly client: WebClient,
+    private readonly client: webApi.WebClient,
     private readonly log: Logger,
   ) {}
 
+  /** The name to show for `userId`; the id itself when Slack cannot tell (not cached, so a later call retries). */
   async name(userId: string): Promise<string> {
     const cached = this.cache.get(userId);
     if (cached) return cached;
-    let name = userId;
     try {
       const { user } = await this.client.users.info({ user: userId });
-      name = user?.profile?.display_name || user?.real_name || user?.name || userId;
+      const name = user?.profile?.display_name || user?.real_name || user?.name || userId;
+      if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(userId, name);
+      return name;
     } catch (error) {
-      this.log.debug({ user: userId, err: error }, 'users.info failed; showing the id');
+      this.log.warn({ user: userId, ...failureFields(error) }, 'users.info failed; showing the user id');
+      return userId;
     }
-    if (this.cache.size >= CACHE_LIMIT) this.cache.delete(this.cache.keys().next().value as string);
-    this.cache.set(userId, name);
-    return name;
   }
 
-  /** The message as plain text: the bot's own mention removed, other mentions, channels and links readable. */
-  async readable(text: string, botUserId: string): Promise<string> {
-    const withoutBot = text.replace(new RegExp(`<@${botUserId}(\\|[^>]*)?>`, 'g'), ' ');
-    const ids = [...new Set([...withoutBot.matchAll(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g)].map((match) => match[1] ?? ''))];
-    const names = new Map(await Promise.all(ids.map(async (id) => [id, await this.name(id)] as const)));
-    return withoutBot
-      .replace(/<@([UW][A-Z0-9]+)(?:\|[^>]*)?>/g, (_, id: string) => `@${names.get(id) ?? id}`)
-      .replace(/<#[A-Z0-9]+\|([^>]*)>/g, '#$1')
-      .replace(/<!(here|channel|everyone)(?:\|[^>]*)?>/g, '@$1')
-      .replace(/<(https?:[^|>]+)\|([^>]+)>/g, '$2 ($1)')
-      .replace(/<(https?:[^>]+)>/g, '$1')
-      .replace(/&lt;/g, '<')
-      .replace(/&gt;/g, '>')
-      .replace(/&amp;/g, '&')
-      .replace(/[ \t]+/g, ' ')
-      .trim();
+  async names(userIds: string[]): Promise<Map<string, string>> {
+    return new Map(await Promise.all(userIds.map(async (id) => [id, await this.name(id)] as const)));
   }
 }

@@ -1,23 +1,13 @@
-import { Writable } from 'node:stream';
 import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
-import { createLogger, type Logger } from '../../../src/logging/logger.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
-import { Recorder } from '../../helpers/recorder.js';
+import { capturingLogger, type LogLine } from '../../helpers/logger.js';
+import type { Recorder } from '../../helpers/recorder.js';
 
 export const TOKEN = 'fake-discord-bot-token';
-
-export interface LogLine {
-  level: number;
-  msg: string;
-  threadKey?: string;
-  hint?: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  err?: any;
-}
 
 export interface DiscordBot {
   harness: EngineHarness;
@@ -29,20 +19,6 @@ export interface DiscordBot {
   close(): Promise<void>;
 }
 
-/** A logger as the bot builds it (redaction included) whose lines a test can read and wait for. */
-export function capturingLogger(): { logger: Logger; logs: Recorder<LogLine>; rawLogs: string[] } {
-  const logs = new Recorder<LogLine>();
-  const rawLogs: string[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      const text = chunk.toString('utf8');
-      rawLogs.push(text);
-      for (const line of text.split('\n').filter(Boolean)) logs.push(JSON.parse(line) as LogLine);
-      done();
-    },
-  });
-  return { logger: createLogger('debug', sink), logs, rawLogs };
-}
 
 /** The real adapter on the real engine (fixture MCP servers, fake LLM), connected to a fake Discord. */
 export async function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string }): Promise<DiscordBot> {

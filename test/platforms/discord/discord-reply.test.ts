@@ -2,7 +2,7 @@ import type { Message, SendableChannels } from 'discord.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ImageAttachment, TurnProgress } from '../../../src/engine/index.js';
 import { DiscordReply } from '../../../src/platforms/discord/discord-reply.js';
-import { capturingLogger } from './discord-bot.js';
+import { capturingLogger } from '../../helpers/logger.js';
 
 interface Sent {
   content?: string;

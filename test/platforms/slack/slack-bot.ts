@@ -1,0 +1,116 @@
+import { expect } from 'vitest';
+import type { ServerConfig } from '../../../src/config/index.js';
+import { SlackAdapter, type SlackAdapterOptions } from '../../../src/platforms/slack/index.js';
+import type { LlmScript } from '../../fakes/fake-llm.js';
+import { BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall } from '../../fakes/fake-slack.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { capturingLogger, type LogLine } from '../../helpers/logger.js';
+import type { Recorder } from '../../helpers/recorder.js';
+
+export type Mode = 'http' | 'socket';
+export const MODES: Mode[] = ['http', 'socket'];
+
+export const BOT_TOKEN = 'xoxb-fake-bot-token-1234';
+export const APP_TOKEN = 'xapp-fake-app-token-5678';
+export const PLACEHOLDER = 'Working on it';
+
+export interface SlackBot {
+  mode: Mode;
+  harness: EngineHarness;
+  slack: FakeSlack;
+  adapter: SlackAdapter;
+  /** What the adapters logged (debug and up, Bolt's lines included), parsed; `rawLogs` as written. */
+  logs: Recorder<LogLine>;
+  rawLogs: string[];
+  /** Delivers an event as this mode does, resolving once Slack would count it delivered (HTTP 200, or the ack). */
+  deliver(event: Record<string, unknown>, options?: { eventId?: string; retryNum?: number; via?: SlackAdapter }): Promise<void>;
+  /** Runs a slash command, resolving once it is acknowledged. */
+  command(name: string, text: string, channel: string): Promise<void>;
+  /** Another bot process sharing the store (stopped by `close`), as in a deployment with two replicas. */
+  startInstance(): Promise<SlackAdapter>;
+  close(): Promise<void>;
+}
+
+
+/** The real adapter (real Bolt) on the real engine (fixture MCP server, fake LLM), talking to a fake Slack. */
+export async function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] }): Promise<SlackBot> {
+  const { mode } = options;
+  const { logger, logs, rawLogs } = capturingLogger();
+  const instances: SlackAdapter[] = [];
+  let harness: EngineHarness | undefined;
+  let slack: FakeSlack | undefined;
+  const close = async () => {
+    for (const instance of instances) await instance.stop().catch(() => undefined);
+    await slack?.close();
+    await harness?.close();
+  };
+
+  try {
+    harness = await startEngineHarness({ script: options.script, ...(options.servers ? { servers: options.servers } : {}) });
+    slack = await FakeSlack.start();
+    const settings: SlackAdapterOptions['settings'] =
+      mode === 'http'
+        ? { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }
+        : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
+    const startInstance = async () => {
+      const instance = new SlackAdapter({
+        settings,
+        port: 0,
+        engine: harness!.engine,
+        kv: harness!.store.kv,
+        logger,
+        // Quick retries: a refused connection or a 429 is retried in milliseconds, not minutes.
+        clientOptions: { retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } },
+      });
+      instances.push(instance);
+      await instance.start();
+      return instance;
+    };
+    const adapter = await startInstance();
+    const fake = slack;
+
+    const deliver: SlackBot['deliver'] = async (event, { eventId, retryNum, via = adapter } = {}) => {
+      const body = fake.eventCallback(event, eventId);
+      if (mode === 'http') {
+        const response = await fake.postToBot(via.httpPort!, JSON.stringify(body), { retryNum });
+        expect(response.status).toBe(200);
+        return;
+      }
+      const envelopeId = fake.sendEnvelope('events_api', body, retryNum ?? 0);
+      await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: 'the ack of an event' });
+    };
+    const command: SlackBot['command'] = async (name, text, channel) => {
+      const fields = fake.slashCommand(name, text, channel);
+      if (mode === 'http') {
+        const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams(fields).toString(), { contentType: 'application/x-www-form-urlencoded' });
+        expect(response.status).toBe(200);
+        return;
+      }
+      const envelopeId = fake.sendEnvelope('slash_commands', fields);
+      await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${name}` });
+    };
+    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, startInstance, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+export const textOf = (call: SlackCall) => String(call.args.text ?? '');
+
+/** Waits until a post or update that Slack accepted contains `text`. */
+export function answered(slack: FakeSlack, text: string): Promise<SlackCall> {
+  return slack.calls.waitFor((call) => (call.method === 'chat.update' || call.method === 'chat.postMessage') && call.outcome === 'ok' && textOf(call).includes(text), {
+    what: `a message containing "${text}"`,
+  });
+}
+
+/** No message the bot left in Slack still says it is working. */
+export function expectNothingLeftBehind(slack: FakeSlack): void {
+  const working = [...slack.messages.values()].filter((message) => message.text.includes(PLACEHOLDER) || message.text.startsWith('Using `'));
+  expect(working).toEqual([]);
+}
+
+export const dm = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'message', channel: DM_CHANNEL_ID, channel_type: 'im', user: USER_ID, text, ts: nextTs(), ...extra });
+export const mention = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'app_mention', channel: CHANNEL_ID, user: USER_ID, text: `<@${BOT_USER_ID}> ${text}`, ts: nextTs(), ...extra });
+export const channelMessage = (text: string, extra: Record<string, unknown> = {}) => ({ type: 'message', channel: CHANNEL_ID, channel_type: 'channel', user: USER_ID, text, ts: nextTs(), ...extra });

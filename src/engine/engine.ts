@@ -151,7 +151,8 @@ export class ConversationEngine {
       const extension = image.mimeType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
       turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: `${tool.toolName}-${turn.images.length + 1}.${extension}` });
     }
-    return outcome.ok ? outcome.text : `The tool reported an error: ${outcome.text}`;
+    // A failed outcome's text already names the tool, the server and what went wrong.
+    return outcome.text;
   }
 
   private async saveHistory(turn: TurnState, messages: ChatMessage[]): Promise<void> {

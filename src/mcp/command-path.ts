@@ -18,7 +18,7 @@ export function resolveCommand(command: string, env: Record<string, string>, cwd
   if (command.includes('/') || command.includes(path.sep)) {
     const candidate = path.resolve(cwd, command);
     if (isExecutable(candidate)) return candidate;
-    throw new Error(`command "${command}" not found or not executable`);
+    throw new Error(`command \`${command}\` not found: ${candidate} is not an executable file`);
   }
   const extensions = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
@@ -28,5 +28,5 @@ export function resolveCommand(command: string, env: Record<string, string>, cwd
       if (isExecutable(candidate)) return candidate;
     }
   }
-  throw new Error(`command "${command}" not found on PATH`);
+  throw new Error(`command \`${command}\` not found on PATH`);
 }

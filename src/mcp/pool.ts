@@ -1,15 +1,17 @@
 import type { McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { ServerConnection, type RestartPolicy, type ServerEventType } from './server-connection.js';
+import { ServerConnection, type RestartPolicy, type ServerEventDetails, type ServerEventType } from './server-connection.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
 import type { CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
+  /** How long to wait before restarting a server that died: 1 s, doubling, up to 30 s unless overridden. */
   restart?: Partial<RestartPolicy>;
 }
 
-export interface ServerEvent {
+/** What happened to one server: for metrics (count `restarted`) and for tests to wait on. */
+export interface ServerEvent extends ServerEventDetails {
   server: string;
   type: ServerEventType;
 }
@@ -26,7 +28,7 @@ export class McpPool implements ToolProvider {
   private readonly catalogListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: ServerEvent) => void>();
   private readonly connections: ServerConnection[];
-  private closed = false;
+  private closing: Promise<void> | undefined;
 
   private constructor(
     settings: McpSettings,
@@ -43,7 +45,7 @@ export class McpPool implements ToolProvider {
             restart,
             startupTimeoutMs: settings.startupTimeoutMs,
             defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
-            onEvent: (type) => this.serverEvent({ server: config.name, type }),
+            onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
           }),
       );
   }
@@ -54,8 +56,7 @@ export class McpPool implements ToolProvider {
     const started = Date.now();
     await Promise.all(pool.connections.map((connection) => connection.start()));
     pool.rebuildCatalog();
-    const states = pool.serverStates();
-    logger.info({ ms: Date.now() - started, servers: states, tools: pool.catalog.length }, 'MCP servers started');
+    logger.info({ ms: Date.now() - started, servers: pool.serverStates(), tools: pool.catalog.length }, 'MCP servers started');
     return pool;
   }
 
@@ -67,7 +68,7 @@ export class McpPool implements ToolProvider {
     return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.state]));
   }
 
-  /** Process ids of running stdio servers, for checks that nothing is left behind. */
+  /** Process ids of the running stdio servers, for checks that nothing is left behind. */
   serverPids(): Record<string, number | undefined> {
     return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.pid]));
   }
@@ -78,6 +79,7 @@ export class McpPool implements ToolProvider {
     return route.connection.callTool(route.toolName, args, options.signal);
   }
 
+  /** Called after the catalog changed (a server's tool list changed, or it came back with other tools). */
   onToolsChanged(listener: () => void): () => void {
     this.catalogListeners.add(listener);
     return () => this.catalogListeners.delete(listener);
@@ -88,15 +90,14 @@ export class McpPool implements ToolProvider {
     return () => this.eventListeners.delete(listener);
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
-    await Promise.all(this.connections.map((connection) => connection.close()));
-    this.logger.info('MCP servers closed');
+  /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= Promise.all(this.connections.map((connection) => connection.close())).then(() => this.logger.info('MCP servers closed'));
+    return this.closing;
   }
 
   private serverEvent(event: ServerEvent): void {
-    for (const listener of this.eventListeners) listener(event);
+    this.notify(this.eventListeners, event);
     // A restarting server keeps its tools listed: calls then fail fast with "restarting" instead of "unknown tool".
     if (event.type === 'tools-changed' || event.type === 'restarted') this.rebuildCatalog();
   }
@@ -104,14 +105,27 @@ export class McpPool implements ToolProvider {
   private rebuildCatalog(): void {
     const entries = this.connections.flatMap((connection) => connection.tools.map((tool) => ({ connection, tool, server: connection.name, toolName: tool.toolName })));
     const names = exposedNames(entries);
-    this.catalog = entries.map((entry, index) => ({
+    const catalog = entries.map((entry, index) => ({
       name: names[index] ?? entry.toolName,
       server: entry.server,
       toolName: entry.toolName,
       description: entry.tool.description,
       inputSchema: entry.tool.inputSchema,
     }));
-    this.routes = new Map(entries.map((entry, index) => [names[index] ?? entry.toolName, { connection: entry.connection, toolName: entry.toolName }]));
-    for (const listener of this.catalogListeners) listener();
+    this.routes = new Map(entries.map((entry, index) => [catalog[index]?.name ?? entry.toolName, { connection: entry.connection, toolName: entry.toolName }]));
+    const changed = JSON.stringify(catalog) !== JSON.stringify(this.catalog);
+    this.catalog = catalog;
+    if (changed) this.notify(this.catalogListeners, undefined);
+  }
+
+  private notify<T>(listeners: Set<(value: T) => void>, value: T): void {
+    for (const listener of listeners) {
+      try {
+        listener(value);
+      } catch (error) {
+        // A listener's bug must not stop the others, nor the pool.
+        this.logger.error({ err: error }, 'MCP pool listener failed');
+      }
+    }
   }
 }

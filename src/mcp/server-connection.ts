@@ -1,8 +1,9 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { connectServer } from './transports.js';
+import { connectServer, type ServerLink } from './transports.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
 import type { JsonSchema, ServerState, ToolOutcome } from './types.js';
 
@@ -14,9 +15,20 @@ export interface ServerTool {
 
 export type ServerEventType = 'ready' | 'failed' | 'restarting' | 'restarted' | 'tools-changed';
 
+export interface ServerEventDetails {
+  /** Which restart this is, counting from 1 since the server was last ready. */
+  attempt?: number;
+  reason?: string;
+}
+
 export interface RestartPolicy {
   initialDelayMs: number;
   maxDelayMs: number;
+}
+
+/** The wait before restart `attempt` (from 1): the initial delay, doubling, up to the cap. */
+export function restartDelay(attempt: number, policy: RestartPolicy): number {
+  return Math.min(policy.initialDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
 }
 
 export interface ServerConnectionOptions {
@@ -24,31 +36,37 @@ export interface ServerConnectionOptions {
   startupTimeoutMs: number;
   defaultToolTimeoutMs: number;
   restart: RestartPolicy;
-  onEvent: (type: ServerEventType) => void;
+  onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
 }
 
-function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what} took longer than ${ms / 1000} s`)), ms);
-  });
-  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
-}
+const seconds = (ms: number) => `${ms / 1000} s`;
 
-function allowed(config: ServerConfig, tool: Tool): boolean {
+function offered(config: ServerConfig, tool: Tool): boolean {
+  // Task-based execution is not supported yet, and the SDK refuses plain calls to such tools.
+  if (tool.execution?.taskSupport === 'required') return false;
   if (config.allowTools && !config.allowTools.includes(tool.name)) return false;
   return !config.denyTools?.includes(tool.name);
 }
 
-/** One MCP server: connects, keeps its tools, calls them, and comes back after it dies. */
+function startFailure(error: unknown, config: ServerConfig): string {
+  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+    return config.kind === 'stdio' ? 'the process exited during start-up (its stderr is logged at debug level)' : 'the server closed the connection during start-up';
+  }
+  return (error as Error).message ?? String(error);
+}
+
+/** One MCP server: connects, keeps its tools, calls them, and brings the server back after it dies. */
 export class ServerConnection {
   state: ServerState = 'starting';
   tools: ServerTool[] = [];
-  pid: number | undefined;
-  private client: Client | undefined;
-  private closing = false;
+  private link: ServerLink | undefined;
+  private attempt: AbortController | undefined;
+  private connecting: Promise<void> | undefined;
+  private refresh: { link: ServerLink; again: boolean } | undefined;
   private restartTimer: NodeJS.Timeout | undefined;
   private restartAttempt = 0;
+  private closed = false;
+  private closing: Promise<void> | undefined;
   private readonly log: Logger;
 
   constructor(
@@ -62,119 +80,191 @@ export class ServerConnection {
     return this.config.name;
   }
 
-  /** Never rejects: a server that cannot start is logged and marked failed, and the others go on. */
+  /** The running child's process id, for stdio servers. */
+  get pid(): number | undefined {
+    return this.link?.pid;
+  }
+
+  /** Never rejects: a server that cannot start is logged once, marked failed, and the others go on. */
   async start(): Promise<void> {
     try {
-      await this.connect();
-      this.state = 'ready';
-      this.options.onEvent('ready');
+      await this.connectOnce(() => {
+        this.log.info({ transport: this.link?.transport, pid: this.pid, tools: this.tools.length }, 'server ready');
+        this.options.onEvent('ready');
+      });
     } catch (error) {
+      if (this.closed) return;
+      const reason = startFailure(error, this.config);
       this.state = 'failed';
-      this.log.error({ reason: (error as Error).message }, 'server failed to start; skipped');
-      this.options.onEvent('failed');
+      this.log.error({ reason }, 'server failed to start; skipped');
+      this.options.onEvent('failed', { reason });
     }
   }
 
+  /** Never rejects: every failure is an outcome naming the tool and the server. */
   async callTool(toolName: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
-    const client = this.client;
-    if (this.state === 'restarting') return failedOutcome(this.name, toolName, `server "${this.name}" is restarting, try again in a few seconds`);
-    if (this.state !== 'ready' || !client) return failedOutcome(this.name, toolName, `server "${this.name}" is not available`);
+    const fail = (text: string) => failedOutcome(this.name, toolName, text);
+    if (this.closed) return fail(`server "${this.name}" is shut down, so "${toolName}" cannot run`);
+    if (this.state === 'restarting') return fail(`server "${this.name}" is restarting, try again in a few seconds`);
+    const link = this.link;
+    if (!link) return fail(`server "${this.name}" is not connected, so "${toolName}" cannot run`);
+
     const timeoutMs = this.config.timeoutMs ?? this.options.defaultToolTimeoutMs;
+    const log = this.log.child({ tool: toolName });
+    const started = Date.now();
     try {
-      const result = (await client.callTool({ name: toolName, arguments: args }, undefined, { timeout: timeoutMs, signal })) as CallToolResult;
-      return toToolOutcome(this.name, toolName, result);
+      const result = (await link.client.callTool({ name: toolName, arguments: args }, undefined, { timeout: timeoutMs, signal })) as CallToolResult;
+      const outcome = toToolOutcome(this.name, toolName, result);
+      log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
+      return outcome;
     } catch (error) {
-      return failedOutcome(this.name, toolName, this.describeCallError(error, toolName, timeoutMs));
+      const text = this.callFailure(error, link, toolName, timeoutMs, signal);
+      log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
+      // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
+      if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
+      return fail(text);
     }
   }
 
-  async close(): Promise<void> {
-    this.closing = true;
+  /** Closes the connection (a stdio server's process has exited when this resolves); no restart after. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= this.shutDown();
+    return this.closing;
+  }
+
+  private async shutDown(): Promise<void> {
+    this.closed = true;
     clearTimeout(this.restartTimer);
-    const client = this.client;
-    this.client = undefined;
-    await client?.close().catch((error: unknown) => this.log.warn({ err: error }, 'server did not close cleanly'));
+    this.attempt?.abort(new Error('the bot is shutting down'));
+    await this.connecting?.catch(() => undefined);
+    const link = this.link;
+    this.link = undefined;
+    await link?.close().catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'server did not close cleanly'));
   }
 
-  private describeCallError(error: unknown, toolName: string, timeoutMs: number): string {
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `tool "${toolName}" on server "${this.name}" timed out after ${timeoutMs / 1000} s`;
-    if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) return `server "${this.name}" stopped while running "${toolName}"; it is being restarted`;
-    return `tool "${toolName}" on server "${this.name}" failed: ${(error as Error).message ?? String(error)}`;
+  private callFailure(error: unknown, link: ServerLink, toolName: string, timeoutMs: number, signal: AbortSignal | undefined): string {
+    const where = `tool "${toolName}" on server "${this.name}"`;
+    if (signal?.aborted) return `${where} was cancelled`;
+    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `${where} timed out after ${seconds(timeoutMs)}`;
+    if (this.closed) return `server "${this.name}" was shut down while running "${toolName}"`;
+    if (this.link !== link) return `server "${this.name}" stopped while running "${toolName}"; it is being restarted`;
+    return `${where} failed: ${(error as Error).message ?? String(error)}`;
   }
 
-  private async connect(): Promise<void> {
-    const connecting = connectServer(this.config, this.log, this.options.startupTimeoutMs);
-    const connected = await withDeadline(connecting, this.options.startupTimeoutMs, 'start-up').catch((error: unknown) => {
-      // A connection that completes after the deadline must not leave a process behind.
-      void connecting.then((late) => late.client.close(), () => undefined);
-      throw error;
+  /**
+   * One attempt to connect and list the tools, bounded by the start-up time-out. `onReady` runs in the
+   * same turn the server goes live, so no event can slip in between.
+   */
+  private connectOnce(onReady: () => void): Promise<void> {
+    const attempt = new AbortController();
+    const { startupTimeoutMs } = this.options;
+    const timer = setTimeout(() => attempt.abort(new Error(`no answer within the start-up time-out of ${seconds(startupTimeoutMs)}`)), startupTimeoutMs);
+    const run = async () => {
+      this.log.debug('connecting');
+      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs });
+      let tools: ServerTool[];
+      try {
+        tools = await this.listTools(link.client, attempt.signal);
+        if (!link.client.transport) throw new Error('the server closed the connection right after start-up');
+      } catch (error) {
+        await link.close();
+        throw error;
+      }
+      if (this.closed) {
+        await link.close();
+        return;
+      }
+      this.adopt(link, tools);
+      onReady();
+    };
+    this.attempt = attempt;
+    this.connecting = run().finally(() => {
+      clearTimeout(timer);
+      this.attempt = undefined;
+      this.connecting = undefined;
     });
-    const { client } = connected;
-    try {
-      this.tools = await withDeadline(this.listTools(client), this.options.startupTimeoutMs, 'listing tools');
-    } catch (error) {
-      await client.close().catch(() => undefined);
-      throw error;
-    }
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => void this.refreshTools(client));
-    client.onclose = () => this.connectionLost(client);
-    this.client = client;
-    this.pid = connected.pid;
-    this.log.info({ transport: connected.transport, tools: this.tools.length, pid: connected.pid }, 'server ready');
+    return this.connecting;
   }
 
-  private async listTools(client: Client): Promise<ServerTool[]> {
+  private adopt(link: ServerLink, tools: ServerTool[]): void {
+    this.link = link;
+    this.tools = tools;
+    this.state = 'ready';
+    this.restartAttempt = 0;
+    const { client } = link;
+    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(link));
+    client.onclose = () => this.connectionLost(link, 'the connection closed');
+    client.onerror = (error) => {
+      // A broken SSE stream would be reopened by the SDK onto a fresh session nobody initialized.
+      if (error instanceof SseError) void client.close();
+    };
+  }
+
+  private async listTools(client: Client, signal?: AbortSignal): Promise<ServerTool[]> {
     const tools: Tool[] = [];
     let cursor: string | undefined;
     do {
-      const page = await client.listTools(cursor ? { cursor } : undefined);
+      const page = await client.listTools(cursor ? { cursor } : undefined, { signal, timeout: this.options.startupTimeoutMs });
       tools.push(...page.tools);
       cursor = page.nextCursor;
     } while (cursor);
     return tools
-      .filter((tool) => allowed(this.config, tool))
+      .filter((tool) => offered(this.config, tool))
       .map((tool) => ({ toolName: tool.name, description: tool.description ?? '', inputSchema: tool.inputSchema as JsonSchema }));
   }
 
-  private async refreshTools(client: Client): Promise<void> {
-    try {
-      this.tools = await this.listTools(client);
-      this.log.info({ tools: this.tools.length }, 'tool list changed');
-      this.options.onEvent('tools-changed');
-    } catch (error) {
-      this.log.warn({ err: error }, 'could not refresh the tool list');
+  /** One listing at a time per connection: a burst of notifications must not let an older list overwrite a newer one. */
+  private refreshTools(link: ServerLink): void {
+    if (this.refresh?.link === link) {
+      this.refresh.again = true;
+      return;
     }
+    const refresh = { link, again: true };
+    this.refresh = refresh;
+    void (async () => {
+      while (refresh.again && this.link === link) {
+        refresh.again = false;
+        try {
+          this.tools = await this.listTools(link.client);
+          this.log.info({ tools: this.tools.length }, 'tool list changed');
+          this.options.onEvent('tools-changed');
+        } catch (error) {
+          if (this.link === link) this.log.warn({ reason: (error as Error).message }, 'could not refresh the tool list');
+        }
+      }
+      if (this.refresh === refresh) this.refresh = undefined;
+    })();
   }
 
-  private connectionLost(client: Client): void {
-    if (this.closing || this.client !== client) return;
-    this.client = undefined;
+  private connectionLost(link: ServerLink, reason: string): void {
+    if (this.closed || this.link !== link) return;
+    this.link = undefined;
     this.state = 'restarting';
-    this.log.warn('server connection lost; restarting');
-    this.options.onEvent('restarting');
+    // Reaps the exited child, or stops the SDK's own attempts to reopen a remote stream.
+    void link.close().catch(() => undefined);
+    this.log.warn({ reason }, 'server connection lost');
+    this.options.onEvent('restarting', { reason });
     this.scheduleRestart();
   }
 
   private scheduleRestart(): void {
-    const { initialDelayMs, maxDelayMs } = this.options.restart;
-    const delay = Math.min(initialDelayMs * 2 ** this.restartAttempt, maxDelayMs);
     this.restartAttempt += 1;
     const attempt = this.restartAttempt;
-    this.restartTimer = setTimeout(() => {
-      void this.connect().then(
-        () => {
-          if (this.closing) return void this.client?.close();
-          this.state = 'ready';
-          this.restartAttempt = 0;
-          this.log.info({ attempt }, 'server restarted');
-          this.options.onEvent('restarted');
-        },
-        (error: unknown) => {
-          if (this.closing) return;
-          this.log.warn({ attempt, reason: (error as Error).message, nextInMs: Math.min(initialDelayMs * 2 ** this.restartAttempt, maxDelayMs) }, 'restart failed');
-          this.scheduleRestart();
-        },
-      );
-    }, delay);
+    const delayMs = restartDelay(attempt, this.options.restart);
+    this.log.info({ attempt, delayMs }, 'restarting server');
+    this.restartTimer = setTimeout(() => void this.restart(attempt), delayMs);
+  }
+
+  private async restart(attempt: number): Promise<void> {
+    try {
+      await this.connectOnce(() => {
+        this.log.info({ attempt, pid: this.pid, tools: this.tools.length }, 'server restarted');
+        this.options.onEvent('restarted', { attempt });
+      });
+    } catch (error) {
+      if (this.closed) return;
+      this.log.warn({ attempt, reason: startFailure(error, this.config) }, 'restart failed');
+      this.scheduleRestart();
+    }
   }
 }

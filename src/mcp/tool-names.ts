@@ -1,8 +1,7 @@
 const MAX_LENGTH = 64;
 
 function sanitize(name: string): string {
-  const cleaned = name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, MAX_LENGTH);
-  return cleaned || 'tool';
+  return name.replace(/[^a-zA-Z0-9_-]/g, '_').slice(0, MAX_LENGTH) || 'tool';
 }
 
 function withSuffix(name: string, suffix: number): string {
@@ -16,19 +15,27 @@ export interface NamedTool {
 }
 
 /**
- * The names the model sees: a tool's own name when only one server has it, `<server>_<tool>` when
- * several do; always within `^[a-zA-Z0-9_-]{1,64}$` and unique.
+ * The names the model sees, in the order given: a tool's own name when no other server has a tool of
+ * that name, `<server>_<tool>` for every server that shares it; always within `^[a-zA-Z0-9_-]{1,64}$`
+ * and unique. Own names are handed out first, so a tool never loses its name to a prefixed one.
  */
-export function exposedNames(tools: NamedTool[]): string[] {
-  const servingCount = new Map<string, number>();
-  for (const tool of tools) servingCount.set(tool.toolName, (servingCount.get(tool.toolName) ?? 0) + 1);
+export function exposedNames(tools: readonly NamedTool[]): string[] {
+  const servers = new Map<string, Set<string>>();
+  for (const { server, toolName } of tools) {
+    const key = sanitize(toolName);
+    servers.set(key, (servers.get(key) ?? new Set()).add(server));
+  }
+  const shared = tools.map(({ toolName }) => (servers.get(sanitize(toolName))?.size ?? 0) > 1);
+
+  const names: string[] = new Array<string>(tools.length);
   const taken = new Set<string>();
-  return tools.map((tool) => {
-    const shared = (servingCount.get(tool.toolName) ?? 0) > 1;
-    const base = sanitize(shared ? `${tool.server}_${tool.toolName}` : tool.toolName);
+  const assign = (index: number, base: string) => {
     let name = base;
     for (let suffix = 2; taken.has(name); suffix += 1) name = withSuffix(base, suffix);
     taken.add(name);
-    return name;
-  });
+    names[index] = name;
+  };
+  tools.forEach((tool, index) => !shared[index] && assign(index, sanitize(tool.toolName)));
+  tools.forEach((tool, index) => shared[index] && assign(index, sanitize(`${tool.server}_${tool.toolName}`)));
+  return names;
 }

@@ -1,40 +1,44 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/sdk/types.js';
 import type { ToolImage, ToolOutcome } from './types.js';
 
 function size(base64: string): string {
-  const bytes = Math.floor((base64.length * 3) / 4);
+  const bytes = Buffer.byteLength(base64, 'base64');
   return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} bytes`;
 }
 
-/** A tool's result as the model reads it: text joined; images kept for the thread and described in words. */
-export function toToolOutcome(server: string, tool: string, result: CallToolResult): ToolOutcome {
-  const parts: string[] = [];
-  const images: ToolImage[] = [];
-  for (const block of result.content ?? []) {
-    switch (block.type) {
-      case 'text':
-        parts.push(block.text);
-        break;
-      case 'image':
-        images.push({ data: block.data, mimeType: block.mimeType });
-        parts.push(`[${block.mimeType} image, ${size(block.data)}; it will be shown to the user]`);
-        break;
-      case 'audio':
-        parts.push(`[${block.mimeType} audio, ${size(block.data)}]`);
-        break;
-      case 'resource': {
-        const resource = block.resource;
-        parts.push('text' in resource ? `[resource ${resource.uri}]\n${resource.text}` : `[resource ${resource.uri} (${resource.mimeType ?? 'binary'}, ${size(resource.blob)})]`);
-        break;
-      }
-      case 'resource_link':
-        parts.push(`[link ${block.name}: ${block.uri}${block.description ? ` — ${block.description}` : ''}]`);
-        break;
+/** One content block in words; images are also kept aside, to be attached to the answer. */
+function describe(block: ContentBlock, images: ToolImage[]): string {
+  switch (block.type) {
+    case 'text':
+      return block.text;
+    case 'image':
+      images.push({ data: block.data, mimeType: block.mimeType });
+      return `[${block.mimeType} image, ${size(block.data)}; it will be shown to the user]`;
+    case 'audio':
+      return `[${block.mimeType} audio, ${size(block.data)}]`;
+    case 'resource': {
+      const { resource } = block;
+      if ('text' in resource) return `[resource ${resource.uri} (${resource.mimeType ?? 'text'})]\n${resource.text}`;
+      return `[resource ${resource.uri} (${resource.mimeType ?? 'binary'}, ${size(resource.blob)})]`;
+    }
+    case 'resource_link': {
+      const mimeType = block.mimeType ? ` (${block.mimeType})` : '';
+      const description = block.description ? `: ${block.description}` : '';
+      return `[resource link "${block.name}" ${block.uri}${mimeType}${description}]`;
     }
   }
-  if (!parts.some((part) => part.trim()) && result.structuredContent !== undefined) parts.push(JSON.stringify(result.structuredContent));
-  const text = parts.join('\n') || (result.isError ? 'the tool failed without a message' : '(no output)');
-  return { ok: result.isError !== true, server, tool, text, images };
+}
+
+/** A tool's result as the model reads it: text joined, everything else described in words. */
+export function toToolOutcome(server: string, tool: string, result: CallToolResult): ToolOutcome {
+  const images: ToolImage[] = [];
+  const content = result.content ?? [];
+  const parts = content.map((block) => describe(block, images));
+  // Tools with an output schema may answer with structured content alone.
+  if (!content.some((block) => block.type === 'text') && result.structuredContent !== undefined) parts.push(JSON.stringify(result.structuredContent));
+  const text = parts.join('\n');
+  if (result.isError === true) return { ok: false, server, tool, text: `tool "${tool}" on server "${server}" failed: ${text || 'no message'}`, images };
+  return { ok: true, server, tool, text: text || '(no output)', images };
 }
 
 export function failedOutcome(server: string, tool: string, text: string): ToolOutcome {

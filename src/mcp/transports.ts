@@ -1,28 +1,71 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
+import { setTimeout as delay } from 'node:timers/promises';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
+import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveCommand } from './command-path.js';
 
 const CLIENT_INFO = { name: 'mcp-chat-bot', version: '0.1.0' };
 
-export interface Connected {
+/** How long to wait for a stopped child's pipes to close once the SDK has killed it if need be. */
+const EXIT_GRACE_MS = 2_000;
+
+/**
+ * What the bot can do for a server beyond calling its tools: nothing yet. Elicitation goes here once
+ * the chat can ask the user (`elicitation: { form: { applyDefaults: true } }`), sampling once a server
+ * may borrow the bot's model.
+ */
+const CLIENT_CAPABILITIES: ClientCapabilities = {};
+
+export type TransportKind = 'stdio' | 'http' | 'sse';
+
+/** A connected client and the means to let go of it. */
+export interface ServerLink {
   client: Client;
-  /** The child's process id for stdio servers. */
+  transport: TransportKind;
+  /** The child's process id, for stdio servers. */
   pid: number | undefined;
-  transport: 'stdio' | 'http' | 'sse';
+  /** Resolves once the server is let go of: for stdio, once its process has exited. */
+  close(): Promise<void>;
 }
 
-function newClient(): Client {
-  // Elicitation and sampling capabilities are declared here once the chat can answer them.
-  return new Client(CLIENT_INFO, { capabilities: {} });
+export interface ConnectOptions {
+  /** Aborting gives up on the attempt and stops whatever it started. */
+  signal: AbortSignal;
+  timeoutMs: number;
 }
 
-async function connectStdio(config: StdioServerConfig, log: Logger, timeoutMs: number): Promise<Connected> {
+/** Rejects with the signal's reason as soon as it aborts, even if the SDK would keep waiting (an SSE stream that never opens). */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  let onAbort: () => void = () => undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
+}
+
+function terminate(pid: number): void {
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    // Already gone.
+  }
+}
+
+function logLines(stream: Readable, log: Logger): void {
+  // Read even when debug logs are off: a chatty server must never fill the pipe and stall.
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => log.debug({ stderr: line }, 'server stderr'));
+}
+
+async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs }: ConnectOptions): Promise<ServerLink> {
   const transport = new StdioClientTransport({
     command: resolveCommand(config.command, config.env, config.cwd),
     args: config.args,
@@ -30,35 +73,62 @@ async function connectStdio(config: StdioServerConfig, log: Logger, timeoutMs: n
     cwd: config.cwd,
     stderr: 'pipe',
   });
-  // Drained line by line: a chatty server must never fill the pipe and stall.
-  const stderr = transport.stderr;
-  if (stderr) createInterface({ input: stderr as Readable }).on('line', (line) => log.debug({ stderr: line }, 'server stderr'));
-  const client = newClient();
-  // The SDK closes the transport (and so the child) when initialize fails or times out.
-  await client.connect(transport, { timeout: timeoutMs });
-  return { client, pid: transport.pid ?? undefined, transport: 'stdio' };
+  if (transport.stderr) logLines(transport.stderr as Readable, log);
+  // The SDK keeps this handler and calls it when the child's process has exited and its pipes closed.
+  const exited = new Promise<void>((resolve) => (transport.onclose = resolve));
+  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_CAPABILITIES });
+  const connecting = client.connect(transport, { signal, timeout: timeoutMs });
+  // The SDK spawns synchronously inside connect(), so the pid is known here; it stays known after the SDK forgets it.
+  const pid = transport.pid ?? undefined;
+  const close = async () => {
+    await client.close();
+    // A grandchild (an `npx` launch) may hold the pipes open after the child is gone: it must not hold up shutdown.
+    if (pid !== undefined) await Promise.race([exited, delay(EXIT_GRACE_MS, undefined, { ref: false })]);
+  };
+  // A server that does not answer in time is not asked to leave politely: it would get seconds of grace.
+  if (pid !== undefined) signal.addEventListener('abort', () => terminate(pid), { once: true });
+  try {
+    await untilAborted(connecting, signal);
+  } catch (error) {
+    connecting.catch(() => undefined);
+    await close();
+    throw error;
+  }
+  return { client, transport: 'stdio', pid, close };
 }
 
-async function connectRemote(config: RemoteServerConfig, log: Logger, timeoutMs: number): Promise<Connected> {
+async function connectOver(transport: Transport, kind: TransportKind, { signal, timeoutMs }: ConnectOptions): Promise<ServerLink> {
+  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_CAPABILITIES });
+  const connecting = client.connect(transport, { signal, timeout: timeoutMs });
+  try {
+    await untilAborted(connecting, signal);
+  } catch (error) {
+    connecting.catch(() => undefined);
+    await client.close();
+    throw error;
+  }
+  return { client, transport: kind, pid: undefined, close: () => client.close() };
+}
+
+async function connectRemote(config: RemoteServerConfig, log: Logger, options: ConnectOptions): Promise<ServerLink> {
   const url = new URL(config.url);
-  const requestInit = { headers: config.headers };
+  // The SDK sends these headers on every request, the SSE stream's GET included.
+  const requestInit: RequestInit = { headers: config.headers };
   if (config.transport !== 'sse') {
-    const client = newClient();
     try {
-      await client.connect(new StreamableHTTPClientTransport(url, { requestInit }), { timeout: timeoutMs });
-      return { client, pid: undefined, transport: 'http' };
+      return await connectOver(new StreamableHTTPClientTransport(url, { requestInit }), 'http', options);
     } catch (error) {
-      if (config.transport === 'http') throw error;
+      if (config.transport === 'http' || options.signal.aborted) throw error;
       log.info({ reason: (error as Error).message }, 'Streamable HTTP refused; trying SSE');
-      await client.close().catch(() => undefined);
     }
   }
-  const client = newClient();
-  await client.connect(new SSEClientTransport(url, { requestInit }), { timeout: timeoutMs });
-  return { client, pid: undefined, transport: 'sse' };
+  return connectOver(new SSEClientTransport(url, { requestInit }), 'sse', options);
 }
 
-/** Connects a client to one configured server over the transport its config asks for. */
-export function connectServer(config: ServerConfig, log: Logger, timeoutMs: number): Promise<Connected> {
-  return config.kind === 'stdio' ? connectStdio(config, log, timeoutMs) : connectRemote(config, log, timeoutMs);
+/**
+ * Connects a client to one configured server over the transport its config asks for. When it
+ * rejects, nothing it started is left running.
+ */
+export function connectServer(config: ServerConfig, log: Logger, options: ConnectOptions): Promise<ServerLink> {
+  return config.kind === 'stdio' ? connectStdio(config, log, options) : connectRemote(config, log, options);
 }

@@ -107,7 +107,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
   it('gives a tool error to the model, which answers', async () => {
     harness.llm.setScript((request) => (isFeedback(request) ? `Sorry: ${lastContent(request)}` : { toolCall: { tool: 'fail', arguments: { message: 'disk on fire' } } }));
     const reply = await ask(harness, 'try the failing tool', 'tool-error');
-    expect(reply.answer?.text).toContain('The tool reported an error');
+    expect(reply.answer?.text).toContain('tool "fail" on server "fixture" failed');
     expect(reply.answer?.text).toContain('disk on fire');
   });
 

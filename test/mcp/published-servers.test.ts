@@ -38,6 +38,15 @@ describe('MCP pool with the published servers from npm', () => {
     expect(image.images[0]?.mimeType).toBe('image/png');
   });
 
+  it('describes embedded resources, resource links and structured content in words', async () => {
+    const reference = await under.pool.callTool('get-resource-reference', { resourceType: 'Text', resourceId: 1 });
+    expect(reference.text).toMatch(/^\[resource demo:\/\/resource\/dynamic\/text\/1 \(text\/plain\)\]\nResource 1: This is a plaintext resource/m);
+    const links = await under.pool.callTool('get-resource-links', { count: 2 });
+    expect(links.text).toContain('[resource link "Text Resource 2" demo://resource/dynamic/text/2 (text/plain): Resource 2: plaintext resource]');
+    const weather = await under.pool.callTool('get-structured-content', { location: 'Chicago' });
+    expect(JSON.parse(weather.text)).toEqual({ temperature: expect.any(Number), conditions: expect.any(String), humidity: expect.any(Number) });
+  });
+
   it('reads and writes files through the filesystem server, and reports its errors', async () => {
     expect((await under.pool.callTool('read_text_file', { path: path.join(dir, 'hello.txt') })).text).toContain('hello from disk');
     await under.pool.callTool('write_file', { path: path.join(dir, 'out.txt'), content: 'written by a tool' });

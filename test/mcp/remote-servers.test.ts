@@ -3,6 +3,8 @@ import type { RemoteServerConfig } from '../../src/config/index.js';
 import { startRemoteFixture, type RemoteFixture } from '../fixtures/index.js';
 import { startPool } from './pool-helpers.js';
 
+const TOKEN = 'Bearer token-that-must-stay-out-of-logs';
+
 const remote = (name: string, url: string, extra: Partial<RemoteServerConfig> = {}): RemoteServerConfig => ({ kind: 'remote', name, url, headers: {}, disabled: false, ...extra });
 
 describe('MCP pool with remote servers', () => {
@@ -16,41 +18,71 @@ describe('MCP pool with remote servers', () => {
     await Promise.all([http?.close(), sse?.close()]);
   });
 
-  it('calls tools over Streamable HTTP with the configured headers', async () => {
-    const { pool } = await startPool([remote('web', http.url, { transport: 'http', headers: { Authorization: 'Bearer remote-token', 'X-Fixture': 'yes' } })]);
+  it('calls tools over Streamable HTTP, sending the configured headers and never logging them', async () => {
+    const { pool, logs } = await startPool([remote('web', http.url, { transport: 'http', headers: { Authorization: TOKEN, 'X-Fixture': 'yes' } })]);
     try {
       expect(pool.serverStates()).toEqual({ web: 'ready' });
       expect((await pool.callTool('add', { a: 4, b: 5 })).text).toBe('9');
-      expect(http.seenHeaders.at(-1)).toEqual({ authorization: 'Bearer remote-token', 'x-fixture': 'yes' });
+      expect(http.requests.length).toBeGreaterThan(0);
+      expect(http.requests.every((request) => request.headers.authorization === TOKEN && request.headers['x-fixture'] === 'yes')).toBe(true);
+      expect(logs.items.length).toBeGreaterThan(0);
+      expect(JSON.stringify(logs.items)).not.toContain('token-that-must-stay-out-of-logs');
     } finally {
       await pool.close();
     }
   });
 
-  it('calls tools over SSE', async () => {
+  it('calls tools over SSE, with the headers on the event stream and on every message', async () => {
     const { pool } = await startPool([remote('legacy', sse.url, { transport: 'sse', headers: { 'X-Fixture': 'sse' } })]);
     try {
       expect((await pool.callTool('echo', { text: 'over sse' })).text).toBe('over sse');
-      expect(sse.seenHeaders.some((headers) => headers['x-fixture'] === 'sse')).toBe(true);
+      const sent = sse.requests.filter((request) => request.headers['x-fixture'] === 'sse');
+      expect(sent.map((request) => request.method)).toEqual(expect.arrayContaining(['GET', 'POST']));
     } finally {
       await pool.close();
     }
   });
 
   it('falls back from Streamable HTTP to SSE when no transport is given', async () => {
-    const { pool } = await startPool([remote('auto', sse.url)]);
+    sse.requests.length = 0;
+    const { pool, logs } = await startPool([remote('auto', sse.url)]);
     try {
       expect(pool.serverStates()).toEqual({ auto: 'ready' });
+      expect(sse.requests[0]?.method).toBe('POST');
+      expect(logs.filter((line) => line.server === 'auto' && line.msg === 'server ready')[0]?.transport).toBe('sse');
       expect((await pool.callTool('add', { a: 1, b: 2 })).text).toBe('3');
     } finally {
       await pool.close();
     }
   });
 
-  it('marks an unreachable remote server failed and keeps going', async () => {
-    const { pool } = await startPool([remote('down', 'http://127.0.0.1:1/mcp'), remote('web', http.url)], { startupTimeoutMs: 3_000 });
+  it('uses Streamable HTTP when no transport is given and the server speaks it', async () => {
+    const { pool, logs } = await startPool([remote('auto', http.url)]);
+    try {
+      expect(logs.filter((line) => line.server === 'auto' && line.msg === 'server ready')[0]?.transport).toBe('http');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('reconnects when the SSE stream breaks, failing calls fast until it is back', async () => {
+    const { pool, events } = await startPool([remote('legacy', sse.url, { transport: 'sse' })]);
+    try {
+      sse.dropConnections();
+      await events.waitFor((event) => event.type === 'restarting', { what: 'restarting' });
+      expect(await pool.callTool('echo', { text: 'x' })).toMatchObject({ ok: false, text: 'server "legacy" is restarting, try again in a few seconds' });
+      await events.waitFor((event) => event.type === 'restarted', { what: 'restarted' });
+      expect((await pool.callTool('echo', { text: 'back' })).text).toBe('back');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('marks a server that refuses the connection failed and keeps the others', async () => {
+    const { pool, logs } = await startPool([remote('down', 'http://127.0.0.1:1/mcp', { transport: 'http' }), remote('web', http.url)], { startupTimeoutMs: 3_000 });
     try {
       expect(pool.serverStates()).toEqual({ down: 'failed', web: 'ready' });
+      expect(logs.filter((line) => line.msg === 'server failed to start; skipped').map((line) => line.server)).toEqual(['down']);
     } finally {
       await pool.close();
     }

@@ -21,5 +21,8 @@ USER node
 # The SQLite store, the memory server's file and the filesystem server's root live here.
 VOLUME ["/app/data"]
 EXPOSE 3000
+# The slim image has no curl; Node's own fetch asks /healthz (served while Discord or Slack runs).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node runs as PID 1 directly (no npm in between), so SIGTERM reaches the bot and it shuts down cleanly.
 CMD ["node", "--import", "tsx", "src/index.ts"]

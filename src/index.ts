@@ -1,9 +1,13 @@
+import type { Server } from 'node:http';
 import dotenv from 'dotenv';
 import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { ConversationEngine } from './engine/index.js';
 import { createChatModel } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { McpPool } from './mcp/index.js';
+import { observabilityRoutes, serveRoutes, type HttpRoute } from './observability/http-endpoints.js';
+import { countRestarts, measuredChatModel, measuredTools } from './observability/instrument.js';
+import { BotMetrics } from './observability/metrics.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
 import { DiscordAdapter } from './platforms/discord/index.js';
 import { SlackAdapter } from './platforms/slack/index.js';
@@ -13,11 +17,15 @@ import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 /** Bounded so a stuck turn or server cannot keep a stopping bot alive forever. */
 const SHUTDOWN_TIMEOUT_MS = 15_000;
 
-function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger): PlatformAdapter[] {
+/** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
+const slackServesHttp = (settings: Settings) => settings.slack !== undefined && settings.slack.appToken === undefined;
+
+function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
   if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger }));
   if (settings.slack) {
-    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs }));
+    const slackRoutes = slackServesHttp(settings) ? routes : [];
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes }));
   }
   // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
@@ -29,11 +37,19 @@ async function main(): Promise<void> {
   const settings = await loadSettings(process.env);
   const logger = createLogger(settings.logLevel);
 
+  const metrics = new BotMetrics();
   const store: Store = await openStore(settings.store, logger);
   const pool = await McpPool.start(settings.mcp, logger);
-  const llm = createChatModel(settings.llm, logger);
-  const engine = new ConversationEngine({ llm, tools: pool, history: store.history, settings: settings.engine, logger });
-  const adapters = buildAdapters(settings, engine, store, logger);
+  countRestarts(pool, metrics);
+  const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
+  const engine = new ConversationEngine({ llm, tools: measuredTools(pool, metrics), history: store.history, settings: settings.engine, logger, observer: metrics });
+  metrics.queueDepth = () => engine.queuedTurns();
+
+  // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
+  const platformsConfigured = settings.discord !== undefined || settings.slack !== undefined;
+  const routes = settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : [];
+  const adapters = buildAdapters(settings, engine, store, logger, routes);
+  let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -45,6 +61,7 @@ async function main(): Promise<void> {
       }, SHUTDOWN_TIMEOUT_MS);
       forced.unref();
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      httpServer?.close();
       await engine.drain(SHUTDOWN_TIMEOUT_MS);
       await pool.close();
       await store.close();
@@ -57,6 +74,11 @@ async function main(): Promise<void> {
   process.once('SIGINT', () => void shutdown('SIGINT').then(() => process.exit(0)));
   process.once('SIGTERM', () => void shutdown('SIGTERM').then(() => process.exit(0)));
 
+  if (routes.length > 0 && !slackServesHttp(settings)) {
+    httpServer = await serveRoutes(routes, settings.port, logger).catch((error: NodeJS.ErrnoException) => {
+      throw new ConfigError(`PORT ${settings.port} cannot be used for /healthz and /metrics (${error.code ?? error.message}); set PORT, or HTTP_ENABLED=false`);
+    });
+  }
   await Promise.all(adapters.map((adapter) => adapter.start()));
   logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 

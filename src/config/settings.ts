@@ -32,6 +32,7 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: optionalText,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  HTTP_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -86,6 +87,8 @@ export interface Settings {
   discord: DiscordSettings | undefined;
   slack: SlackSettings | undefined;
   port: number;
+  /** /healthz and /metrics on `port` while a chat platform runs. */
+  httpEnabled: boolean;
   logLevel: string;
 }
 
@@ -131,6 +134,7 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL }
       : undefined,
     port: vars.PORT,
+    httpEnabled: vars.HTTP_ENABLED,
     logLevel: vars.LOG_LEVEL,
   };
 }

@@ -12,12 +12,18 @@ import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './t
 import type { ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
+/** Told how each turn ended, e.g. to count turns for metrics. */
+export interface TurnObserver {
+  turnFinished(threadKey: string, outcome: 'answered' | 'failed', seconds: number): void;
+}
+
 export interface EngineDeps {
   llm: ChatModel;
   tools: ToolProvider;
   history: HistoryStore;
   settings: EngineSettings;
   logger: Logger;
+  observer?: TurnObserver;
 }
 
 interface TurnState {
@@ -64,9 +70,9 @@ export class ConversationEngine {
     return server === undefined ? all : all.filter((entry) => entry.server === server);
   }
 
-  /** Turns queued or running in one thread (for metrics and back-pressure). */
-  queueDepth(threadKey: string): number {
-    return this.queue.depth(threadKey);
+  /** Turns waiting or running, all threads together. */
+  queuedTurns(): number {
+    return this.queue.inFlight;
   }
 
   /** Waits for every queued turn to finish; false when `timeoutMs` ran out first. */
@@ -83,6 +89,7 @@ export class ConversationEngine {
     } catch (error) {
       log.error({ err: error }, 'history could not be read');
       await this.deliver(log, () => reply.error(STORE_UNAVAILABLE_MESSAGE));
+      this.finished(message.threadKey, 'failed', started);
       return;
     }
 
@@ -101,10 +108,16 @@ export class ConversationEngine {
       await this.saveHistory(turn, [...history, ...turn.messages]);
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
       await this.deliver(log, () => reply.final({ text: answer, images: turn.images }));
+      this.finished(message.threadKey, 'answered', started);
     } catch (error) {
       log.error({ err: error, steps: turn.steps }, 'turn failed');
       await this.deliver(log, () => reply.error(userMessageFor(error)));
+      this.finished(message.threadKey, 'failed', started);
     }
+  }
+
+  private finished(threadKey: string, outcome: 'answered' | 'failed', started: number): void {
+    this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
 
   /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */

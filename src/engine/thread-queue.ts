@@ -20,12 +20,6 @@ export class ThreadQueue {
     return queue.add(task);
   }
 
-  /** Turns waiting or running in one thread. */
-  depth(threadKey: string): number {
-    const queue = this.queues.get(threadKey);
-    return queue ? queue.size + queue.pending : 0;
-  }
-
   /** Turns waiting or running in all threads. */
   get inFlight(): number {
     let total = 0;

@@ -2,6 +2,8 @@
 export interface PlatformAdapter {
   readonly platform: string;
   start(): Promise<void>;
+  /** True while the platform can reach the bot (for the health check). */
+  connected(): boolean;
   /** Stop taking new messages, let in-flight turns finish (bounded), then disconnect. */
   stop(): Promise<void>;
 }

@@ -98,6 +98,13 @@ describe('environment', () => {
     expect(settings.discord).toBeUndefined();
     expect(settings.slack).toBeUndefined();
     expect(settings.port).toBe(3000);
+    expect(settings.httpEnabled).toBe(true);
+  });
+
+  it('turns the health and metrics endpoints off with HTTP_ENABLED=false', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    expect((await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, HTTP_ENABLED: 'false' })).httpEnabled).toBe(false);
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, HTTP_ENABLED: 'maybe' }))).toMatch(/HTTP_ENABLED/);
   });
 
   it('requires LLM_MODEL with one clear line', async () => {

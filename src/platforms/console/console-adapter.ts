@@ -41,6 +41,10 @@ export class ConsoleAdapter implements PlatformAdapter {
     return this.readLoop ?? Promise.resolve();
   }
 
+  connected(): boolean {
+    return this.readLoop !== undefined && !this.stopping;
+  }
+
   async start(): Promise<void> {
     const interactive = this.input.isTTY === true;
     const lines = createInterface({ input: this.input, output: interactive ? this.status : undefined, terminal: interactive });

@@ -47,6 +47,10 @@ export class DiscordAdapter implements PlatformAdapter {
     });
   }
 
+  connected(): boolean {
+    return this.client.isReady() && !this.stopping;
+  }
+
   async start(): Promise<void> {
     this.listen();
     const ready = once(this.client, Events.ClientReady);

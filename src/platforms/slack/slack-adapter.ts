@@ -51,6 +51,7 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly names: UserNames;
   private readonly turns: InFlightTurns;
   private stopping = false;
+  private started = false;
   private botUserId = '';
   private server: Server | undefined;
 
@@ -75,12 +76,17 @@ export class SlackAdapter implements PlatformAdapter {
     return (this.server?.address() as AddressInfo | null)?.port;
   }
 
+  connected(): boolean {
+    return this.started && !this.stopping;
+  }
+
   async start(): Promise<void> {
     await this.app.init();
     const identity = await this.app.client.auth.test();
     this.botUserId = identity.user_id ?? '';
     const started = await this.app.start(this.options.port);
     if (this.mode === 'http') this.server = started as Server;
+    this.started = true;
     this.log.info({ mode: this.mode, port: this.httpPort, botUser: this.botUserId, team: identity.team_id }, 'connected to Slack');
   }
 

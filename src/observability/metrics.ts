@@ -1,0 +1,52 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export type TurnOutcome = 'answered' | 'failed';
+
+/** Every Prometheus series the bot exports, on a registry of its own. */
+export class BotMetrics {
+  readonly registry = new Registry();
+
+  readonly turns = new Counter({ name: 'mcp_bot_turns_total', help: 'Turns finished, by platform and outcome', labelNames: ['platform', 'outcome'] as const, registers: [this.registry] });
+  readonly turnDuration = new Histogram({
+    name: 'mcp_bot_turn_duration_seconds',
+    help: 'Time from a message to its answer, by platform',
+    labelNames: ['platform'] as const,
+    buckets: [0.25, 0.5, 1, 2, 5, 10, 20, 40, 80],
+    registers: [this.registry],
+  });
+  readonly llmDuration = new Histogram({ name: 'mcp_bot_llm_request_duration_seconds', help: 'LLM requests, retries included', buckets: [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60], registers: [this.registry] });
+  readonly llmErrors = new Counter({ name: 'mcp_bot_llm_errors_total', help: 'LLM requests that failed after retries, by kind', labelNames: ['kind'] as const, registers: [this.registry] });
+  readonly toolCalls = new Counter({ name: 'mcp_bot_tool_calls_total', help: 'Tool calls, by server, tool and outcome', labelNames: ['server', 'tool', 'outcome'] as const, registers: [this.registry] });
+  readonly toolDuration = new Histogram({
+    name: 'mcp_bot_tool_call_duration_seconds',
+    help: 'Tool call time, by server and tool',
+    labelNames: ['server', 'tool'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+    registers: [this.registry],
+  });
+  readonly serverRestarts = new Counter({ name: 'mcp_bot_mcp_server_restarts_total', help: 'MCP server restarts and reconnects, by server', labelNames: ['server'] as const, registers: [this.registry] });
+
+  /** Where the queue gauge reads from; set once the engine exists. */
+  queueDepth: () => number = () => 0;
+
+  constructor() {
+    const depth = () => this.queueDepth();
+    // Depth is one series, not one per thread: thread keys are unbounded and would explode cardinality.
+    new Gauge({
+      name: 'mcp_bot_queued_turns',
+      help: 'Turns waiting or running, all threads together',
+      registers: [this.registry],
+      collect() {
+        this.set(depth());
+      },
+    });
+    collectDefaultMetrics({ register: this.registry, prefix: 'mcp_bot_' });
+  }
+
+  /** The platform is the first part of a thread key (`discord:…`, `slack:…`, `console:…`). */
+  turnFinished(threadKey: string, outcome: TurnOutcome, seconds: number): void {
+    const platform = threadKey.split(':')[0] ?? 'unknown';
+    this.turns.inc({ platform, outcome });
+    this.turnDuration.observe({ platform }, seconds);
+  }
+}

@@ -14,18 +14,16 @@ import { SlackAdapter } from './platforms/slack/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
-/** Bounded so a stuck turn or server cannot keep a stopping bot alive forever. */
-const SHUTDOWN_TIMEOUT_MS = 15_000;
-
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
 const slackServesHttp = (settings: Settings) => settings.slack !== undefined && settings.slack.appToken === undefined;
 
 function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
-  if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger }));
+  const drainTimeoutMs = settings.shutdownTimeoutMs;
+  if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger, drainTimeoutMs }));
   if (settings.slack) {
     const slackRoutes = slackServesHttp(settings) ? routes : [];
-    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes }));
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs }));
   }
   // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
@@ -55,14 +53,15 @@ async function main(): Promise<void> {
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
       logger.info({ reason }, 'shutting down');
+      // Bounded so a stuck turn or server cannot keep a stopping bot alive forever.
       const forced = setTimeout(() => {
         logger.error('shutdown took too long; exiting');
         process.exit(1);
-      }, SHUTDOWN_TIMEOUT_MS);
+      }, settings.shutdownTimeoutMs + 5_000);
       forced.unref();
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       httpServer?.close();
-      await engine.drain(SHUTDOWN_TIMEOUT_MS);
+      await engine.drain(settings.shutdownTimeoutMs);
       await pool.close();
       await store.close();
       clearTimeout(forced);

@@ -17,6 +17,10 @@ const envSchema = z.object({
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   MAX_TOOL_STEPS: positiveInt(8),
+  MAX_TOOL_RESULT_CHARS: positiveInt(20_000),
+  MAX_INPUT_CHARS: positiveInt(8_000),
+  RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
+  SHUTDOWN_TIMEOUT_S: positiveInt(30),
   HISTORY_MAX_MESSAGES: positiveInt(40),
   HISTORY_MAX_CHARS: positiveInt(24_000),
   MCP_CONFIG: z.string().min(1).default('./servers_config.json'),
@@ -48,6 +52,12 @@ export interface EngineSettings {
   /** `json`: the model answers text or a JSON tool call; `native`: OpenAI function calling. */
   toolMode: 'json' | 'native';
   maxToolSteps: number;
+  /** Longer tool results are cut, and the model is told so. */
+  maxToolResultChars: number;
+  /** Longer messages are refused with a notice before reaching the model. */
+  maxInputChars: number;
+  /** Messages per person per minute; 0 turns the limit off. */
+  rateLimitPerMinute: number;
   historyMaxMessages: number;
   historyMaxChars: number;
 }
@@ -89,6 +99,8 @@ export interface Settings {
   port: number;
   /** /healthz and /metrics on `port` while a chat platform runs. */
   httpEnabled: boolean;
+  /** How long a stopping bot waits for turns in flight before it closes everything anyway. */
+  shutdownTimeoutMs: number;
   logLevel: string;
 }
 
@@ -119,6 +131,9 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
     engine: {
       toolMode: vars.LLM_TOOL_MODE,
       maxToolSteps: vars.MAX_TOOL_STEPS,
+      maxToolResultChars: vars.MAX_TOOL_RESULT_CHARS,
+      maxInputChars: vars.MAX_INPUT_CHARS,
+      rateLimitPerMinute: vars.RATE_LIMIT_PER_MIN,
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,
     },
@@ -135,6 +150,7 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       : undefined,
     port: vars.PORT,
     httpEnabled: vars.HTTP_ENABLED,
+    shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_S * 1000,
     logLevel: vars.LOG_LEVEL,
   };
 }

@@ -7,10 +7,11 @@ import { ArgumentValidator } from './argument-validator.js';
 import { trimHistory } from './history-budget.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
+import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 import type { ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
-import { STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
 /** Told how each turn ended, e.g. to count turns for metrics. */
 export interface TurnObserver {
@@ -45,13 +46,19 @@ export class ConversationEngine {
   private readonly queue = new ThreadQueue();
   private readonly protocol: ToolProtocol;
   private readonly validator = new ArgumentValidator();
+  private readonly rateLimiter: RateLimiter;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
+    this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
   }
 
   /** Queues the message behind earlier ones of its thread; resolves once the reply is posted. Never rejects. */
   handle(message: IncomingMessage, reply: Reply): Promise<void> {
+    // Checked before queueing, so a flood neither reaches the model nor delays anyone else's thread.
+    const { maxInputChars } = this.deps.settings;
+    if (message.text.length > maxInputChars) return this.refuse(message, reply, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
+    if (!this.rateLimiter.allow(message.author.id)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
     return this.queue.run(message.threadKey, () => this.runTurn(message, reply));
   }
 
@@ -116,6 +123,11 @@ export class ConversationEngine {
     }
   }
 
+  private async refuse(message: IncomingMessage, reply: Reply, text: string, reason: string): Promise<void> {
+    this.deps.logger.info({ threadKey: message.threadKey, user: message.author.id, reason }, 'message refused');
+    await this.deliver(this.deps.logger, () => reply.error(text));
+  }
+
   private finished(threadKey: string, outcome: 'answered' | 'failed', started: number): void {
     this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
@@ -165,7 +177,14 @@ export class ConversationEngine {
       turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: `${tool.toolName}-${turn.images.length + 1}.${extension}` });
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
-    return outcome.text;
+    return this.capped(outcome.text);
+  }
+
+  /** A huge result would crowd out the conversation; the model is told what it is missing. */
+  private capped(text: string): string {
+    const limit = this.deps.settings.maxToolResultChars;
+    if (text.length <= limit) return text;
+    return `${text.slice(0, limit)}\n[The result was cut here: it had ${text.length} characters and only the first ${limit} are shown.]`;
   }
 
   private async saveHistory(turn: TurnState, messages: ChatMessage[]): Promise<void> {

@@ -21,3 +21,9 @@ export const STORE_UNAVAILABLE_MESSAGE = "I can't reach my conversation store ri
 export function stepLimitMessage(steps: number): string {
   return `I stopped after ${steps} tool calls without reaching an answer. Try asking a narrower question.`;
 }
+
+export const RATE_LIMITED_MESSAGE = "You're sending messages faster than I can keep up with. Please wait a minute and ask again.";
+
+export function inputTooLongMessage(length: number, limit: number): string {
+  return `Your message is too long for me (${length} characters; the limit is ${limit}). Please shorten it or split it up.`;
+}

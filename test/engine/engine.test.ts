@@ -167,6 +167,47 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
   });
 });
 
+describe('conversation engine limits', () => {
+  let harness: EngineHarness;
+  beforeAll(async () => {
+    harness = await startEngineHarness({ engine: { maxToolResultChars: 50, maxInputChars: 100, rateLimitPerMinute: 3 } });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('cuts a long tool result and tells the model', async () => {
+    harness.llm.setScript((request) => (isFeedback(request) ? 'got it' : { toolCall: { tool: 'echo', arguments: { text: 'x'.repeat(500) } } }));
+    await ask(harness, 'echo a lot', 'limits:cut');
+    const feedback = lastContent(harness.llm.requests.items.at(-1)!);
+    expect(feedback).toContain(`${'x'.repeat(50)}\n[The result was cut here: it had 500 characters and only the first 50 are shown.]`);
+    expect(feedback).not.toContain('x'.repeat(51));
+  });
+
+  it('refuses a message over the input limit without asking the model', async () => {
+    harness.llm.requests.clear();
+    const reply = await ask(harness, 'y'.repeat(101), 'limits:long');
+    expect(reply.errorMessage).toBe('Your message is too long for me (101 characters; the limit is 100). Please shorten it or split it up.');
+    expect(harness.llm.requests.items).toHaveLength(0);
+  });
+
+  it('answers a person at most the limit per minute, then asks them to wait', async () => {
+    harness.llm.setScript(() => 'fine');
+    harness.llm.requests.clear();
+    const replies: RecordingReply[] = [];
+    for (let index = 0; index < 4; index += 1) {
+      const reply = new RecordingReply();
+      await harness.engine.handle({ threadKey: 'limits:rate', author: { id: 'eager', name: 'Eager' }, text: `question ${index}` }, reply);
+      replies.push(reply);
+    }
+    expect(replies.slice(0, 3).map((reply) => reply.answer?.text)).toEqual(['fine', 'fine', 'fine']);
+    expect(replies[3]?.errorMessage).toMatch(/faster than I can keep up/);
+    expect(harness.llm.requests.items).toHaveLength(3);
+    // Someone else is not affected.
+    expect((await ask(harness, 'me too', 'limits:other')).answer?.text).toBe('fine');
+  });
+});
+
 describe('conversation engine (native tool mode)', () => {
   let harness: EngineHarness;
   beforeAll(async () => {

@@ -9,6 +9,17 @@ import { startFakeLlm, type FakeLlm, type LlmScript } from '../fakes/fake-llm.js
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { testLogger } from './logger.js';
 
+/** The engine as tests run it: the documented defaults, with the per-person rate limit off. */
+export const TEST_ENGINE_SETTINGS: EngineSettings = {
+  toolMode: 'json',
+  maxToolSteps: 8,
+  maxToolResultChars: 20_000,
+  maxInputChars: 8_000,
+  rateLimitPerMinute: 0,
+  historyMaxMessages: 40,
+  historyMaxChars: 24_000,
+};
+
 export interface EngineHarness {
   engine: ConversationEngine;
   llm: FakeLlm;
@@ -49,7 +60,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       llm: chatModel,
       tools: pool,
       history: store.history,
-      settings: { toolMode: 'json', maxToolSteps: 8, historyMaxMessages: 40, historyMaxChars: 24_000, ...options.engine },
+      settings: { ...TEST_ENGINE_SETTINGS, ...options.engine },
       logger,
     });
     return { engine, llm, pool, store, logger, close };

@@ -10,7 +10,7 @@ import type { PlatformAdapter } from '../../src/platforms/types.js';
 import { openStore } from '../../src/store/index.js';
 import type { LlmRequest } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
-import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
+import { startEngineHarness, TEST_ENGINE_SETTINGS, type EngineHarness } from '../helpers/engine-harness.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 
 const fedBack = (request: LlmRequest) => String(request.messages.at(-1)?.content ?? '').startsWith('[tool] ');
@@ -61,7 +61,7 @@ describe('health and metrics endpoints', () => {
       llm: measuredChatModel(createChatModel({ baseUrl: harness.llm.url, apiKey: 'k', model: 'm', timeoutMs: 10_000, maxRetries: 0 }, harness.logger), metrics),
       tools: measuredTools(harness.pool, metrics),
       history: harness.store.history,
-      settings: { toolMode: 'json', maxToolSteps: 8, historyMaxMessages: 40, historyMaxChars: 24_000 },
+      settings: TEST_ENGINE_SETTINGS,
       logger: harness.logger,
       observer: metrics,
     });

@@ -58,6 +58,7 @@ describe('console adapter, end to end through npm start', () => {
     llm = await startFakeLlm((request) => {
       if (lastContent(request).startsWith('[tool] ')) return `2 + 3 = ${lastContent(request).split('\n')[1]}`;
       if (request.lastUserText.includes('2+3')) return { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } };
+      if (request.lastUserText.includes('slowly')) return { toolCall: { tool: 'slow', arguments: { ms: 1500 } } };
       const ownMessages = request.messages.filter((message) => message.role === 'user' && !String(message.content).startsWith('[tool] '));
       return `You said: ${request.lastUserText} (history ${ownMessages.length})`;
     });
@@ -124,28 +125,71 @@ describe('console adapter, end to end through npm start', () => {
     expect(run.stderr).toContain('broken');
   });
 
-  it('shuts down cleanly on SIGTERM while waiting for input, leaving no MCP server behind', async () => {
-    // The entry itself, not npm, so the signal reaches the bot the way a container runtime sends it.
+  /** The entry itself, not npm, so a signal reaches the bot the way a container runtime sends it. */
+  function startEntry(extraEnv: Record<string, string> = {}) {
     const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
       cwd: projectRoot,
-      env: { ...process.env, ...env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', STORE_URL: 'memory://', LOG_LEVEL: 'info' },
+      env: { ...process.env, ...env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', STORE_URL: 'memory://', LOG_LEVEL: 'info', ...extraEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
     });
-    let stderr = '';
-    const ready = new Promise<number>((resolve, reject) => {
-      child.stderr.on('data', (chunk: Buffer) => {
-        stderr += chunk.toString();
-        const serverReady = stderr.split('\n').map((line) => (line.startsWith('{') ? JSON.parse(line) : {})).find((entry) => entry.msg === 'server ready');
-        if (stderr.includes('"bot ready"') && serverReady) resolve(serverReady.pid as number);
+    const output = { stdout: '', stderr: '' };
+    const seen = (predicate: () => boolean) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => predicate() && resolve();
+        child.stdout.on('data', check);
+        child.stderr.on('data', check);
+        child.once('exit', () => reject(new Error(`exited first: ${output.stderr}`)));
+        check();
       });
-      child.once('exit', () => reject(new Error(`exited before ready: ${stderr}`)));
-    });
+    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+    const serverPid = () => output.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).find((entry) => entry.msg === 'server ready')?.pid as number | undefined;
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    const serverPid = await ready;
+    return { child, output, seen, serverPid, exited };
+  }
+
+  it('shuts down cleanly on SIGTERM while waiting for input, leaving no MCP server behind', async () => {
+    const bot = startEntry();
+    await bot.seen(() => bot.output.stderr.includes('"bot ready"') && bot.serverPid() !== undefined);
+    const serverPid = bot.serverPid()!;
     expect(isAlive(serverPid)).toBe(true);
-    child.kill('SIGTERM');
-    expect(await exited).toBe(0);
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
     expect(isAlive(serverPid)).toBe(false);
-    expect(stderr).toContain('"MCP servers closed"');
+    expect(bot.output.stderr).toContain('"MCP servers closed"');
+  });
+
+  it('finishes the answer in progress on SIGTERM before exiting', async () => {
+    const bot = startEntry();
+    bot.child.stdin.write('please work slowly\n');
+    await bot.seen(() => bot.output.stderr.includes('Using `slow` on `fixture`'));
+    const serverPid = bot.serverPid()!;
+    bot.child.kill('SIGTERM');
+    expect(await bot.exited).toBe(0);
+    expect(bot.output.stdout).toContain('done after 1500 ms');
+    expect(isAlive(serverPid)).toBe(false);
+  });
+
+  it('keeps secrets out of the logs even at trace level', async () => {
+    const secrets = { LLM_API_KEY: 'sk-never-log-this-key', SERVER_SECRET: 'server-env-secret-value', REMOTE_TOKEN: 'remote-bearer-secret' };
+    const fixture = fixtureServerConfig('fixture');
+    const file = path.join(dir, 'secret-servers.json');
+    await writeFile(
+      file,
+      JSON.stringify({
+        mcpServers: {
+          fixture: { command: fixture.command, args: fixture.args, env: { API_TOKEN: '${SERVER_SECRET}' } },
+          remote: { url: 'http://127.0.0.1:9/mcp', headers: { Authorization: 'Bearer ${REMOTE_TOKEN}' } },
+        },
+      }),
+    );
+    const run = await runBot('What is 2+3?\n', { ...env, ...secrets, MCP_CONFIG: file, STORE_URL: 'memory://', LOG_LEVEL: 'trace' });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout.trim()).toBe('2 + 3 = 5');
+    expect(run.stderr.split('\n').length).toBeGreaterThan(10);
+    for (const secret of Object.values(secrets)) {
+      expect(run.stderr).not.toContain(secret);
+      expect(run.stdout).not.toContain(secret);
+    }
   });
 });

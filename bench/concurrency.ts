@@ -1,7 +1,8 @@
 import { createChatModel } from '../src/llm/index.js';
 import { startFakeLlm, type LlmRequest } from '../test/fakes/fake-llm.js';
 import { now, percentile } from './measure.js';
-import { ENGINE_SETTINGS, logger, SilentReply, sqliteStore, startPool } from './setup.js';
+import { TEST_ENGINE_SETTINGS } from '../test/helpers/engine-harness.js';
+import { logger, SilentReply, sqliteStore, startPool } from './setup.js';
 import { ConversationEngine } from '../src/engine/index.js';
 
 export interface ConcurrencyFigures {
@@ -26,7 +27,8 @@ export async function measureConcurrency(threads: number): Promise<ConcurrencyFi
     llm: createChatModel({ baseUrl: llm.url, apiKey: 'bench', model: 'bench', timeoutMs: 30_000, maxRetries: 0 }, logger),
     tools: pool,
     history: store.history,
-    settings: ENGINE_SETTINGS,
+    // Test defaults: documented limits, but no per-person rate limit — the benchmark is one busy person.
+    settings: TEST_ENGINE_SETTINGS,
     logger,
   });
   try {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { EngineSettings } from '../src/config/index.js';
 import { ConversationEngine } from '../src/engine/index.js';
 import type { FinalAnswer, Reply } from '../src/engine/index.js';
 import type { ChatMessage, ChatModel, LlmReply } from '../src/llm/types.js';
@@ -12,19 +11,10 @@ import { McpPool } from '../src/mcp/index.js';
 import { openStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { fixtureServerConfig } from '../test/fixtures/index.js';
+import { TEST_ENGINE_SETTINGS } from '../test/helpers/engine-harness.js';
 
 export const logger = createLogger('silent');
 
-/** The documented defaults, except the per-person rate limit: the benchmark is one very busy person. */
-export const ENGINE_SETTINGS: EngineSettings = {
-  toolMode: 'json',
-  maxToolSteps: 8,
-  maxToolResultChars: 20_000,
-  maxInputChars: 8_000,
-  rateLimitPerMinute: 0,
-  historyMaxMessages: 40,
-  historyMaxChars: 24_000,
-};
 
 /**
  * A model with no latency at all, in process: one `echo` tool call, then a final answer. What the
@@ -87,5 +77,5 @@ export async function sqliteStore(): Promise<SqliteStore> {
 }
 
 export function engineWith(model: ChatModel, pool: McpPool, store: Store): ConversationEngine {
-  return new ConversationEngine({ llm: model, tools: pool, history: store.history, settings: ENGINE_SETTINGS, logger });
+  return new ConversationEngine({ llm: model, tools: pool, history: store.history, settings: TEST_ENGINE_SETTINGS, logger });
 }

@@ -1,6 +1,6 @@
 import type { EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { ChatMessage, ChatModel } from '../llm/types.js';
+import type { ChatMessage, ChatModel, CompleteOptions } from '../llm/types.js';
 import type { CatalogTool, ToolProvider } from '../mcp/types.js';
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
@@ -47,6 +47,8 @@ export class ConversationEngine {
   private readonly protocol: ToolProtocol;
   private readonly validator = new ArgumentValidator();
   private readonly rateLimiter: RateLimiter;
+  /** Prompt and tool list per catalog: the pool hands out the same array until its tools change. */
+  private readonly modelSetup = new WeakMap<CatalogTool[], { system: ChatMessage; options: CompleteOptions }>();
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
@@ -132,14 +134,23 @@ export class ConversationEngine {
     this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
 
+  private setupFor(catalog: CatalogTool[]): { system: ChatMessage; options: CompleteOptions } {
+    let setup = this.modelSetup.get(catalog);
+    if (!setup) {
+      setup = { system: { role: 'system', content: this.protocol.systemPrompt(catalog) }, options: this.protocol.completeOptions(catalog) };
+      this.modelSetup.set(catalog, setup);
+    }
+    return setup;
+  }
+
   /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */
   private async converse(history: ChatMessage[], turn: TurnState): Promise<string> {
     const { settings, llm } = this.deps;
-    const system: ChatMessage = { role: 'system', content: this.protocol.systemPrompt(turn.catalog) };
+    const { system, options } = this.setupFor(turn.catalog);
     for (;;) {
       const atLimit = turn.steps >= settings.maxToolSteps;
       const prompt = [system, ...history, ...turn.messages, ...(atLimit ? [FINAL_ANSWER_REQUEST] : [])];
-      const reply = await llm.complete(prompt, atLimit ? {} : this.protocol.completeOptions(turn.catalog));
+      const reply = await llm.complete(prompt, atLimit ? {} : options);
       const decision = this.protocol.interpret(reply);
       if (decision.kind === 'answer') return decision.text;
       if (atLimit) {

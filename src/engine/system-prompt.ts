@@ -21,7 +21,7 @@ function describeArguments(schema: JsonSchema): string {
     .join('\n');
 }
 
-export function describeTools(tools: CatalogTool[]): string {
+function describeTools(tools: CatalogTool[]): string {
   return tools.map((tool) => `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:\n${describeArguments(tool.inputSchema)}`).join('\n');
 }
 

@@ -130,6 +130,17 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     expect((await ask(harness, 'after reset', 'memory-a')).answer?.text).toBe('seen 1 user messages');
   });
 
+  it('offers a tool added at run time in the next turn, not a stale catalog', async () => {
+    harness.llm.setScript(() => 'noted');
+    await ask(harness, 'before', 'catalog');
+    expect(String(harness.llm.requests.items.at(-1)?.messages[0]?.content)).not.toContain('- shout_late:');
+    const changed = new Promise<void>((resolve) => harness.pool.onToolsChanged(() => harness.pool.tools().some((tool) => tool.name === 'shout_late') && resolve()));
+    await harness.pool.callTool('add_tool', { name: 'shout_late' });
+    await changed;
+    await ask(harness, 'after', 'catalog');
+    expect(String(harness.llm.requests.items.at(-1)?.messages[0]?.content)).toContain('- shout_late: Added at run time');
+  });
+
   it('retries a 429 and answers', async () => {
     harness.llm.setScript((request) => (request.index === 0 ? { status: 429, headers: { 'retry-after': '0' }, body: '{"error":{"message":"slow down"}}' } : 'after the retry'));
     const reply = await ask(harness, 'hello', 'rate-limited');

@@ -39,16 +39,4 @@ export class Recorder<T> {
       this.events.on('item', onItem);
     });
   }
-
-  /** Waits until `count` items match, and returns them. */
-  async waitForCount(predicate: (item: T) => boolean, count: number, options: { timeoutMs?: number; what?: string } = {}): Promise<T[]> {
-    let matched = this.filter(predicate);
-    while (matched.length < count) {
-      const before = matched.length;
-      await this.waitFor((item) => predicate(item) && !matched.includes(item), options);
-      matched = this.filter(predicate);
-      if (matched.length === before) break;
-    }
-    return matched;
-  }
 }

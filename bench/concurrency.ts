@@ -2,7 +2,7 @@ import { createChatModel } from '../src/llm/index.js';
 import { startFakeLlm, type LlmRequest } from '../test/fakes/fake-llm.js';
 import { now, percentile } from './measure.js';
 import { TEST_ENGINE_SETTINGS } from '../test/helpers/engine-harness.js';
-import { logger, SilentReply, sqliteStore, startPool } from './setup.js';
+import { BENCH_ASKER, logger, SilentReply, sqliteStore, startPool } from './setup.js';
 import { ConversationEngine } from '../src/engine/index.js';
 
 export interface ConcurrencyFigures {
@@ -40,10 +40,10 @@ export async function measureConcurrency(threads: number): Promise<ConcurrencyFi
     }
     const ideal = 2 * LLM_LATENCY_MS + percentile(toolTimes, 50);
     // The first HTTP request in a process loads fetch itself; that is start-up cost, not per turn.
-    await Promise.all(Array.from({ length: 5 }, (_, index) => engine.handle({ threadKey: `bench:warm:${index}`, author: { id: 'b', name: 'b' }, text: 'warm up' }, new SilentReply())));
+    await Promise.all(Array.from({ length: 5 }, (_, index) => engine.handle({ threadKey: `bench:warm:${index}`, asker: BENCH_ASKER, text: 'warm up' }, new SilentReply())));
 
     const started = now();
-    await Promise.all(Array.from({ length: threads }, (_, index) => engine.handle({ threadKey: `bench:many:${index}`, author: { id: 'b', name: 'b' }, text: `question ${index}` }, new SilentReply())));
+    await Promise.all(Array.from({ length: threads }, (_, index) => engine.handle({ threadKey: `bench:many:${index}`, asker: BENCH_ASKER, text: `question ${index}` }, new SilentReply())));
     const wall = now() - started;
 
     llm.setScript((request) => ({ delayMs: Math.floor(Math.random() * 20), answer: `answer to ${request.lastUserText}` }));
@@ -52,7 +52,7 @@ export async function measureConcurrency(threads: number): Promise<ConcurrencyFi
     await Promise.all(
       sent.map((text) => {
         const reply = new SilentReply();
-        return engine.handle({ threadKey: 'bench:ordered', author: { id: 'b', name: 'b' }, text }, reply).then(() => answered.push(reply.answer?.text ?? ''));
+        return engine.handle({ threadKey: 'bench:ordered', asker: BENCH_ASKER, text }, reply).then(() => answered.push(reply.answer?.text ?? ''));
       }),
     );
     return { concurrency_ratio: wall / ideal, ordering_ok: answered.join('|') === sent.map((text) => `answer to ${text}`).join('|') };

@@ -1,5 +1,5 @@
 import { collectGarbage } from './measure.js';
-import { engineWith, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
+import { BENCH_ASKER, engineWith, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
 
 const MESSAGES_PER_THREAD = 10;
 const PARALLEL_THREADS = 50;
@@ -9,7 +9,7 @@ export async function measureMemory(threads: number): Promise<{ rss_growth_mb: n
   const pool = await startPool([]);
   const { store, close } = await sqliteStore();
   const engine = engineWith(scriptedModel({ useTool: false }), pool, store);
-  const send = (thread: number, message: number) => engine.handle({ threadKey: `bench:memory:${thread}`, author: { id: 'b', name: 'b' }, text: `message ${message} in thread ${thread}` }, new SilentReply());
+  const send = (thread: number, message: number) => engine.handle({ threadKey: `bench:memory:${thread}`, asker: BENCH_ASKER, text: `message ${message} in thread ${thread}` }, new SilentReply());
   try {
     for (let thread = 0; thread < 100; thread += 1) await send(-thread - 1, 0);
     collectGarbage();

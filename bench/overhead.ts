@@ -1,7 +1,7 @@
 import { jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import { now, percentile } from './measure.js';
-import { engineWith, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
+import { BENCH_ASKER, engineWith, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
 
 export interface OverheadFigures {
   overhead_p50_ms: number;
@@ -24,7 +24,7 @@ export async function measureOverhead(turns: number, poolCalls: number): Promise
     const rawTimes: number[] = [];
     for (let index = 0; index < turns + 50; index += 1) {
       const started = now();
-      await engine.handle({ threadKey: `bench:engine:${index}`, author: { id: 'b', name: 'bench' }, text: 'echo something' }, new SilentReply());
+      await engine.handle({ threadKey: `bench:engine:${index}`, asker: BENCH_ASKER, text: 'echo something' }, new SilentReply());
       const engineTime = now() - started;
 
       const rawStarted = now();

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import type { Asker } from '../src/access/index.js';
 import { ConversationEngine } from '../src/engine/index.js';
 import type { FinalAnswer, Reply } from '../src/engine/index.js';
 import type { ChatMessage, ChatModel, LlmReply } from '../src/llm/types.js';
@@ -42,7 +43,12 @@ export class SilentReply implements Reply {
   async error(message: string): Promise<void> {
     this.failure = message;
   }
+  async askConfirmation(): Promise<void> {}
+  async endConfirmation(): Promise<void> {}
 }
+
+/** Someone the bot admits, asking in a channel. */
+export const BENCH_ASKER: Asker = { userId: 'bench', roleIds: [], channelId: 'bench', direct: false };
 
 export async function startPool(names: string[], env: Record<string, string>[] = []): Promise<McpPool> {
   return McpPool.start(

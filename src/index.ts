@@ -1,5 +1,6 @@
 import type { Server } from 'node:http';
 import dotenv from 'dotenv';
+import { AccessPolicy } from './access/index.js';
 import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { ConversationEngine } from './engine/index.js';
 import { createChatModel } from './llm/index.js';
@@ -40,7 +41,16 @@ async function main(): Promise<void> {
   const pool = await McpPool.start(settings.mcp, logger);
   countRestarts(pool, metrics);
   const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
-  const engine = new ConversationEngine({ llm, tools: measuredTools(pool, metrics), history: store.history, settings: settings.engine, logger, observer: metrics });
+  const engine = new ConversationEngine({
+    llm,
+    tools: measuredTools(pool, metrics),
+    history: store.history,
+    settings: settings.engine,
+    logger,
+    observer: metrics,
+    access: new AccessPolicy(settings.access, settings.mcp.servers),
+    kv: store.kv,
+  });
   metrics.queueDepth = () => engine.queuedTurns();
 
   // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
@@ -59,6 +69,7 @@ async function main(): Promise<void> {
         process.exit(1);
       }, settings.shutdownTimeoutMs + 5_000);
       forced.unref();
+      engine.cancelConfirmations();
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       httpServer?.close();
       await engine.drain(settings.shutdownTimeoutMs);

@@ -10,6 +10,12 @@ const toolFilter = {
   timeoutMs: z.number().int().positive().optional(),
   allowTools: z.array(z.string().min(1)).optional(),
   denyTools: z.array(z.string().min(1)).optional(),
+  /** Who may have this server's tools offered: platform user ids, Discord role ids, channel ids (`dm` for direct messages). */
+  allowUsers: z.array(z.string().min(1)).optional(),
+  allowRoles: z.array(z.string().min(1)).optional(),
+  allowChannels: z.array(z.string().min(1)).optional(),
+  /** Tools (as the server names them, or `*`) that run only after the asker presses Approve. */
+  confirmTools: z.array(z.string().min(1)).default([]),
 };
 
 const stdioServerSchema = z.strictObject({

@@ -7,6 +7,12 @@ const optionalText = z
   .optional()
   .transform((value) => (value === undefined || value.trim() === '' ? undefined : value.trim()));
 
+/** A comma-separated list of ids; blanks dropped. */
+const idList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''));
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 const envSchema = z.object({
@@ -21,6 +27,10 @@ const envSchema = z.object({
   MAX_INPUT_CHARS: positiveInt(8_000),
   RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
   SHUTDOWN_TIMEOUT_S: positiveInt(30),
+  CONFIRM_TIMEOUT_S: positiveInt(300),
+  ALLOWED_USERS: idList,
+  ALLOWED_ROLES: idList,
+  ALLOWED_CHANNELS: idList,
   HISTORY_MAX_MESSAGES: positiveInt(40),
   HISTORY_MAX_CHARS: positiveInt(24_000),
   MCP_CONFIG: z.string().min(1).default('./servers_config.json'),
@@ -60,6 +70,15 @@ export interface EngineSettings {
   rateLimitPerMinute: number;
   historyMaxMessages: number;
   historyMaxChars: number;
+  /** How long a tool call waits for Approve before it counts as denied. */
+  confirmTimeoutMs: number;
+}
+
+/** Empty lists allow everyone; see src/access for how they combine. */
+export interface AccessSettings {
+  users: string[];
+  roles: string[];
+  channels: string[];
 }
 
 export interface McpSettings {
@@ -91,6 +110,7 @@ export interface SlackSettings {
 export interface Settings {
   llm: LlmSettings;
   engine: EngineSettings;
+  access: AccessSettings;
   mcp: McpSettings;
   store: StoreSettings;
   /** Present only when the platform's token is set. */
@@ -136,7 +156,9 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MIN,
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,
+      confirmTimeoutMs: vars.CONFIRM_TIMEOUT_S * 1000,
     },
+    access: { users: vars.ALLOWED_USERS, roles: vars.ALLOWED_ROLES, channels: vars.ALLOWED_CHANNELS },
     mcp: {
       configPath: vars.MCP_CONFIG,
       servers: await loadServersConfig(vars.MCP_CONFIG, env),

@@ -1,9 +1,13 @@
+import type Keyv from 'keyv';
+import { AccessPolicy, type Asker } from '../access/index.js';
 import type { EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChatMessage, ChatModel, CompleteOptions } from '../llm/types.js';
 import type { CatalogTool, ToolProvider } from '../mcp/types.js';
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
+import { unconfirmedFeedback } from './confirmation-text.js';
+import { ConfirmationBroker, type DecisionResult } from './confirmations.js';
 import { trimHistory } from './history-budget.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
@@ -11,7 +15,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 import type { ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
-import { inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
 /** Told how each turn ended, e.g. to count turns for metrics. */
 export interface TurnObserver {
@@ -25,10 +29,18 @@ export interface EngineDeps {
   settings: EngineSettings;
   logger: Logger;
   observer?: TurnObserver;
+  /** Everyone may use everything when absent. */
+  access?: AccessPolicy;
+  /** Where waiting confirmations are recorded, so a restart can close them; memory only when absent. */
+  kv?: Keyv;
 }
+
+/** What an adapter should do with a message before showing anything: go on, or refuse (telling the person when `notice` is set). */
+export type AccessCheck = { allowed: true } | { allowed: false; notice: string | undefined };
 
 interface TurnState {
   threadKey: string;
+  asker: Asker;
   log: Logger;
   reply: Reply;
   catalog: CatalogTool[];
@@ -47,20 +59,50 @@ export class ConversationEngine {
   private readonly protocol: ToolProtocol;
   private readonly validator = new ArgumentValidator();
   private readonly rateLimiter: RateLimiter;
+  private readonly access: AccessPolicy;
+  private readonly confirmations: ConfirmationBroker;
   /** Prompt and tool list per catalog: the pool hands out the same array until its tools change. */
   private readonly modelSetup = new WeakMap<CatalogTool[], { system: ChatMessage; options: CompleteOptions }>();
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
+    this.access = deps.access ?? new AccessPolicy();
+    this.confirmations = new ConfirmationBroker(deps.kv, deps.settings.confirmTimeoutMs, deps.logger);
+  }
+
+  /**
+   * Adapters ask this before they start a thread or show a placeholder, so a refused person sees
+   * nothing but one short notice, at most every few minutes.
+   */
+  checkAccess(asker: Asker): AccessCheck {
+    if (this.admits(asker)) return { allowed: true };
+    this.deps.logger.info({ user: asker.userId, channel: asker.channelId }, 'message refused: not allowed here');
+    return { allowed: false, notice: this.access.shouldNotify(asker.userId) ? ACCESS_DENIED_MESSAGE : undefined };
+  }
+
+  /** May this person use the bot here at all (for commands, which answer privately anyway)? */
+  admits(asker: Asker): boolean {
+    return this.access.admits(asker);
+  }
+
+  /** An Approve or Deny press on a confirmation question. */
+  decideConfirmation(id: string, userId: string, approve: boolean): Promise<DecisionResult> {
+    return this.confirmations.decide(id, userId, approve);
+  }
+
+  /** Ends every confirmation wait as not approved: a stopping bot cannot wait minutes for people. */
+  cancelConfirmations(): void {
+    this.confirmations.cancelAll();
   }
 
   /** Queues the message behind earlier ones of its thread; resolves once the reply is posted. Never rejects. */
   handle(message: IncomingMessage, reply: Reply): Promise<void> {
     // Checked before queueing, so a flood neither reaches the model nor delays anyone else's thread.
     const { maxInputChars } = this.deps.settings;
+    if (!this.access.admits(message.asker)) return this.refuse(message, reply, ACCESS_DENIED_MESSAGE, 'not allowed here');
     if (message.text.length > maxInputChars) return this.refuse(message, reply, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
-    if (!this.rateLimiter.allow(message.author.id)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
+    if (!this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
     return this.queue.run(message.threadKey, () => this.runTurn(message, reply));
   }
 
@@ -69,11 +111,15 @@ export class ConversationEngine {
     this.deps.logger.info({ threadKey }, 'history reset');
   }
 
-  listTools(server?: string): ServerTools[] {
+  /** The servers and tools this asker may use; nothing for someone the bot does not admit. */
+  listTools(asker: Asker, server?: string): ServerTools[] {
+    if (!this.access.admits(asker)) return [];
     const byServer = new Map<string, ServerTools>();
-    for (const [name, state] of Object.entries(this.deps.tools.serverStates())) byServer.set(name, { server: name, state, tools: [] });
+    for (const [name, state] of Object.entries(this.deps.tools.serverStates())) {
+      if (this.access.mayUseServer(name, asker)) byServer.set(name, { server: name, state, tools: [] });
+    }
     for (const tool of this.deps.tools.tools()) {
-      byServer.get(tool.server)?.tools.push({ name: tool.name, description: firstLine(tool.description) });
+      byServer.get(tool.server)?.tools.push({ name: tool.name, description: firstLine(tool.description), asksFirst: this.access.needsConfirmation(tool) });
     }
     const all = [...byServer.values()];
     return server === undefined ? all : all.filter((entry) => entry.server === server);
@@ -104,9 +150,10 @@ export class ConversationEngine {
 
     const turn: TurnState = {
       threadKey: message.threadKey,
+      asker: message.asker,
       log,
       reply,
-      catalog: this.deps.tools.tools(),
+      catalog: this.access.catalogFor(message.asker, this.deps.tools.tools()),
       messages: [{ role: 'user', content: message.text }],
       images: [],
       steps: 0,
@@ -126,7 +173,7 @@ export class ConversationEngine {
   }
 
   private async refuse(message: IncomingMessage, reply: Reply, text: string, reason: string): Promise<void> {
-    this.deps.logger.info({ threadKey: message.threadKey, user: message.author.id, reason }, 'message refused');
+    this.deps.logger.info({ threadKey: message.threadKey, user: message.asker.userId, reason }, 'message refused');
     await this.deliver(this.deps.logger, () => reply.error(text));
   }
 
@@ -179,6 +226,13 @@ export class ConversationEngine {
     if (invalid) return `The arguments for ${tool.name} do not match its input schema: ${invalid}. Fix them and call it again.`;
 
     const log = turn.log.child({ server: tool.server, tool: tool.toolName });
+    if (this.access.needsConfirmation(tool)) {
+      const outcome = await this.confirmations.ask(
+        { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, arguments: call.arguments },
+        turn.reply,
+      );
+      if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
+    }
     await this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step: turn.steps }));
     const started = Date.now();
     const outcome = await this.deps.tools.callTool(tool.name, call.arguments);

@@ -1,15 +1,30 @@
-/** Everything the engine knows about a message: no platform objects cross this line. */
-export interface Author {
-  id: string;
-  name: string;
-}
+import type { Asker } from '../access/index.js';
 
+/** Everything the engine knows about a message: no platform objects cross this line. */
 export interface IncomingMessage {
   /** `platform:workspace-or-guild:channel:thread`; one history and one queue per key. */
   threadKey: string;
-  author: Author;
+  /** Who asked, and where: access control and the rate limit go by it. */
+  asker: Asker;
   text: string;
 }
+
+/** A tool call waiting for its asker's Approve or Deny. */
+export interface ConfirmationRequest {
+  id: string;
+  threadKey: string;
+  /** The only person whose press counts. */
+  askerId: string;
+  server: string;
+  /** As its server names it. */
+  tool: string;
+  arguments: Record<string, unknown>;
+  /** When no answer counts as denied (ms since the epoch). */
+  expiresAt: number;
+}
+
+/** `cancelled`: the question could not be put, or the bot is stopping. */
+export type ConfirmationOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
 
 export type TurnProgress = { type: 'tool'; tool: string; server: string; step: number };
 
@@ -31,10 +46,15 @@ export interface Reply {
   final(answer: FinalAnswer): Promise<void>;
   /** A short, user-facing sentence; the details are in the logs. */
   error(message: string): Promise<void>;
+  /** Shows the call with Approve and Deny buttons (see `confirmationText`); resolves once they are up. */
+  askConfirmation(request: ConfirmationRequest): Promise<void>;
+  /** Replaces the buttons with how it ended (see `confirmationOutcomeText`). */
+  endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void>;
 }
 
 export interface ServerTools {
   server: string;
   state: string;
-  tools: { name: string; description: string }[];
+  /** `asksFirst`: runs only after the asker approves it. */
+  tools: { name: string; description: string; asksFirst: boolean }[];
 }

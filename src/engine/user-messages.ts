@@ -27,3 +27,5 @@ export const RATE_LIMITED_MESSAGE = "You're sending messages faster than I can k
 export function inputTooLongMessage(length: number, limit: number): string {
   return `Your message is too long for me (${length} characters; the limit is ${limit}). Please shorten it or split it up.`;
 }
+
+export const ACCESS_DENIED_MESSAGE = "Sorry, I'm not available to you here. If you need me, ask whoever runs this bot to give you access.";

@@ -80,6 +80,19 @@ describe('servers_config.json', () => {
     expect(await configError(loadServersConfig(file, {}))).toMatch(/server "remote": field "headers.Authorization": \$\{NOPE_TOKEN\} is not set/);
   });
 
+  it('reads who may use a server and which of its tools ask first, naming a wrong field', async () => {
+    const file = await serversFile({ mcpServers: { files: { command: 'x', allowUsers: ['U1'], allowRoles: ['R1'], allowChannels: ['C1', 'dm'], confirmTools: ['write_file'] }, open: { command: 'y' } } });
+    const [files, open] = await loadServersConfig(file, {});
+    expect(files).toMatchObject({ allowUsers: ['U1'], allowRoles: ['R1'], allowChannels: ['C1', 'dm'], confirmTools: ['write_file'] });
+    expect(open).toMatchObject({ confirmTools: [] });
+    expect(open).not.toHaveProperty('allowUsers');
+    const wrong = await serversFile({ mcpServers: { files: { command: 'x', confirmTools: 'write_file' } } });
+    const message = await configError(loadServersConfig(wrong, {}));
+    expect(message).toContain(wrong);
+    expect(message).toContain('server "files"');
+    expect(message).toContain('confirmTools');
+  });
+
   it('rejects a bad url and a bad transport', async () => {
     const badUrl = await serversFile({ mcpServers: { remote: { url: 'not a url' } } });
     expect(await configError(loadServersConfig(badUrl, {}))).toMatch(/server "remote": field "url"/);
@@ -99,6 +112,15 @@ describe('environment', () => {
     expect(settings.slack).toBeUndefined();
     expect(settings.port).toBe(3000);
     expect(settings.httpEnabled).toBe(true);
+    expect(settings.access).toEqual({ users: [], roles: [], channels: [] });
+    expect(settings.engine.confirmTimeoutMs).toBe(300_000);
+  });
+
+  it('reads the allow lists as comma lists of ids, blanks dropped', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, ALLOWED_USERS: ' U1, U2 ,', ALLOWED_ROLES: 'R1', ALLOWED_CHANNELS: 'C1,dm', CONFIRM_TIMEOUT_S: '60' });
+    expect(settings.access).toEqual({ users: ['U1', 'U2'], roles: ['R1'], channels: ['C1', 'dm'] });
+    expect(settings.engine.confirmTimeoutMs).toBe(60_000);
   });
 
   it('turns the health and metrics endpoints off with HTTP_ENABLED=false', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LlmRequest, ScriptedAnswer } from '../fakes/fake-llm.js';
-import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
+import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 
 const lastContent = (request: LlmRequest): string => String(request.messages.at(-1)?.content ?? '');
@@ -8,7 +8,7 @@ const isFeedback = (request: LlmRequest): boolean => request.messages.at(-1)?.ro
 
 async function ask(harness: EngineHarness, text: string, threadKey = 'test:thread'): Promise<RecordingReply> {
   const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey, author: { id: 'u1', name: 'Ada' }, text }, reply);
+  await harness.engine.handle({ threadKey, asker: testAsker('u1'), text }, reply);
   return reply;
 }
 
@@ -162,7 +162,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     const send = (threadKey: string, text: string) => {
       const reply = new RecordingReply();
       replies.set(text, reply);
-      return harness.engine.handle({ threadKey, author: { id: 'u', name: 'u' }, text }, reply);
+      return harness.engine.handle({ threadKey, asker: testAsker('u'), text }, reply);
     };
     await Promise.all([send('queue-a', 'a1'), send('queue-a', 'a2'), send('queue-a', 'a3'), send('queue-b', 'b1'), send('queue-c', 'c1')]);
 
@@ -208,7 +208,7 @@ describe('conversation engine limits', () => {
     const replies: RecordingReply[] = [];
     for (let index = 0; index < 4; index += 1) {
       const reply = new RecordingReply();
-      await harness.engine.handle({ threadKey: 'limits:rate', author: { id: 'eager', name: 'Eager' }, text: `question ${index}` }, reply);
+      await harness.engine.handle({ threadKey: 'limits:rate', asker: testAsker('eager'), text: `question ${index}` }, reply);
       replies.push(reply);
     }
     expect(replies.slice(0, 3).map((reply) => reply.answer?.text)).toEqual(['fine', 'fine', 'fine']);

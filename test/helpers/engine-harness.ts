@@ -1,3 +1,4 @@
+import { AccessPolicy, OPEN_RULE, type AccessRule, type Asker } from '../../src/access/index.js';
 import type { EngineSettings, LlmSettings, ServerConfig } from '../../src/config/index.js';
 import { ConversationEngine } from '../../src/engine/index.js';
 import { createChatModel } from '../../src/llm/index.js';
@@ -18,6 +19,7 @@ export const TEST_ENGINE_SETTINGS: EngineSettings = {
   rateLimitPerMinute: 0,
   historyMaxMessages: 40,
   historyMaxChars: 24_000,
+  confirmTimeoutMs: 300_000,
 };
 
 export interface EngineHarness {
@@ -36,6 +38,13 @@ export interface EngineHarnessOptions {
   /** Defaults to one fixture server named `fixture`. */
   servers?: ServerConfig[];
   storeUrl?: string;
+  /** Who may use the bot (ALLOWED_* as parsed); the servers' own allow lists and confirmTools always apply. */
+  access?: AccessRule;
+}
+
+/** Someone asking in a channel; the bot admits them unless a test's access policy says otherwise. */
+export function testAsker(userId = 'u1', place: Partial<Omit<Asker, 'userId'>> = {}): Asker {
+  return { userId, roleIds: [], channelId: 'C-test', direct: false, ...place };
 }
 
 /** A real engine: fixture MCP server over stdio, fake OpenAI-compatible LLM over HTTP, in-memory store. */
@@ -50,8 +59,9 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
     cleanups.push(() => llm.close());
     const store = await openStore({ url: options.storeUrl ?? 'memory://', historyTtlMs: 60_000 }, logger);
     cleanups.push(() => store.close());
+    const servers = options.servers ?? [fixtureServerConfig('fixture')];
     const pool = await McpPool.start(
-      { configPath: 'test', servers: options.servers ?? [fixtureServerConfig('fixture')], startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000 },
+      { configPath: 'test', servers, startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000 },
       logger,
     );
     cleanups.push(() => pool.close());
@@ -62,6 +72,8 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       history: store.history,
       settings: { ...TEST_ENGINE_SETTINGS, ...options.engine },
       logger,
+      access: new AccessPolicy(options.access ?? OPEN_RULE, servers),
+      kv: store.kv,
     });
     return { engine, llm, pool, store, logger, close };
   } catch (error) {

@@ -1,4 +1,5 @@
-import type { FinalAnswer, Reply, TurnProgress } from '../../src/engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, FinalAnswer, Reply, TurnProgress } from '../../src/engine/index.js';
+import { Recorder } from './recorder.js';
 
 /** A Reply that keeps what the engine sent, for engine-level tests. */
 export class RecordingReply implements Reply {
@@ -16,5 +17,16 @@ export class RecordingReply implements Reply {
 
   async error(message: string): Promise<void> {
     this.errorMessage = message;
+  }
+
+  readonly confirmationsAsked = new Recorder<ConfirmationRequest>();
+  readonly confirmationsEnded = new Recorder<{ request: ConfirmationRequest; outcome: ConfirmationOutcome }>();
+
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    this.confirmationsAsked.push(request);
+  }
+
+  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    this.confirmationsEnded.push({ request, outcome });
   }
 }

@@ -5,7 +5,7 @@ import { startPool } from './pool-helpers.js';
 
 const TOKEN = 'Bearer token-that-must-stay-out-of-logs';
 
-const remote = (name: string, url: string, extra: Partial<RemoteServerConfig> = {}): RemoteServerConfig => ({ kind: 'remote', name, url, headers: {}, disabled: false, ...extra });
+const remote = (name: string, url: string, extra: Partial<RemoteServerConfig> = {}): RemoteServerConfig => ({ kind: 'remote', name, url, headers: {}, disabled: false, confirmTools: [], ...extra });
 
 describe('MCP pool with remote servers', () => {
   let http: RemoteFixture;

@@ -10,7 +10,7 @@ import type { PlatformAdapter } from '../../src/platforms/types.js';
 import { openStore } from '../../src/store/index.js';
 import type { LlmRequest } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
-import { startEngineHarness, TEST_ENGINE_SETTINGS, type EngineHarness } from '../helpers/engine-harness.js';
+import { startEngineHarness, TEST_ENGINE_SETTINGS, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 
 const fedBack = (request: LlmRequest) => String(request.messages.at(-1)?.content ?? '').startsWith('[tool] ');
@@ -41,7 +41,7 @@ describe('health and metrics endpoints', () => {
   };
   const ask = async (text: string) => {
     const reply = new RecordingReply();
-    await engine.handle({ threadKey: 'discord:g:c:t', author: { id: 'u', name: 'u' }, text }, reply);
+    await engine.handle({ threadKey: 'discord:g:c:t', asker: testAsker('u'), text }, reply);
     return reply;
   };
 

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
-import type { ConversationEngine } from '../../engine/index.js';
+import type { Asker } from '../../access/index.js';
+import type { ConfirmationRequest, ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
 import { ConsoleReply, writeLine } from './console-reply.js';
@@ -15,11 +16,13 @@ export interface ConsoleAdapterOptions {
 }
 
 const THREAD_KEY = 'console:local';
-const AUTHOR = { id: 'console', name: 'you' };
+const ASKER: Asker = { userId: 'console', roleIds: [], channelId: 'console', direct: true, operator: true };
+const APPROVAL = /^y(es)?$/i;
 
 /**
  * The whole bot in a terminal: each line is a message in one thread. With piped input every line is
- * answered in order and `finished` resolves at the end of input, so a script can drive it.
+ * answered in order and `finished` resolves at the end of input, so a script can drive it. A line
+ * read while a tool call waits for approval answers that question instead.
  */
 export class ConsoleAdapter implements PlatformAdapter {
   readonly platform = 'console';
@@ -29,6 +32,9 @@ export class ConsoleAdapter implements PlatformAdapter {
   private stopping = false;
   private readLoop: Promise<void> | undefined;
   private closeInput: (() => void) | undefined;
+  private turn: Promise<void> = Promise.resolve();
+  private question: string | undefined;
+  private wake: (() => void) | undefined;
 
   constructor(private readonly options: ConsoleAdapterOptions) {
     this.input = options.input ?? process.stdin;
@@ -57,9 +63,12 @@ export class ConsoleAdapter implements PlatformAdapter {
     this.readLoop = (async () => {
       for await (const line of lines) {
         if (this.stopping) break;
-        await this.handleLine(line.trim());
+        await this.consume(line.trim());
         if (interactive) lines.prompt();
       }
+      // Nobody is left to answer a question still open.
+      if (this.question) await this.consume('');
+      await this.turn;
       this.options.logger.debug('console input ended');
     })();
   }
@@ -70,12 +79,33 @@ export class ConsoleAdapter implements PlatformAdapter {
     await this.readLoop;
   }
 
+  /** One line: the answer to an open question, or a new message; returns when the next line is wanted. */
+  private async consume(text: string): Promise<void> {
+    const question = this.question;
+    if (question) {
+      this.question = undefined;
+      await this.options.engine.decideConfirmation(question, ASKER.userId, APPROVAL.test(text));
+    } else {
+      if (text === '') return;
+      this.turn = this.handleLine(text);
+    }
+    // The next line is read when the turn ends, or as soon as it asks a question.
+    await new Promise<void>((resolve) => {
+      this.wake = resolve;
+      void this.turn.then(resolve);
+    });
+  }
+
+  private readonly asked = (request: ConfirmationRequest): void => {
+    this.question = request.id;
+    this.wake?.();
+  };
+
   private async handleLine(text: string): Promise<void> {
-    if (text === '') return;
     const [command, ...rest] = text.split(/\s+/);
     if (command === '/tools') {
       const server = rest.join(' ') || undefined;
-      const servers = this.options.engine.listTools(server);
+      const servers = this.options.engine.listTools(ASKER, server);
       await writeLine(this.output, server && servers.length === 0 ? `No server named "${server}".` : formatToolList(servers));
       return;
     }
@@ -84,6 +114,6 @@ export class ConsoleAdapter implements PlatformAdapter {
       await writeLine(this.output, 'History cleared.');
       return;
     }
-    await this.options.engine.handle({ threadKey: THREAD_KEY, author: AUTHOR, text }, new ConsoleReply(this.output, this.status));
+    await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.output, this.status, this.asked));
   }
 }

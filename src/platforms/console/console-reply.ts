@@ -1,16 +1,18 @@
 import type { Writable } from 'node:stream';
-import { progressText } from '../../engine/index.js';
-import type { FinalAnswer, Reply, TurnProgress } from '../../engine/index.js';
+import { confirmationOutcomeText, confirmationText, progressText } from '../../engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, FinalAnswer, Reply, TurnProgress } from '../../engine/index.js';
 
 export function writeLine(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(`${text}\n`, (error) => (error ? reject(error) : resolve())));
 }
 
-/** Answers go to standard output; progress goes to standard error so a pipe gets answers only. */
+/** Answers go to standard output; progress and questions go to standard error so a pipe gets answers only. */
 export class ConsoleReply implements Reply {
   constructor(
     private readonly answers: Writable,
     private readonly status: Writable,
+    /** Told when a question waits for the next line to answer it. */
+    private readonly onQuestion: (request: ConfirmationRequest) => void,
   ) {}
 
   progress(event: TurnProgress): Promise<void> {
@@ -24,5 +26,14 @@ export class ConsoleReply implements Reply {
 
   error(message: string): Promise<void> {
     return writeLine(this.answers, message);
+  }
+
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    await writeLine(this.status, `${confirmationText(request)}\nType yes to approve; anything else denies.`);
+    this.onQuestion(request);
+  }
+
+  endConfirmation(_request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    return writeLine(this.status, confirmationOutcomeText(outcome));
   }
 }

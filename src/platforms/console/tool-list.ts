@@ -1,4 +1,4 @@
-import type { ServerTools } from '../../engine/index.js';
+import { ASKS_FIRST_NOTE, type ServerTools } from '../../engine/index.js';
 
 /** `/tools` as plain text: servers in order, one line a tool. */
 export function formatToolList(servers: ServerTools[]): string {
@@ -7,7 +7,7 @@ export function formatToolList(servers: ServerTools[]): string {
     .map((entry) => {
       const header = `${entry.server} (${entry.state})`;
       if (entry.tools.length === 0) return `${header}\n  (no tools)`;
-      return [header, ...entry.tools.map((tool) => `  ${tool.name}${tool.description ? ` — ${tool.description}` : ''}`)].join('\n');
+      return [header, ...entry.tools.map((tool) => `  ${tool.name}${tool.asksFirst ? ` ${ASKS_FIRST_NOTE}` : ''}${tool.description ? ` — ${tool.description}` : ''}`)].join('\n');
     })
     .join('\n');
 }

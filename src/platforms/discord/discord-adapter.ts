@@ -5,10 +5,13 @@ import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
+import { interactionAsker, messageAsker } from './askers.js';
+import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
 import { hintFor } from './discord-failures.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
 import { questionText } from './mentions.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
+import { tellRefused } from './refusal.js';
 import { commandDefinitions, SlashCommands } from './slash-commands.js';
 import { threadName } from './thread-name.js';
 
@@ -94,20 +97,26 @@ export class DiscordAdapter implements PlatformAdapter {
     }
   }
 
-  /** Is it for me → which thread → run the turn there. */
+  /** Is it for me → may they → which thread → run the turn there. */
   private async onMessage(message: Message): Promise<void> {
     const botId = this.client.user?.id;
     if (this.stopping || !botId) return;
     const route = await routeMessage(message, botId);
     if (!route) return;
+    const asker = messageAsker(message, route);
+    // Before any thread or typing, so a refused person leaves no trace in the channel.
+    const access = this.options.engine.checkAccess(asker);
+    if (!access.allowed) {
+      if (access.notice) await tellRefused(message, access.notice, this.log.child({ user: asker.userId }));
+      return;
+    }
     const text = questionText(message, botId);
     if (!text) return;
 
     const { target, threadKey } = await this.conversationFor(message, route, text);
     const reply = new DiscordReply(target, this.log.child({ threadKey }));
-    const author = { id: message.author.id, name: message.member?.displayName ?? message.author.displayName };
     try {
-      await this.options.engine.handle({ threadKey, author, text }, reply);
+      await this.options.engine.handle({ threadKey, asker, text }, reply);
     } finally {
       reply.dispose();
     }
@@ -133,10 +142,15 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
-    if (interaction.isAutocomplete()) return this.commands.autocomplete(interaction);
+    if (interaction.isAutocomplete()) return this.commands.autocomplete(interaction, interactionAsker(interaction));
+    if (interaction.isButton() && isConfirmationButton(interaction)) {
+      return onConfirmationButton(interaction, this.options.engine, this.log).catch((error: unknown) =>
+        this.log.error({ err: error, hint: hintFor(error) }, 'confirmation button could not be answered'),
+      );
+    }
     if (!interaction.isChatInputCommand()) return;
     try {
-      await this.commands.run(interaction);
+      await this.commands.run(interaction, interactionAsker(interaction));
     } catch (error) {
       this.log.error({ err: error, command: interaction.commandName, hint: hintFor(error) }, 'slash command failed');
       const reply = { content: 'Sorry, that command failed. Please try again.' };

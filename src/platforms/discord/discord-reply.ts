@@ -1,5 +1,16 @@
 import { AttachmentBuilder, type Message, type MessageCreateOptions, type SendableChannels } from 'discord.js';
-import { progressText, type FinalAnswer, type ImageAttachment, type Reply, type TurnProgress } from '../../engine/index.js';
+import {
+  confirmationText,
+  progressText,
+  settledConfirmationText,
+  type ConfirmationOutcome,
+  type ConfirmationRequest,
+  type FinalAnswer,
+  type ImageAttachment,
+  type Reply,
+  type TurnProgress,
+} from '../../engine/index.js';
+import { confirmationButtons } from './confirmation-buttons.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
@@ -23,6 +34,7 @@ export interface ReplyTarget {
 export class DiscordReply implements Reply {
   private typingTimer: NodeJS.Timeout | undefined;
   private progressMessage: Message | undefined;
+  private readonly questions = new Map<string, Message>();
   private readonly progressEdits = new ThrottledUpdate(PROGRESS_EDIT_INTERVAL_MS, (content) =>
     this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error, hint: hintFor(error) }, 'progress edit failed')),
   );
@@ -55,6 +67,30 @@ export class DiscordReply implements Reply {
   async error(message: string): Promise<void> {
     await this.settle();
     await this.delivering('error message', () => this.replaceProgressWith(message));
+  }
+
+  /**
+   * The question takes the progress message's place (or a new one), so whatever comes next is posted
+   * below it and the thread reads in order.
+   */
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    await this.progressEdits.settle();
+    const question = { content: confirmationText(request), components: [confirmationButtons(request.id)] };
+    const progress = this.progressMessage;
+    this.progressMessage = undefined;
+    const message = progress
+      ? await progress.edit({ ...question, allowedMentions: NO_PINGS }).catch((error: unknown) => {
+          this.log.warn({ err: error, hint: hintFor(error) }, 'progress message could not become the question; posting it anew');
+          return this.post(question);
+        })
+      : await this.post(question);
+    this.questions.set(request.id, message);
+  }
+
+  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    const message = this.questions.get(request.id);
+    this.questions.delete(request.id);
+    await message?.edit({ content: settledConfirmationText(request, outcome), components: [], allowedMentions: NO_PINGS });
   }
 
   /** Always called when the turn ends, however it ended. */

@@ -1,8 +1,11 @@
 import { Routes, type AnyThreadChannel, type APIThreadChannel, type Message } from 'discord.js';
 import { mentionsBot } from './mentions.js';
 
-/** Where a message for the bot is answered, and under which conversation. */
-export type Route = { kind: 'dm'; threadKey: string } | { kind: 'thread'; threadKey: string } | { kind: 'new-thread'; guildId: string };
+/**
+ * Where a message for the bot is answered, and under which conversation. `channelId` is where it was
+ * asked, a thread counting as its parent channel (what access lists name).
+ */
+export type Route = { channelId: string } & ({ kind: 'dm'; threadKey: string } | { kind: 'thread'; threadKey: string } | { kind: 'new-thread'; guildId: string });
 
 export const dmThreadKey = (channelId: string) => `discord:dm:${channelId}`;
 export const guildThreadKey = (guildId: string, channelId: string, threadId: string) => `discord:${guildId}:${channelId}:${threadId}`;
@@ -14,7 +17,7 @@ export const guildThreadKey = (guildId: string, channelId: string, threadId: str
 export async function routeMessage(message: Message, botId: string): Promise<Route | undefined> {
   if (message.author.id === botId || message.author.bot || message.webhookId || message.system) return undefined;
   if (!message.content.trim()) return undefined;
-  if (!message.inGuild()) return { kind: 'dm', threadKey: dmThreadKey(message.channelId) };
+  if (!message.inGuild()) return { kind: 'dm', threadKey: dmThreadKey(message.channelId), channelId: message.channelId };
 
   const mentioned = mentionsBot(message, botId);
   const channel = message.channel;
@@ -22,9 +25,9 @@ export async function routeMessage(message: Message, botId: string): Promise<Rou
     // Who owns the thread comes from Discord, so threads the bot started stay its own across restarts.
     const { ownerId, parentId } = await threadFacts(channel);
     if (ownerId !== botId && !mentioned) return undefined;
-    return { kind: 'thread', threadKey: guildThreadKey(message.guildId, parentId ?? channel.id, channel.id) };
+    return { kind: 'thread', threadKey: guildThreadKey(message.guildId, parentId ?? channel.id, channel.id), channelId: parentId ?? channel.id };
   }
-  return mentioned ? { kind: 'new-thread', guildId: message.guildId } : undefined;
+  return mentioned ? { kind: 'new-thread', guildId: message.guildId, channelId: message.channelId } : undefined;
 }
 
 /**

@@ -6,7 +6,8 @@ import {
   type ChatInputCommandInteraction,
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
-import type { ConversationEngine } from '../../engine/index.js';
+import type { Asker } from '../../access/index.js';
+import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { dmThreadKey, guildThreadKey } from './message-router.js';
 import { toolListMessages } from './tool-embeds.js';
@@ -46,25 +47,29 @@ export class SlashCommands {
     private readonly log: Logger,
   ) {}
 
-  async run(interaction: ChatInputCommandInteraction): Promise<void> {
+  async run(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
-    if (interaction.commandName === 'tools') return this.tools(interaction);
+    if (!this.engine.admits(asker)) {
+      await interaction.editReply(ACCESS_DENIED_MESSAGE);
+      return;
+    }
+    if (interaction.commandName === 'tools') return this.tools(interaction, asker);
     if (interaction.commandName === 'reset') return this.reset(interaction);
     await interaction.editReply(`I don't know the command /${interaction.commandName}.`);
   }
 
-  async autocomplete(interaction: AutocompleteInteraction): Promise<void> {
+  async autocomplete(interaction: AutocompleteInteraction, asker: Asker): Promise<void> {
     const typed = interaction.options.getFocused().toLowerCase();
     const servers = this.engine
-      .listTools()
+      .listTools(asker)
       .map((entry) => entry.server)
       .filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
     await interaction.respond(servers.slice(0, AUTOCOMPLETE_CHOICES).map((server) => ({ name: server, value: server })));
   }
 
-  private async tools(interaction: ChatInputCommandInteraction): Promise<void> {
+  private async tools(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
     const server = interaction.options.getString('server') ?? undefined;
-    const servers = this.engine.listTools(server);
+    const servers = this.engine.listTools(asker, server);
     if (servers.length === 0) {
       await interaction.editReply(server ? `No MCP server is named \`${server}\`.` : 'No MCP servers are configured.');
       return;

@@ -1,5 +1,5 @@
 import type { APIEmbed } from 'discord.js';
-import type { ServerTools } from '../../engine/index.js';
+import { ASKS_FIRST_NOTE, type ServerTools } from '../../engine/index.js';
 
 // Discord's limits: 4,096 characters per embed description, 10 embeds and 6,000 characters per message.
 const DESCRIPTION_LIMIT = 4_096;
@@ -7,9 +7,10 @@ const EMBEDS_PER_MESSAGE = 10;
 const CHARACTERS_PER_MESSAGE = 6_000;
 const TOOL_DESCRIPTION_LIMIT = 200;
 
-function toolLine(tool: { name: string; description: string }): string {
+function toolLine(tool: ServerTools['tools'][number]): string {
   const description = tool.description.length > TOOL_DESCRIPTION_LIMIT ? `${tool.description.slice(0, TOOL_DESCRIPTION_LIMIT - 1)}…` : tool.description;
-  return description ? `**${tool.name}** — ${description}` : `**${tool.name}**`;
+  const name = `**${tool.name}**${tool.asksFirst ? ` ${ASKS_FIRST_NOTE}` : ''}`;
+  return description ? `${name} — ${description}` : name;
 }
 
 function serverEmbeds(entry: ServerTools): APIEmbed[] {

@@ -9,6 +9,7 @@ import { claimOnce } from '../../store/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { createBoltApp, slackMode, type SlackMode } from './bolt-app.js';
+import { registerConfirmationActions } from './confirmation-blocks.js';
 import { mentionedUserIds, readableText } from './message-text.js';
 import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { failureFields } from './slack-failures.js';
@@ -66,6 +67,7 @@ export class SlackAdapter implements PlatformAdapter {
     this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     registerSlashCommands(this.app, options.engine, this.log);
+    registerConfirmationActions(this.app, options.engine, this.log);
     this.app.error(async (error) => {
       this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
     });
@@ -111,14 +113,17 @@ export class SlackAdapter implements PlatformAdapter {
       }
       log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
       if (this.stopping) return await reply.say(STOPPING_TEXT);
+      const asker = { userId: event.user ?? '', roleIds: [], channelId: conversation.channel, direct: conversation.kind === 'dm' };
+      // Before the placeholder, so a refused person sees one private notice and nothing else.
+      const access = this.options.engine.checkAccess(asker);
+      if (!access.allowed) return access.notice ? await reply.whisper(asker.userId, access.notice) : undefined;
       if (conversation.kind === 'channel-thread') await this.rememberThread(teamId, conversation);
       const raw = event.text ?? '';
       const people = mentionedUserIds(raw).filter((id) => id !== this.botUserId);
       const text = readableText(raw, this.botUserId, await this.names.names(people));
       if (!text) return await reply.say(EMPTY_QUESTION_TEXT);
-      const author = { id: event.user ?? '', name: await this.names.name(event.user ?? '') };
       await reply.begin();
-      await this.options.engine.handle({ threadKey: conversation.threadKey, author, text }, reply);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, text }, reply);
     } catch (error) {
       log.error({ err: error }, 'message could not be handled');
       await reply.say(FAILED_TEXT);

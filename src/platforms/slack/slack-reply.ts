@@ -1,9 +1,19 @@
 import type { webApi } from '@slack/bolt';
-import { progressText, type FinalAnswer, type ImageAttachment, type Reply, type TurnProgress } from '../../engine/index.js';
+import {
+  progressText,
+  settledConfirmationText,
+  type ConfirmationOutcome,
+  type ConfirmationRequest,
+  type FinalAnswer,
+  type ImageAttachment,
+  type Reply,
+  type TurnProgress,
+} from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
-import { toMrkdwnPieces } from './mrkdwn.js';
+import { questionMessage, textBlocks } from './confirmation-blocks.js';
+import { toMrkdwn, toMrkdwnPieces } from './mrkdwn.js';
 import { failureFields, slackErrorCode } from './slack-failures.js';
 
 /** Well under the 4,000 characters Slack advises for one message's text. */
@@ -27,6 +37,8 @@ export interface SlackTarget {
 export class SlackReply implements Reply {
   /** Set while the placeholder still shows "working" or progress rather than the answer. */
   private placeholderTs: string | undefined;
+  /** Question message ts by question id. */
+  private readonly questions = new Map<string, string>();
   private readonly progressUpdates = new ThrottledUpdate(PROGRESS_UPDATE_INTERVAL_MS, (text) =>
     this.client.chat.update({ channel: this.target.channel, ts: this.placeholderTs!, text }).catch((error: unknown) => this.log.warn(failureFields(error), 'progress update failed')),
   );
@@ -70,6 +82,44 @@ export class SlackReply implements Reply {
   async say(text: string): Promise<void> {
     await this.progressUpdates.settle();
     await this.delivering('message', () => this.write(text));
+  }
+
+  /** Only `user` sees it; for refusals, which should not fill a channel. */
+  async whisper(user: string, text: string): Promise<void> {
+    await this.delivering('private notice', async () => {
+      await this.client.chat.postEphemeral({ channel: this.target.channel, thread_ts: this.target.threadTs, user, text });
+    });
+  }
+
+  /**
+   * The question takes the placeholder's place (or is posted anew), so whatever comes next is posted
+   * below it and the thread reads in order.
+   */
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    await this.progressUpdates.settle();
+    const { channel, threadTs } = this.target;
+    const question = questionMessage(request);
+    const placeholder = this.placeholderTs;
+    this.placeholderTs = undefined;
+    if (placeholder) {
+      try {
+        await this.client.chat.update({ channel, ts: placeholder, ...question });
+        this.questions.set(request.id, placeholder);
+        return;
+      } catch (error) {
+        this.log.warn(failureFields(error), 'placeholder could not become the question; posting it anew');
+      }
+    }
+    const posted = await this.client.chat.postMessage({ channel, thread_ts: threadTs, ...question });
+    if (posted.ts) this.questions.set(request.id, posted.ts);
+  }
+
+  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    const ts = this.questions.get(request.id);
+    this.questions.delete(request.id);
+    if (!ts) return;
+    const text = toMrkdwn(settledConfirmationText(request, outcome));
+    await this.client.chat.update({ channel: this.target.channel, ts, text, blocks: textBlocks(text) });
   }
 
   /** Always called when the turn ends, however it ended. */

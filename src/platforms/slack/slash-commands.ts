@@ -1,5 +1,6 @@
-import type { App } from '@slack/bolt';
-import type { ConversationEngine } from '../../engine/index.js';
+import type { App, Middleware, SlackCommandMiddlewareArgs, SlashCommand } from '@slack/bolt';
+import type { Asker } from '../../access/index.js';
+import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { dmThreadKey } from './message-router.js';
 import { escapeMrkdwn } from './mrkdwn.js';
@@ -10,12 +11,21 @@ import { toolListMessages } from './tool-blocks.js';
  * Slack shows an error when a command is not acknowledged within 3 seconds.
  */
 export function registerSlashCommands(app: App, engine: ConversationEngine, log: Logger): void {
-  app.command('/tools', async ({ command, ack, respond }) => {
+  const askerOf = (command: SlashCommand): Asker => ({ userId: command.user_id, roleIds: [], channelId: command.channel_id, direct: command.channel_id.startsWith('D') });
+  // Runs before each command's own listener; someone the bot does not admit hears so, privately.
+  const admitted: Middleware<SlackCommandMiddlewareArgs> = async ({ command, ack, respond, next }) => {
+    if (engine.admits(askerOf(command))) return next();
     await ack();
+    await respond({ response_type: 'ephemeral', text: ACCESS_DENIED_MESSAGE });
+  };
+
+  app.command('/tools', admitted, async ({ command, ack, respond }) => {
+    await ack();
+    const asker = askerOf(command);
     const server = command.text.trim() || undefined;
-    const servers = engine.listTools(server);
+    const servers = engine.listTools(asker, server);
     if (servers.length === 0) {
-      const known = engine.listTools().map((entry) => `\`${escapeMrkdwn(entry.server)}\``);
+      const known = engine.listTools(asker).map((entry) => `\`${escapeMrkdwn(entry.server)}\``);
       const text = !server ? 'No MCP servers are configured.' : `No MCP server is named \`${escapeMrkdwn(server)}\`.${known.length ? ` Servers: ${known.join(', ')}.` : ''}`;
       await respond({ response_type: 'ephemeral', text });
       return;
@@ -26,7 +36,7 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
   });
 
   // Slash commands carry no thread, so only a DM (one conversation) says which history to forget.
-  app.command('/reset', async ({ command, ack, respond }) => {
+  app.command('/reset', admitted, async ({ command, ack, respond }) => {
     await ack();
     if (!command.channel_id.startsWith('D')) {
       await respond({ response_type: 'ephemeral', text: 'Use /reset in a DM with me. In a channel, mention me in a new message to start a fresh thread.' });

@@ -1,5 +1,5 @@
 import type { types } from '@slack/bolt';
-import type { ServerTools } from '../../engine/index.js';
+import { ASKS_FIRST_NOTE, type ServerTools } from '../../engine/index.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
 type KnownBlock = types.KnownBlock;
@@ -14,9 +14,9 @@ function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text } };
 }
 
-function toolLine(tool: { name: string; description: string }): string {
+function toolLine(tool: ServerTools['tools'][number]): string {
   const description = tool.description.length > TOOL_DESCRIPTION_LIMIT ? `${tool.description.slice(0, TOOL_DESCRIPTION_LIMIT - 1)}…` : tool.description;
-  const name = `• \`${escapeMrkdwn(tool.name)}\``;
+  const name = `• \`${escapeMrkdwn(tool.name)}\`${tool.asksFirst ? ` ${ASKS_FIRST_NOTE}` : ''}`;
   return description ? `${name} — ${escapeMrkdwn(description)}` : name;
 }
 

@@ -5,7 +5,7 @@ import { toolListMessages } from '../../../src/platforms/discord/tool-embeds.js'
 const server = (name: string, toolCount: number, descriptionLength = 150): ServerTools => ({
   server: name,
   state: 'ready',
-  tools: Array.from({ length: toolCount }, (_, index) => ({ name: `${name}_tool_${index}`, description: 'd'.repeat(descriptionLength) })),
+  tools: Array.from({ length: toolCount }, (_, index) => ({ name: `${name}_tool_${index}`, description: 'd'.repeat(descriptionLength), asksFirst: false })),
 });
 
 describe('/tools embeds', () => {
@@ -24,7 +24,7 @@ describe('/tools embeds', () => {
   });
 
   it('cut long descriptions to one short line and show servers without tools', () => {
-    const [[embed]] = toolListMessages([server('wordy', 1, 1000)]) as [[{ description: string }]];
+    const [[embed]] = toolListMessages([server('wordy', 1, 1000)]) as [[{ description: string, asksFirst: false }]];
     expect(embed.description.length).toBeLessThan(300);
     expect(embed.description.endsWith('…')).toBe(true);
     expect(toolListMessages([{ server: 'down', state: 'restarting', tools: [] }])).toEqual([[{ title: 'down (restarting)', description: '_no tools_' }]]);

@@ -78,7 +78,7 @@ describe('/tools as Block Kit', () => {
     const servers = Array.from({ length: 30 }, (_, server) => ({
       server: `server${server}`,
       state: 'ready',
-      tools: Array.from({ length: 40 }, (_, tool) => ({ name: `tool_${server}_${tool}`, description: 'd'.repeat(300) })),
+      tools: Array.from({ length: 40 }, (_, tool) => ({ name: `tool_${server}_${tool}`, description: 'd'.repeat(300), asksFirst: false })),
     }));
     const messages = toolListMessages(servers);
     expect(messages.length).toBeGreaterThan(1);
@@ -92,7 +92,7 @@ describe('/tools as Block Kit', () => {
   });
 
   it('shows descriptions with <, > and & as written', () => {
-    const [blocks] = toolListMessages([{ server: 'web', state: 'ready', tools: [{ name: 'fetch', description: 'Fetches <url> & more' }] }]);
-    expect(JSON.stringify(blocks)).toContain('Fetches &lt;url&gt; &amp; more');
+    const [blocks] = toolListMessages([{ server: 'web', state: 'ready', tools: [{ name: 'fetch', description: 'Fetches <url> & more', asksFirst: true }] }]);
+    expect(JSON.stringify(blocks)).toContain('`fetch` (asks first) — Fetches &lt;url&gt; &amp; more');
   });
 });

@@ -46,6 +46,10 @@ export const BOT_ROLE_ID = '1000000000000000006';
 export const USER_THREAD_ID = '1000000000000000007';
 export const USER = { id: '1000000000000000010', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
 export const OTHER_USER = { id: '1000000000000000011', username: 'grace', discriminator: '0', global_name: 'Grace', avatar: null };
+/** Someone in the guild whom access lists leave out. */
+export const STRANGER = { id: '1000000000000000012', username: 'mallory', discriminator: '0', global_name: 'Mallory', avatar: null };
+
+type User = typeof USER & { bot?: boolean };
 
 let nextSnowflake = 1_200_000_000_000_000_000n;
 export function snowflake(): string {
@@ -116,7 +120,7 @@ export class FakeDiscord {
   }
 
   /** A user's message in a guild channel or thread, mentioning the bot (as a user, by default, or by its role) or not. */
-  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: typeof USER & { bot?: boolean }; channelId?: string; type?: number; webhookId?: string } = {}): string {
+  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: User; roles?: string[]; channelId?: string; type?: number; webhookId?: string } = {}): string {
     const mention = options.mention ?? 'user';
     const prefix = { user: `<@${BOT.id}> `, role: `<@&${BOT_ROLE_ID}> `, none: '' }[mention];
     return this.dispatchMessage({
@@ -126,7 +130,7 @@ export class FakeDiscord {
       author: options.author ?? USER,
       mentions: mention === 'user' ? [BOT] : [],
       mention_roles: mention === 'role' ? [BOT_ROLE_ID] : [],
-      member: { roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+      member: { roles: options.roles ?? [], joined_at: new Date().toISOString(), deaf: false, mute: false },
       type: options.type ?? 0,
       ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
     });
@@ -146,16 +150,33 @@ export class FakeDiscord {
   }
 
   /** A slash command or (type 4) autocomplete request. */
-  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; options?: Record<string, unknown>[] } = {}): { id: string; token: string } {
+  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; options?: Record<string, unknown>[]; user?: User; roles?: string[] } = {}): { id: string; token: string } {
+    return this.dispatchInteraction({ type: options.type ?? 2, data: { id: snowflake(), name, type: 1, options: options.options ?? [] } }, options);
+  }
+
+  /** Someone pressing a button on a message the bot posted. */
+  pressButton(messageId: string, customId: string, options: { user?: User; roles?: string[] } = {}): { id: string; token: string } {
+    const message = this.messages.get(messageId);
+    if (!message) throw new Error(`the bot posted no message ${messageId}`);
+    const channelId = String(message.channel_id);
+    return this.dispatchInteraction({ type: 3, message, data: { custom_id: customId, component_type: 2 } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
+  }
+
+  /** The DM channel Discord opens between the bot and a user. */
+  dmChannelOf(userId: string): string {
+    return `2${userId.slice(1)}`;
+  }
+
+  private dispatchInteraction(fields: Record<string, unknown>, options: { channelId?: string; guild?: boolean; user?: User; roles?: string[] }): { id: string; token: string } {
     const id = snowflake();
     const token = `token-${id}`;
     const guild = options.guild ?? true;
     const channelId = options.channelId ?? CHANNEL_ID;
     const channelType = guild ? this.channelType(channelId) : 1;
+    const user = options.user ?? USER;
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: APPLICATION_ID,
-      type: options.type ?? 2,
       token,
       version: 1,
       locale: 'en-US',
@@ -164,8 +185,8 @@ export class FakeDiscord {
       authorizing_integration_owners: {},
       channel_id: channelId,
       channel: { id: channelId, type: channelType, ...(guild ? { guild_id: GUILD_ID, parent_id: this.threads.get(channelId)?.parent_id } : {}) },
-      data: { id: snowflake(), name, type: 1, options: options.options ?? [] },
-      ...(guild ? { guild_id: GUILD_ID, member: { user: USER, roles: [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user: USER }),
+      ...fields,
+      ...(guild ? { guild_id: GUILD_ID, member: { user, roles: options.roles ?? [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user }),
     });
     return { id, token };
   }
@@ -241,6 +262,7 @@ export class FakeDiscord {
         { user: BOT, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: USER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: OTHER_USER, roles: [ROLE_ID], joined_at: new Date().toISOString(), deaf: false, mute: false },
+        { user: STRANGER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
       ],
       emojis: [],
       stickers: [],
@@ -296,7 +318,7 @@ export class FakeDiscord {
     }
     if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const channelId = match[1] ?? '';
-      const message = { id: snowflake(), channel_id: channelId, ...(this.dmChannels.has(channelId) ? {} : { guild_id: GUILD_ID }), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: [] };
+      const message = { id: snowflake(), channel_id: channelId, ...(this.dmChannels.has(channelId) ? {} : { guild_id: GUILD_ID }), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: body?.components ?? [] };
       this.messages.set(message.id, message);
       // Like Discord, the bot hears its own messages on the gateway.
       setImmediate(() => this.dispatch('MESSAGE_CREATE', { ...message, channel_type: this.channelType(channelId) }));
@@ -309,6 +331,13 @@ export class FakeDiscord {
       return { status: 200, body: message };
     }
     if (/^\/channels\/\d+\/typing$/.test(path)) return { status: 204 };
+    if (/^\/channels\/\d+\/messages\/\d+\/reactions\/[^/]+\/@me$/.test(path) && method === 'PUT') return { status: 204 };
+    if (path === '/users/@me/channels' && method === 'POST') {
+      const recipient = [USER, OTHER_USER, STRANGER].find((user) => user.id === body?.recipient_id) ?? { ...STRANGER, id: String(body?.recipient_id), username: 'someone' };
+      const id = this.dmChannelOf(recipient.id);
+      this.dmChannels.add(id);
+      return { status: 200, body: { id, type: 1, last_message_id: null, recipients: [recipient] } };
+    }
     if ((match = /^\/applications\/\d+(?:\/guilds\/\d+)?\/commands$/.exec(path)) && method === 'PUT') {
       const commands = (body as unknown as Record<string, unknown>[]) ?? [];
       return { status: 200, body: commands.map((command) => ({ id: snowflake(), application_id: APPLICATION_ID, version: '1', default_member_permissions: null, type: 1, ...command })) };

@@ -3,7 +3,7 @@ import type { ServerConfig } from '../../../src/config/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
-import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
 
@@ -21,7 +21,7 @@ export interface DiscordBot {
 
 
 /** The real adapter on the real engine (fixture MCP servers, fake LLM), connected to a fake Discord. */
-export async function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string }): Promise<DiscordBot> {
+export async function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<DiscordBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const parts: Partial<Omit<DiscordBot, 'close'>> = { logs, rawLogs };
   // Reads `bot.adapter` at the end, so a test that swaps in a restarted adapter has that one stopped.
@@ -32,7 +32,7 @@ export async function startDiscordBot(options: { script: LlmScript; servers?: Se
   };
   const bot = Object.assign(parts, { close });
   try {
-    bot.harness = await startEngineHarness({ script: options.script, ...(options.servers ? { servers: options.servers } : {}) });
+    bot.harness = await startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) });
     bot.discord = await FakeDiscord.start();
     bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine: bot.harness.engine, logger });
     await bot.adapter.start();

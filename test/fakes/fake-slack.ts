@@ -23,6 +23,9 @@ export interface SlackMessage {
   ts: string;
   threadTs: string | undefined;
   text: string;
+  // Block Kit blocks, when the message has them.
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  blocks: any[] | undefined;
 }
 
 export interface SlackEnvelopeAck {
@@ -35,6 +38,8 @@ export const BOT_USER_ID = 'U0000BOT';
 export const BOT_ID = 'B0000BOT';
 export const USER_ID = 'U0000ADA';
 export const OTHER_USER_ID = 'U0000GRACE';
+/** Someone in the workspace whom access lists leave out. */
+export const STRANGER_ID = 'U0000MALLORY';
 export const CHANNEL_ID = 'C0000GENERAL';
 export const DM_CHANNEL_ID = 'D0000ADA';
 export const SIGNING_SECRET = 'test-signing-secret';
@@ -42,6 +47,7 @@ export const SIGNING_SECRET = 'test-signing-secret';
 const USERS: Record<string, { name: string; real_name: string; display_name: string }> = {
   [USER_ID]: { name: 'ada', real_name: 'Ada Lovelace', display_name: 'Ada' },
   [OTHER_USER_ID]: { name: 'grace', real_name: 'Grace Hopper', display_name: 'Grace' },
+  [STRANGER_ID]: { name: 'mallory', real_name: 'Mallory', display_name: 'Mallory' },
 };
 
 function parseArgs(raw: string, contentType: string): Record<string, unknown> {
@@ -133,20 +139,37 @@ export class FakeSlack {
   }
 
   /** A slash command's fields, with a response_url on this fake. */
-  slashCommand(command: string, text: string, channelId: string): Record<string, string> {
+  slashCommand(command: string, text: string, channelId: string, userId = USER_ID): Record<string, string> {
     return {
       token: 'verification-token',
       team_id: TEAM_ID,
       team_domain: 'test',
       channel_id: channelId,
       channel_name: channelId.startsWith('D') ? 'directmessage' : 'general',
-      user_id: USER_ID,
-      user_name: 'ada',
+      user_id: userId,
+      user_name: USERS[userId]?.name ?? userId,
       command,
       text,
       api_app_id: 'A0000APP',
       response_url: `http://127.0.0.1:${this.port}/respond/${randomUUID()}`,
       trigger_id: `trigger.${randomUUID()}`,
+    };
+  }
+
+  /** A button press on a message the bot posted, as Slack sends `block_actions`. */
+  blockAction(message: SlackMessage, actionId: string, value: string, userId = USER_ID): Record<string, unknown> {
+    return {
+      type: 'block_actions',
+      user: { id: userId, username: USERS[userId]?.name ?? userId, name: USERS[userId]?.name ?? userId, team_id: TEAM_ID },
+      api_app_id: 'A0000APP',
+      token: 'verification-token',
+      container: { type: 'message', message_ts: message.ts, channel_id: message.channel, is_ephemeral: false, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
+      trigger_id: `trigger.${randomUUID()}`,
+      team: { id: TEAM_ID, domain: 'test' },
+      channel: { id: message.channel, name: message.channel.startsWith('D') ? 'directmessage' : 'general' },
+      message: { type: 'message', ts: message.ts, text: message.text, blocks: message.blocks ?? [], user: BOT_USER_ID, bot_id: BOT_ID, ...(message.threadTs ? { thread_ts: message.threadTs } : {}) },
+      response_url: `http://127.0.0.1:${this.port}/respond/${randomUUID()}`,
+      actions: [{ action_id: actionId, block_id: 'b1', text: { type: 'plain_text', text: actionId }, value, type: 'button', action_ts: nextTs() }],
     };
   }
 
@@ -175,7 +198,7 @@ export class FakeSlack {
    * Sends a Socket Mode envelope and returns its id (the bot must ack it). Like Slack, the fake
    * spreads envelopes over the open connections in turn, so two bot instances each get some.
    */
-  sendEnvelope(type: 'events_api' | 'slash_commands', payload: Record<string, unknown>, retryAttempt = 0): string {
+  sendEnvelope(type: 'events_api' | 'slash_commands' | 'interactive', payload: Record<string, unknown>, retryAttempt = 0): string {
     const open = this.sockets.filter((candidate) => candidate.readyState === WebSocket.OPEN);
     const socket = open[this.nextSocket++ % open.length];
     if (!socket) throw new Error('no Socket Mode connection is open');
@@ -198,7 +221,7 @@ export class FakeSlack {
       case 'chat.postMessage': {
         const text = String(args.text ?? '');
         if (text.length > this.maxTextLength) return { ok: false, error: 'msg_too_long' };
-        const message = { channel: String(args.channel), ts: nextTs(), threadTs: args.thread_ts ? String(args.thread_ts) : undefined, text };
+        const message = { channel: String(args.channel), ts: nextTs(), threadTs: args.thread_ts ? String(args.thread_ts) : undefined, text, blocks: args.blocks as SlackMessage['blocks'] };
         this.messages.set(message.ts, message);
         return { ok: true, channel: message.channel, ts: message.ts, message: { text, user: BOT_USER_ID, bot_id: BOT_ID, ts: message.ts } };
       }
@@ -208,6 +231,7 @@ export class FakeSlack {
         const text = String(args.text ?? '');
         if (text.length > this.maxTextLength) return { ok: false, error: 'msg_too_long' };
         message.text = text;
+        message.blocks = args.blocks as SlackMessage['blocks'];
         return { ok: true, channel: message.channel, ts: message.ts, text };
       }
       case 'chat.postEphemeral':

@@ -2,8 +2,8 @@ import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import { SlackAdapter, type SlackAdapterOptions } from '../../../src/platforms/slack/index.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
-import { BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall } from '../../fakes/fake-slack.js';
-import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall, type SlackMessage } from '../../fakes/fake-slack.js';
+import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
 
@@ -25,7 +25,9 @@ export interface SlackBot {
   /** Delivers an event as this mode does, resolving once Slack would count it delivered (HTTP 200, or the ack). */
   deliver(event: Record<string, unknown>, options?: { eventId?: string; retryNum?: number; via?: SlackAdapter }): Promise<void>;
   /** Runs a slash command, resolving once it is acknowledged. */
-  command(name: string, text: string, channel: string): Promise<void>;
+  command(name: string, text: string, channel: string, user?: string): Promise<void>;
+  /** Presses a button on one of the bot's messages, resolving once Slack would count it delivered. */
+  press(message: SlackMessage, actionId: string, value: string, user?: string): Promise<void>;
   /** Another bot process sharing the store (stopped by `close`), as in a deployment with two replicas. */
   startInstance(): Promise<SlackAdapter>;
   close(): Promise<void>;
@@ -33,7 +35,7 @@ export interface SlackBot {
 
 
 /** The real adapter (real Bolt) on the real engine (fixture MCP server, fake LLM), talking to a fake Slack. */
-export async function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] }): Promise<SlackBot> {
+export async function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<SlackBot> {
   const { mode } = options;
   const { logger, logs, rawLogs } = capturingLogger();
   const instances: SlackAdapter[] = [];
@@ -46,7 +48,7 @@ export async function startSlackBot(options: { mode: Mode; script?: LlmScript; s
   };
 
   try {
-    harness = await startEngineHarness({ script: options.script, ...(options.servers ? { servers: options.servers } : {}) });
+    harness = await startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) });
     slack = await FakeSlack.start();
     const settings: SlackAdapterOptions['settings'] =
       mode === 'http'
@@ -79,8 +81,8 @@ export async function startSlackBot(options: { mode: Mode; script?: LlmScript; s
       const envelopeId = fake.sendEnvelope('events_api', body, retryNum ?? 0);
       await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: 'the ack of an event' });
     };
-    const command: SlackBot['command'] = async (name, text, channel) => {
-      const fields = fake.slashCommand(name, text, channel);
+    const command: SlackBot['command'] = async (name, text, channel, user) => {
+      const fields = fake.slashCommand(name, text, channel, user);
       if (mode === 'http') {
         const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams(fields).toString(), { contentType: 'application/x-www-form-urlencoded' });
         expect(response.status).toBe(200);
@@ -89,7 +91,17 @@ export async function startSlackBot(options: { mode: Mode; script?: LlmScript; s
       const envelopeId = fake.sendEnvelope('slash_commands', fields);
       await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${name}` });
     };
-    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, startInstance, close };
+    const press: SlackBot['press'] = async (message, actionId, value, user) => {
+      const payload = fake.blockAction(message, actionId, value, user);
+      if (mode === 'http') {
+        const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
+        expect(response.status).toBe(200);
+        return;
+      }
+      const envelopeId = fake.sendEnvelope('interactive', payload);
+      await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${actionId}` });
+    };
+    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, startInstance, close };
   } catch (error) {
     await close();
     throw error;

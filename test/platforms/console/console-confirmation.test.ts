@@ -1,0 +1,52 @@
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleAdapter } from '../../../src/platforms/console/index.js';
+import { toolResultText } from '../../fakes/fake-llm.js';
+import { fixtureServerConfig } from '../../fixtures/index.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+
+function collect(stream: PassThrough): () => string {
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
+}
+
+describe('console adapter with a tool that asks first (fixture server, fake LLM)', () => {
+  let harness: EngineHarness;
+
+  beforeAll(async () => {
+    harness = await startEngineHarness({
+      servers: [fixtureServerConfig('fixture', { confirmTools: ['add'] })],
+      // The terminal is the operator's: allow lists naming platform ids do not shut it out.
+      access: { users: ['U-someone'], roles: [], channels: ['C-elsewhere'] },
+      script: (request) => toolResultText(request) ?? { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } },
+    });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  it('reads the line after a question as its answer: yes runs the tool, anything else does not', async () => {
+    const output = new PassThrough();
+    const status = new PassThrough();
+    const answers = collect(output);
+    const questions = collect(status);
+    const adapter = new ConsoleAdapter({ engine: harness.engine, logger: harness.logger, input: Readable.from(['add it\nyes\nadd it again\nno thanks\nand once more\n']), output, status });
+    await adapter.start();
+    await adapter.finished;
+
+    expect(answers().split('\n').filter(Boolean)).toEqual([
+      'Result of add:',
+      '5',
+      'Result of add:',
+      'The user denied running add on fixture, so it was not run. Do not call it again unless they ask you to.',
+      'Result of add:',
+      // Input ended while the question was open: nobody is left to approve it.
+      'The user denied running add on fixture, so it was not run. Do not call it again unless they ask you to.',
+    ]);
+    expect(questions()).toContain('May I run `add` on `fixture`');
+    expect(questions()).toContain('Type yes to approve; anything else denies.');
+    expect(questions().match(/✅ Approved/g)).toHaveLength(1);
+    expect(questions().match(/❌ Denied/g)).toHaveLength(2);
+  });
+});

@@ -14,12 +14,13 @@ import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
-import type { ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
+import type { ConfirmationOutcome, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
-/** Told how each turn ended, e.g. to count turns for metrics. */
+/** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
 export interface TurnObserver {
   turnFinished(threadKey: string, outcome: 'answered' | 'failed', seconds: number): void;
+  confirmationEnded(server: string, tool: string, outcome: ConfirmationOutcome): void;
 }
 
 export interface EngineDeps {
@@ -231,6 +232,7 @@ export class ConversationEngine {
         { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, arguments: call.arguments },
         turn.reply,
       );
+      this.deps.observer?.confirmationEnded(tool.server, tool.toolName, outcome);
       if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
     }
     await this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step: turn.steps }));

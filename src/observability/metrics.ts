@@ -24,6 +24,12 @@ export class BotMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
     registers: [this.registry],
   });
+  readonly confirmations = new Counter({
+    name: 'mcp_bot_tool_confirmations_total',
+    help: 'Questions before tools that ask first, by server, tool and outcome',
+    labelNames: ['server', 'tool', 'outcome'] as const,
+    registers: [this.registry],
+  });
   readonly serverRestarts = new Counter({ name: 'mcp_bot_mcp_server_restarts_total', help: 'MCP server restarts and reconnects, by server', labelNames: ['server'] as const, registers: [this.registry] });
 
   /** Where the queue gauge reads from; set once the engine exists. */
@@ -41,6 +47,10 @@ export class BotMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'mcp_bot_' });
+  }
+
+  confirmationEnded(server: string, tool: string, outcome: string): void {
+    this.confirmations.inc({ server, tool, outcome });
   }
 
   /** The platform is the first part of a thread key (`discord:…`, `slack:…`, `console:…`). */

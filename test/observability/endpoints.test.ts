@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AccessPolicy, OPEN_RULE } from '../../src/access/index.js';
 import { ConversationEngine } from '../../src/engine/index.js';
 import { createChatModel } from '../../src/llm/index.js';
 import { observabilityRoutes, serveRoutes } from '../../src/observability/http-endpoints.js';
@@ -51,6 +52,7 @@ describe('health and metrics endpoints', () => {
       script: (request) => {
         if (request.lastUserText === 'fail') return { status: 500 };
         if (fedBack(request)) return 'done';
+        if (request.lastUserText === 'echo') return { toolCall: { tool: 'echo', arguments: { text: 'hi' } } };
         return request.lastUserText === 'crash' ? { toolCall: { tool: 'crash', arguments: {} } } : { toolCall: { tool: 'add', arguments: { a: 1, b: 2 } } };
       },
       llm: { maxRetries: 0 },
@@ -64,6 +66,7 @@ describe('health and metrics endpoints', () => {
       settings: TEST_ENGINE_SETTINGS,
       logger: harness.logger,
       observer: metrics,
+      access: new AccessPolicy(OPEN_RULE, [{ name: 'fixture', confirmTools: ['echo'] }]),
     });
     metrics.queueDepth = () => engine.queuedTurns();
     const routes = observabilityRoutes({ adapters: () => [platform], serverStates: () => harness.pool.serverStates(), storeAnswers: () => storeAnswers() }, metrics, harness.logger);
@@ -116,6 +119,15 @@ describe('health and metrics endpoints', () => {
     expect(text).toContain('mcp_bot_mcp_server_restarts_total{server="fixture"} 1');
     expect(text).toContain('mcp_bot_queued_turns 0');
     expect(text).toContain('mcp_bot_process_resident_memory_bytes');
+  });
+
+  it('counts confirmations by server, tool and outcome', async () => {
+    const reply = new RecordingReply();
+    const turn = engine.handle({ threadKey: 'discord:g:c:confirm', asker: testAsker('u'), text: 'echo' }, reply);
+    const question = await reply.confirmationsAsked.waitFor(() => true);
+    await engine.decideConfirmation(question.id, 'u', false);
+    await turn;
+    expect((await get('/metrics')).text).toContain('mcp_bot_tool_confirmations_total{server="fixture",tool="echo",outcome="denied"} 1');
   });
 
   it('answers 404 elsewhere', async () => {

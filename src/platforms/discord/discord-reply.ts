@@ -74,6 +74,8 @@ export class DiscordReply implements Reply {
    * below it and the thread reads in order.
    */
   async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    // The bot is not the one busy while a person decides.
+    clearInterval(this.typingTimer);
     await this.progressEdits.settle();
     const question = { content: confirmationText(request), components: [confirmationButtons(request.id)] };
     const progress = this.progressMessage;
@@ -90,6 +92,7 @@ export class DiscordReply implements Reply {
   async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
     const message = this.questions.get(request.id);
     this.questions.delete(request.id);
+    this.startTyping();
     await message?.edit({ content: settledConfirmationText(request, outcome), components: [], allowedMentions: NO_PINGS });
   }
 

@@ -26,9 +26,33 @@ const stdioServerSchema = z.strictObject({
   ...toolFilter,
 });
 
+/** Authorization code + PKCE, once per server, by a person following a link; discovery does the rest. */
+const oauthSchema = z.strictObject({
+  type: z.literal('oauth'),
+  /** Pre-registered client; without it the bot registers itself (dynamic registration) or uses `clientMetadataUrl`. */
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  /** An https URL serving this client's metadata document, used as the client id where the server supports it. */
+  clientMetadataUrl: z.url().optional(),
+  /** Asked for when neither the server's challenge nor its metadata name scopes. */
+  scope: z.string().min(1).optional(),
+});
+
+/** Machine to machine: a client secret, or a private key signing JWT assertions (private_key_jwt). */
+const clientCredentialsSchema = z
+  .strictObject({
+    type: z.literal('client_credentials'),
+    clientId: z.string().min(1),
+    clientSecret: z.string().min(1).optional(),
+    privateKeyJwt: z.strictObject({ privateKey: z.string().min(1), algorithm: z.string().min(1).default('RS256') }).optional(),
+    scope: z.string().min(1).optional(),
+  })
+  .refine((auth) => (auth.clientSecret === undefined) !== (auth.privateKeyJwt === undefined), { message: 'needs exactly one of "clientSecret" or "privateKeyJwt"' });
+
 const remoteServerSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   headers: z.record(z.string(), z.string()).default({}),
+  auth: z.discriminatedUnion('type', [oauthSchema, clientCredentialsSchema]).optional(),
   /** `http` is Streamable HTTP; without it, Streamable HTTP is tried first and SSE is the fallback. */
   transport: z.enum(['http', 'sse']).optional(),
   ...toolFilter,
@@ -51,6 +75,7 @@ export type StdioServerConfig = Omit<StdioFields, 'env' | 'cwd'> & {
 };
 
 export type RemoteServerConfig = RemoteFields & { kind: 'remote'; name: string };
+export type RemoteAuthConfig = NonNullable<RemoteFields['auth']>;
 
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
 
@@ -71,7 +96,8 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   return field ? `field "${field}": ${issue.message}` : issue.message;
 }
 
-function parseServer(file: string, name: string, raw: unknown, env: Record<string, string | undefined>): ServerConfig {
+/** One entry of the servers file (`file` names where it came from in errors), checked field by field. */
+export function parseServer(file: string, name: string, raw: unknown, env: Record<string, string | undefined>): ServerConfig {
   const where = (field: string) => `${file}: server "${name}"${field ? `: field "${field}"` : ''}`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where('')}: expected an object`);
   const entry = interpolate(raw, env, where) as Record<string, unknown>;

@@ -1,5 +1,8 @@
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import Keyv from 'keyv';
 import type { McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { AuthorizationRequests, type OAuthHost } from './auth/index.js';
 import { ServerConnection, type RestartPolicy, type ServerEventDetails, type ServerEventType } from './server-connection.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
@@ -8,6 +11,17 @@ import type { CatalogTool, ServerState, ToolOutcome, ToolProvider } from './type
 export interface PoolOptions {
   /** How long to wait before restarting a server that died: 1 s, doubling, up to 30 s unless overridden. */
   restart?: Partial<RestartPolicy>;
+  /** For remote servers with an `auth` block. */
+  oauth?: {
+    /** Where tokens and registrations are kept across restarts; in memory without it. */
+    kv?: Keyv;
+    /** The bot's `/oauth/callback` as a browser reaches it. */
+    redirectUrl?: string;
+    /** Shows a person the link that authorizes a server; by default it is logged. */
+    showAuthorizationLink?: (server: string, url: URL) => void;
+  };
+  /** Answers a server asking for input during a tool call (MCP elicitation); without it none is offered. */
+  elicit?: (server: string, request: ElicitRequest['params']) => Promise<ElicitResult>;
 }
 
 /** What happened to one server: for metrics (count `restarted`) and for tests to wait on. */
@@ -17,6 +31,7 @@ export interface ServerEvent extends ServerEventDetails {
 }
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const DEFAULT_REDIRECT_URL = 'http://localhost:3000/oauth/callback';
 
 /**
  * Every configured MCP server, started once and shared by all conversations. The tool catalog lives
@@ -29,6 +44,7 @@ export class McpPool implements ToolProvider {
   private readonly eventListeners = new Set<(event: ServerEvent) => void>();
   private readonly connections: ServerConnection[];
   private closing: Promise<void> | undefined;
+  private readonly authorizations = new AuthorizationRequests();
 
   private constructor(
     settings: McpSettings,
@@ -36,6 +52,13 @@ export class McpPool implements ToolProvider {
     options: PoolOptions,
   ) {
     const restart = { ...DEFAULT_RESTART, ...options.restart };
+    const oauth: OAuthHost = {
+      kv: options.oauth?.kv ?? new Keyv(),
+      redirectUrl: options.oauth?.redirectUrl ?? DEFAULT_REDIRECT_URL,
+      requests: this.authorizations,
+      showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
+    };
+    const { elicit } = options;
     this.connections = settings.servers
       .filter((server) => !server.disabled)
       .map(
@@ -45,6 +68,14 @@ export class McpPool implements ToolProvider {
             restart,
             startupTimeoutMs: settings.startupTimeoutMs,
             defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
+            oauth,
+            setup: {
+              // Servers fill in what the person leaves out from their schema's defaults.
+              capabilities: elicit ? { elicitation: { form: { applyDefaults: true } } } : {},
+              register: (client) => {
+                if (elicit) client.setRequestHandler(ElicitRequestSchema, (request) => elicit(config.name, request.params));
+              },
+            },
             onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
           }),
       );
@@ -79,6 +110,14 @@ export class McpPool implements ToolProvider {
     return route.connection.callTool(route.toolName, args, options.signal);
   }
 
+  /**
+   * The redirect of an OAuth authorization arrived (`/oauth/callback`): hands the code to the server
+   * that asked. Returns that server's name, or undefined when no authorization waits for `state`.
+   */
+  completeAuthorization(state: string, code: string): string | undefined {
+    return this.authorizations.deliver(state, code);
+  }
+
   /** Called after the catalog changed (a server's tool list changed, or it came back with other tools). */
   onToolsChanged(listener: () => void): () => void {
     this.catalogListeners.add(listener);
@@ -99,7 +138,7 @@ export class McpPool implements ToolProvider {
   private serverEvent(event: ServerEvent): void {
     this.notify(this.eventListeners, event);
     // A restarting server keeps its tools listed: calls then fail fast with "restarting" instead of "unknown tool".
-    if (event.type === 'tools-changed' || event.type === 'restarted') this.rebuildCatalog();
+    if (event.type === 'tools-changed' || event.type === 'restarted' || event.type === 'ready') this.rebuildCatalog();
   }
 
   private rebuildCatalog(): void {

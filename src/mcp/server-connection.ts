@@ -1,9 +1,12 @@
+import { auth, UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
 import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { connectServer, type ServerLink } from './transports.js';
+import { authProviderFor, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
+import { connectServer, type ClientSetup, type ServerLink } from './transports.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
 import type { JsonSchema, ServerState, ToolOutcome } from './types.js';
 
@@ -13,7 +16,7 @@ export interface ServerTool {
   inputSchema: JsonSchema;
 }
 
-export type ServerEventType = 'ready' | 'failed' | 'restarting' | 'restarted' | 'tools-changed';
+export type ServerEventType = 'ready' | 'failed' | 'restarting' | 'restarted' | 'tools-changed' | 'needs-authorization';
 
 export interface ServerEventDetails {
   /** Which restart this is, counting from 1 since the server was last ready. */
@@ -36,8 +39,13 @@ export interface ServerConnectionOptions {
   startupTimeoutMs: number;
   defaultToolTimeoutMs: number;
   restart: RestartPolicy;
+  setup: ClientSetup;
+  oauth: OAuthHost;
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
 }
+
+/** An access token is refreshed this long before it runs out, so no call meets an expired one. */
+const REFRESH_AHEAD_MS = 60_000;
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 
@@ -67,17 +75,25 @@ export class ServerConnection {
   private restartAttempt = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  private authorizing: Promise<void> | undefined;
   private readonly log: Logger;
+  private readonly authProvider: OAuthClientProvider | undefined;
 
   constructor(
     readonly config: ServerConfig,
     private readonly options: ServerConnectionOptions,
   ) {
     this.log = options.logger.child({ server: config.name });
+    this.authProvider = config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined;
   }
 
   get name(): string {
     return this.config.name;
+  }
+
+  private get remoteUrl(): string {
+    return this.config.kind === 'remote' ? this.config.url : '';
   }
 
   /** The running child's process id, for stdio servers. */
@@ -85,20 +101,78 @@ export class ServerConnection {
     return this.link?.pid;
   }
 
-  /** Never rejects: a server that cannot start is logged once, marked failed, and the others go on. */
+  /**
+   * Never rejects: a server that cannot start is logged once, marked failed, and the others go on. One
+   * waiting for a person's OAuth authorization resolves at once and connects later, when they have.
+   */
   async start(): Promise<void> {
     try {
-      await this.connectOnce(() => {
-        this.log.info({ transport: this.link?.transport, pid: this.pid, tools: this.tools.length }, 'server ready');
-        this.options.onEvent('ready');
-      });
+      await this.connectOnce(() => this.announceReady());
     } catch (error) {
       if (this.closed) return;
+      const code = this.pendingAuthorization(error);
+      if (code) return this.awaitAuthorization(code);
       const reason = startFailure(error, this.config);
       this.state = 'failed';
       this.log.error({ reason }, 'server failed to start; skipped');
       this.options.onEvent('failed', { reason });
     }
+  }
+
+  private announceReady(): void {
+    if (this.authProvider instanceof StoredOAuthProvider) this.authProvider.authorizationWorked();
+    this.log.info({ transport: this.link?.transport, pid: this.pid, tools: this.tools.length }, 'server ready');
+    this.options.onEvent('ready');
+    void this.scheduleTokenRefresh();
+  }
+
+  /** The code a person's authorization will bring, when `error` says the server wants one. */
+  private pendingAuthorization(error: unknown): Promise<string> | undefined {
+    if (!(error instanceof UnauthorizedError) || !(this.authProvider instanceof StoredOAuthProvider)) return undefined;
+    return this.authProvider.authorizationCode();
+  }
+
+  private awaitAuthorization(code: Promise<string>): void {
+    this.state = 'needs-authorization';
+    this.log.warn('server needs authorization: follow the link logged above (or sent to an admin); the other servers work meanwhile');
+    this.options.onEvent('needs-authorization');
+    void this.completeAuthorization(code)
+      .then(() => this.connectOnce(() => this.announceReady()))
+      .catch((error: unknown) => {
+        if (this.closed) return;
+        const next = this.pendingAuthorization(error);
+        if (next) return this.awaitAuthorization(next);
+        this.state = 'failed';
+        this.log.error({ reason: (error as Error).message }, 'authorization failed; server skipped');
+        this.options.onEvent('failed', { reason: (error as Error).message });
+      });
+  }
+
+  /** Trades the code for tokens (the SDK's `auth()`); one exchange per code, however many wait for it. */
+  private completeAuthorization(code: Promise<string>): Promise<void> {
+    this.authorizing ??= (async () => {
+      const authorizationCode = await code;
+      const result = await auth(this.authProvider!, { serverUrl: this.remoteUrl, authorizationCode });
+      if (result !== 'AUTHORIZED') throw new Error(`authorization ended in ${result}`);
+      this.log.info('server authorized');
+    })().finally(() => (this.authorizing = undefined));
+    return this.authorizing;
+  }
+
+  /** Refreshes an expiring access token ahead of time, and again after each refresh. */
+  private async scheduleTokenRefresh(): Promise<void> {
+    clearTimeout(this.refreshTimer);
+    if (!(this.authProvider instanceof StoredOAuthProvider) || this.closed) return;
+    const provider = this.authProvider;
+    const expiresAt = await provider.expiresAt();
+    const tokens = await provider.tokens();
+    if (expiresAt === undefined || !tokens?.refresh_token) return;
+    this.refreshTimer = setTimeout(() => {
+      void auth(provider, { serverUrl: this.remoteUrl })
+        .then(() => this.scheduleTokenRefresh())
+        .catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'token refresh failed; the next call will retry'));
+    }, Math.max(1_000, expiresAt - REFRESH_AHEAD_MS - Date.now()));
+    this.refreshTimer.unref();
   }
 
   /** Never rejects: every failure is an outcome naming the tool and the server. */
@@ -118,12 +192,24 @@ export class ServerConnection {
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
       return outcome;
     } catch (error) {
-      const text = this.callFailure(error, link, toolName, timeoutMs, signal);
+      // Step-up: the call needs more scopes than the token has, and a person is asked to grant them.
+      const code = this.pendingAuthorization(error);
+      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.callTool(toolName, args, signal);
+      const text = code ? `server "${this.name}" needs new authorization for "${toolName}"; an operator has to follow the link in the bot's logs` : this.callFailure(error, link, toolName, timeoutMs, signal);
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
       if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
       return fail(text);
     }
+  }
+
+  /** True once the code has been exchanged, false when `ms` ran out first (the exchange goes on). */
+  private async authorizedWithin(code: Promise<string>, ms: number): Promise<boolean> {
+    const exchange = this.completeAuthorization(code).then(
+      () => true,
+      () => false,
+    );
+    return Promise.race([exchange, delay(Math.max(0, ms), false, { ref: false })]);
   }
 
   /** Closes the connection (a stdio server's process has exited when this resolves); no restart after. Idempotent. */
@@ -135,6 +221,8 @@ export class ServerConnection {
   private async shutDown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.restartTimer);
+    clearTimeout(this.refreshTimer);
+    this.options.oauth.requests.abandon(this.name, new Error('the bot is shutting down'));
     this.attempt?.abort(new Error('the bot is shutting down'));
     await this.connecting?.catch(() => undefined);
     const link = this.link;
@@ -161,7 +249,7 @@ export class ServerConnection {
     const timer = setTimeout(() => attempt.abort(new Error(`no answer within the start-up time-out of ${seconds(startupTimeoutMs)}`)), startupTimeoutMs);
     const run = async () => {
       this.log.debug('connecting');
-      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs });
+      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.options.setup, authProvider: this.authProvider });
       let tools: ServerTool[];
       try {
         tools = await this.listTools(link.client, attempt.signal);

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
+import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -16,12 +17,11 @@ const CLIENT_INFO = { name: 'mcp-chat-bot', version: '0.1.0' };
 /** How long to wait for a stopped child's pipes to close once the SDK has killed it if need be. */
 const EXIT_GRACE_MS = 2_000;
 
-/**
- * What the bot can do for a server beyond calling its tools: nothing yet. Elicitation goes here once
- * the chat can ask the user (`elicitation: { form: { applyDefaults: true } }`), sampling once a server
- * may borrow the bot's model.
- */
-const CLIENT_CAPABILITIES: ClientCapabilities = {};
+/** What the bot offers a server beyond calling its tools, and the handlers behind it; set on each new client. */
+export interface ClientSetup {
+  capabilities: ClientCapabilities;
+  register(client: Client): void;
+}
 
 export type TransportKind = 'stdio' | 'http' | 'sse';
 
@@ -39,6 +39,15 @@ export interface ConnectOptions {
   /** Aborting gives up on the attempt and stops whatever it started. */
   signal: AbortSignal;
   timeoutMs: number;
+  setup: ClientSetup;
+  /** For remote servers with an `auth` block: the SDK asks it for tokens and runs OAuth with it. */
+  authProvider?: OAuthClientProvider;
+}
+
+function newClient(setup: ClientSetup): Client {
+  const client = new Client(CLIENT_INFO, { capabilities: setup.capabilities });
+  setup.register(client);
+  return client;
 }
 
 /** Rejects with the signal's reason as soon as it aborts, even if the SDK would keep waiting (an SSE stream that never opens). */
@@ -65,7 +74,7 @@ function logLines(stream: Readable, log: Logger): void {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => log.debug({ stderr: line }, 'server stderr'));
 }
 
-async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs }: ConnectOptions): Promise<ServerLink> {
+async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup }: ConnectOptions): Promise<ServerLink> {
   const transport = new StdioClientTransport({
     command: resolveCommand(config.command, config.env, config.cwd),
     args: config.args,
@@ -76,7 +85,7 @@ async function connectStdio(config: StdioServerConfig, log: Logger, { signal, ti
   if (transport.stderr) logLines(transport.stderr as Readable, log);
   // The SDK keeps this handler and calls it when the child's process has exited and its pipes closed.
   const exited = new Promise<void>((resolve) => (transport.onclose = resolve));
-  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_CAPABILITIES });
+  const client = newClient(setup);
   const connecting = client.connect(transport, { signal, timeout: timeoutMs });
   // The SDK spawns synchronously inside connect(), so the pid is known here; it stays known after the SDK forgets it.
   const pid = transport.pid ?? undefined;
@@ -97,8 +106,8 @@ async function connectStdio(config: StdioServerConfig, log: Logger, { signal, ti
   return { client, transport: 'stdio', pid, close };
 }
 
-async function connectOver(transport: Transport, kind: TransportKind, { signal, timeoutMs }: ConnectOptions): Promise<ServerLink> {
-  const client = new Client(CLIENT_INFO, { capabilities: CLIENT_CAPABILITIES });
+async function connectOver(transport: Transport, kind: TransportKind, { signal, timeoutMs, setup }: ConnectOptions): Promise<ServerLink> {
+  const client = newClient(setup);
   const connecting = client.connect(transport, { signal, timeout: timeoutMs });
   try {
     await untilAborted(connecting, signal);
@@ -114,15 +123,17 @@ async function connectRemote(config: RemoteServerConfig, log: Logger, options: C
   const url = new URL(config.url);
   // The SDK sends these headers on every request, the SSE stream's GET included.
   const requestInit: RequestInit = { headers: config.headers };
+  const { authProvider } = options;
   if (config.transport !== 'sse') {
     try {
-      return await connectOver(new StreamableHTTPClientTransport(url, { requestInit }), 'http', options);
+      return await connectOver(new StreamableHTTPClientTransport(url, { requestInit, authProvider }), 'http', options);
     } catch (error) {
-      if (config.transport === 'http' || options.signal.aborted) throw error;
+      // Authorization is not a transport problem: SSE would meet the same challenge.
+      if (config.transport === 'http' || options.signal.aborted || error instanceof UnauthorizedError) throw error;
       log.info({ reason: (error as Error).message }, 'Streamable HTTP refused; trying SSE');
     }
   }
-  return connectOver(new SSEClientTransport(url, { requestInit }), 'sse', options);
+  return connectOver(new SSEClientTransport(url, { requestInit, authProvider }), 'sse', options);
 }
 
 /**

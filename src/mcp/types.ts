@@ -19,7 +19,8 @@ export interface CatalogTool {
   inputSchema: JsonSchema;
 }
 
-export type ServerState = 'starting' | 'ready' | 'restarting' | 'failed';
+/** `needs-authorization`: an OAuth server waits for a person to follow its authorization link. */
+export type ServerState = 'starting' | 'ready' | 'restarting' | 'failed' | 'needs-authorization';
 
 export interface ToolImage {
   /** base64, as MCP sends it */

@@ -1,0 +1,26 @@
+import { z } from 'zod';
+
+/**
+ * What the conformance suite hands a client in MCP_CONFORMANCE_CONTEXT, turned into the `auth` block an
+ * operator would write for such a server in servers_config.json.
+ */
+const contextSchema = z.looseObject({
+  client_id: z.string().optional(),
+  client_secret: z.string().optional(),
+  private_key_pem: z.string().optional(),
+  signing_algorithm: z.string().optional(),
+});
+
+/** Where the suite's authorization servers expect a client metadata document to live. */
+const SUITE_CLIENT_METADATA_URL = 'https://conformance-test.local/client-metadata.json';
+
+export function authForScenario(scenario: string | undefined, rawContext: string | undefined): Record<string, unknown> {
+  const context = contextSchema.parse(rawContext ? JSON.parse(rawContext) : {});
+  if (scenario?.startsWith('auth/client-credentials') && context.client_id) {
+    return context.private_key_pem
+      ? { type: 'client_credentials', clientId: context.client_id, privateKeyJwt: { privateKey: context.private_key_pem, algorithm: context.signing_algorithm ?? 'ES256' } }
+      : { type: 'client_credentials', clientId: context.client_id, clientSecret: context.client_secret };
+  }
+  if (context.client_id) return { type: 'oauth', clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) };
+  return { type: 'oauth', clientMetadataUrl: SUITE_CLIENT_METADATA_URL };
+}

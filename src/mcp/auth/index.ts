@@ -1,0 +1,3 @@
+export { authProviderFor } from './auth-provider.js';
+export { AuthorizationRequests } from './authorization-requests.js';
+export { StoredOAuthProvider, type OAuthHost } from './oauth-provider.js';

@@ -1,0 +1,158 @@
+import { randomBytes } from 'node:crypto';
+import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
+import type Keyv from 'keyv';
+import type { RemoteAuthConfig } from '../../config/index.js';
+import type { Logger } from '../../logging/logger.js';
+import type { AuthorizationRequests } from './authorization-requests.js';
+
+export type OAuthConfig = Extract<RemoteAuthConfig, { type: 'oauth' }>;
+
+/** What the whole pool shares for OAuth: where credentials live and how a person is shown a link. */
+export interface OAuthHost {
+  /** Tokens and client registrations, kept across restarts when the store is persistent. */
+  kv: Keyv;
+  /** Where the authorization server sends the person back: the bot's `/oauth/callback`. */
+  redirectUrl: string;
+  requests: AuthorizationRequests;
+  /** Shows a person the link that authorizes `server` (logs it, sends it to an admin, or follows it itself). */
+  showAuthorizationLink(server: string, url: URL): void;
+}
+
+interface StoredTokens extends OAuthTokens {
+  /** When the access token runs out (ms since the epoch), to refresh it before. */
+  expires_at?: number;
+}
+
+const CLIENT_NAME = 'MCP chat bot';
+/** Authorizations in a row that did not get the server to accept the bot; after these it stops asking. */
+const MAX_AUTHORIZATIONS = 3;
+
+/**
+ * The SDK's OAuth client hooks for one server: tokens and dynamic registrations in the store (so a
+ * restart needs no new consent), the PKCE verifier and discovery in memory, and the person-facing
+ * step handed to the host. The SDK's `auth()` does discovery, registration, PKCE, refresh and step-up.
+ */
+export class StoredOAuthProvider implements OAuthClientProvider {
+  private verifier: string | undefined;
+  private discovery: OAuthDiscoveryState | undefined;
+  private cachedTokens: StoredTokens | undefined;
+  private pending: Promise<string> | undefined;
+  private authorizations = 0;
+
+  constructor(
+    private readonly server: string,
+    private readonly config: OAuthConfig,
+    private readonly host: OAuthHost,
+    private readonly log: Logger,
+  ) {}
+
+  get redirectUrl(): string {
+    return this.host.redirectUrl;
+  }
+
+  get clientMetadataUrl(): string | undefined {
+    return this.config.clientMetadataUrl;
+  }
+
+  get clientMetadata(): OAuthClientMetadata {
+    // No scope unless configured: the SDK then takes it from the challenge or the server's metadata, or asks for none.
+    return { client_name: CLIENT_NAME, redirect_uris: [this.host.redirectUrl], ...(this.config.scope ? { scope: this.config.scope } : {}) };
+  }
+
+  state(): string {
+    return randomBytes(24).toString('base64url');
+  }
+
+  async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    if (this.config.clientId) return { client_id: this.config.clientId, ...(this.config.clientSecret ? { client_secret: this.config.clientSecret } : {}) };
+    return this.read<OAuthClientInformationMixed>('client');
+  }
+
+  async saveClientInformation(information: OAuthClientInformationMixed): Promise<void> {
+    if (!this.config.clientId) await this.write('client', information);
+  }
+
+  async tokens(): Promise<OAuthTokens | undefined> {
+    this.cachedTokens ??= await this.read<StoredTokens>('tokens');
+    return this.cachedTokens;
+  }
+
+  async saveTokens(tokens: OAuthTokens): Promise<void> {
+    const stored: StoredTokens = { ...tokens, ...(tokens.expires_in ? { expires_at: Date.now() + tokens.expires_in * 1000 } : {}) };
+    this.cachedTokens = stored;
+    await this.write('tokens', stored);
+    this.log.info({ expiresInS: tokens.expires_in, refreshable: tokens.refresh_token !== undefined }, 'OAuth tokens saved');
+  }
+
+  /** When the stored access token expires (ms since the epoch), if the server said. */
+  async expiresAt(): Promise<number | undefined> {
+    return ((await this.tokens()) as StoredTokens | undefined)?.expires_at;
+  }
+
+  /** The server accepted the bot: the next authorization starts a fresh count. */
+  authorizationWorked(): void {
+    this.authorizations = 0;
+  }
+
+  redirectToAuthorization(url: URL): void {
+    // A server that keeps refusing fresh tokens would otherwise send people link after link.
+    this.authorizations += 1;
+    if (this.authorizations > MAX_AUTHORIZATIONS) throw new Error(`the server still refuses the bot after ${MAX_AUTHORIZATIONS} authorizations`);
+    const state = url.searchParams.get('state') ?? '';
+    this.host.requests.abandon(this.server, new Error('a newer authorization link replaced this one'));
+    this.pending = this.host.requests.expect(state, this.server);
+    // Nobody may be waiting yet; an abandoned wait must not surface as an unhandled rejection.
+    this.pending.catch(() => undefined);
+    this.host.showAuthorizationLink(this.server, url);
+  }
+
+  /** The code from the latest link, once a person has followed it; undefined when no link is out. */
+  authorizationCode(): Promise<string> | undefined {
+    return this.pending;
+  }
+
+  saveCodeVerifier(verifier: string): void {
+    this.verifier = verifier;
+  }
+
+  codeVerifier(): string {
+    if (!this.verifier) throw new Error('no PKCE code verifier: the authorization was started by an earlier process; follow the new link');
+    return this.verifier;
+  }
+
+  saveDiscoveryState(state: OAuthDiscoveryState): void {
+    this.discovery = state;
+  }
+
+  discoveryState(): OAuthDiscoveryState | undefined {
+    return this.discovery;
+  }
+
+  async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
+    this.log.info({ scope }, 'OAuth credentials invalidated');
+    if (scope === 'all' || scope === 'tokens') {
+      this.cachedTokens = undefined;
+      await this.remove('tokens');
+    }
+    if (scope === 'all' || scope === 'client') await this.remove('client');
+    if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
+    if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
+  }
+
+  private key(field: string): string {
+    return `oauth:${this.server}:${field}`;
+  }
+
+  private async read<T>(field: string): Promise<T | undefined> {
+    return (await this.host.kv.get(this.key(field))) as T | undefined;
+  }
+
+  private async write(field: string, value: unknown): Promise<void> {
+    await this.host.kv.set(this.key(field), value);
+  }
+
+  private async remove(field: string): Promise<void> {
+    await this.host.kv.delete(this.key(field));
+  }
+}

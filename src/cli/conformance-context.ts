@@ -9,6 +9,9 @@ const contextSchema = z.looseObject({
   client_secret: z.string().optional(),
   private_key_pem: z.string().optional(),
   signing_algorithm: z.string().optional(),
+  idp_client_id: z.string().optional(),
+  idp_id_token: z.string().optional(),
+  idp_token_endpoint: z.string().optional(),
 });
 
 /** Where the suite's authorization servers expect a client metadata document to live. */
@@ -20,6 +23,16 @@ export function authForScenario(scenario: string | undefined, rawContext: string
     return context.private_key_pem
       ? { type: 'client_credentials', clientId: context.client_id, privateKeyJwt: { privateKey: context.private_key_pem, algorithm: context.signing_algorithm ?? 'ES256' } }
       : { type: 'client_credentials', clientId: context.client_id, clientSecret: context.client_secret };
+  }
+  if (context.idp_token_endpoint && context.client_id) {
+    return {
+      type: 'cross_app_access',
+      clientId: context.client_id,
+      clientSecret: context.client_secret,
+      idpTokenEndpoint: context.idp_token_endpoint,
+      idpClientId: context.idp_client_id,
+      idToken: context.idp_id_token,
+    };
   }
   if (context.client_id) return { type: 'oauth', clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) };
   return { type: 'oauth', clientMetadataUrl: SUITE_CLIENT_METADATA_URL };

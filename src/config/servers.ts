@@ -49,10 +49,23 @@ const clientCredentialsSchema = z
   })
   .refine((auth) => (auth.clientSecret === undefined) !== (auth.privateKeyJwt === undefined), { message: 'needs exactly one of "clientSecret" or "privateKeyJwt"' });
 
+/** Enterprise-managed authorization (SEP-990): the company's identity provider vouches for the bot. */
+const crossAppAccessSchema = z.strictObject({
+  type: z.literal('cross_app_access'),
+  /** The bot's client at the MCP server's authorization server. */
+  clientId: z.string().min(1),
+  clientSecret: z.string().min(1),
+  /** The identity provider's token endpoint, the bot's client id there, and the ID token it issued the bot. */
+  idpTokenEndpoint: z.url(),
+  idpClientId: z.string().min(1),
+  idToken: z.string().min(1),
+  scope: z.string().min(1).optional(),
+});
+
 const remoteServerSchema = z.strictObject({
   url: z.url({ protocol: /^https?$/ }),
   headers: z.record(z.string(), z.string()).default({}),
-  auth: z.discriminatedUnion('type', [oauthSchema, clientCredentialsSchema]).optional(),
+  auth: z.discriminatedUnion('type', [oauthSchema, clientCredentialsSchema, crossAppAccessSchema]).optional(),
   /** `http` is Streamable HTTP; without it, Streamable HTTP is tried first and SSE is the fallback. */
   transport: z.enum(['http', 'sse']).optional(),
   ...toolFilter,

@@ -5,10 +5,12 @@ import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { ConversationEngine } from './engine/index.js';
 import { createChatModel } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { McpPool } from './mcp/index.js';
-import { observabilityRoutes, serveRoutes, type HttpRoute } from './observability/http-endpoints.js';
+import { McpPool, oauthCallbackRoute } from './mcp/index.js';
+import { serveRoutes, type HttpRoute } from './http/index.js';
+import { observabilityRoutes } from './observability/http-endpoints.js';
 import { countRestarts, measuredChatModel, measuredTools } from './observability/instrument.js';
 import { BotMetrics } from './observability/metrics.js';
+import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
 import { DiscordAdapter } from './platforms/discord/index.js';
 import { SlackAdapter } from './platforms/slack/index.js';
@@ -17,6 +19,9 @@ import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
 const slackServesHttp = (settings: Settings) => settings.slack !== undefined && settings.slack.appToken === undefined;
+
+/** A person's authorization comes back to `/oauth/callback`, so the bot listens when any server may need one. */
+const needsOAuthCallback = (settings: Settings) => settings.mcp.servers.some((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth');
 
 function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): PlatformAdapter[] {
   const adapters: PlatformAdapter[] = [];
@@ -38,7 +43,17 @@ async function main(): Promise<void> {
 
   const metrics = new BotMetrics();
   const store: Store = await openStore(settings.store, logger);
-  const pool = await McpPool.start(settings.mcp, logger);
+  const admins = new AdminMessages(settings.oauth.adminUsers, logger);
+  const pool = await McpPool.start(settings.mcp, logger, {
+    oauth: {
+      kv: store.kv,
+      redirectUrl: settings.oauth.redirectUrl,
+      showAuthorizationLink: (server, url) => {
+        logger.warn({ server, url: url.href }, 'MCP server needs authorization: open this link and approve');
+        admins.send(`The MCP server "${server}" needs authorization. Open this link and approve: ${url.href}`);
+      },
+    },
+  });
   countRestarts(pool, metrics);
   const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
   const engine = new ConversationEngine({
@@ -55,7 +70,10 @@ async function main(): Promise<void> {
 
   // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
   const platformsConfigured = settings.discord !== undefined || settings.slack !== undefined;
-  const routes = settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : [];
+  const routes = [
+    ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
+    ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
+  ];
   const adapters = buildAdapters(settings, engine, store, logger, routes);
   let httpServer: Server | undefined;
 
@@ -86,10 +104,11 @@ async function main(): Promise<void> {
 
   if (routes.length > 0 && !slackServesHttp(settings)) {
     httpServer = await serveRoutes(routes, settings.port, logger).catch((error: NodeJS.ErrnoException) => {
-      throw new ConfigError(`PORT ${settings.port} cannot be used for /healthz and /metrics (${error.code ?? error.message}); set PORT, or HTTP_ENABLED=false`);
+      throw new ConfigError(`PORT ${settings.port} cannot be used for the bot's HTTP endpoints (${error.code ?? error.message}); set PORT`);
     });
   }
   await Promise.all(adapters.map((adapter) => adapter.start()));
+  admins.platformsStarted(adapters);
   logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 
   const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);

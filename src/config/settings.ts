@@ -46,6 +46,8 @@ const envSchema = z.object({
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: optionalText,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  PUBLIC_URL: optionalText.pipe(z.url().optional()),
+  ADMIN_USERS: idList,
   HTTP_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -81,6 +83,13 @@ export interface AccessSettings {
   channels: string[];
 }
 
+export interface OAuthSettings {
+  /** Where an authorization server sends a person back: `<PUBLIC_URL>/oauth/callback`. */
+  redirectUrl: string;
+  /** Platform user ids that are sent authorization links (the first one that can be reached). */
+  adminUsers: string[];
+}
+
 export interface McpSettings {
   configPath: string;
   servers: ServerConfig[];
@@ -112,6 +121,7 @@ export interface Settings {
   engine: EngineSettings;
   access: AccessSettings;
   mcp: McpSettings;
+  oauth: OAuthSettings;
   store: StoreSettings;
   /** Present only when the platform's token is set. */
   discord: DiscordSettings | undefined;
@@ -164,6 +174,10 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       servers: await loadServersConfig(vars.MCP_CONFIG, env),
       startupTimeoutMs: vars.MCP_STARTUP_TIMEOUT_S * 1000,
       defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
+    },
+    oauth: {
+      redirectUrl: new URL('/oauth/callback', vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).href,
+      adminUsers: vars.ADMIN_USERS,
     },
     store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },
     discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID } : undefined,

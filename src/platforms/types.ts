@@ -6,4 +6,6 @@ export interface PlatformAdapter {
   connected(): boolean;
   /** Stop taking new messages, let in-flight turns finish (bounded), then disconnect. */
   stop(): Promise<void>;
+  /** A direct message from the bot to a person by platform id; false when they cannot be reached here. */
+  sendDirectMessage?(userId: string, text: string): Promise<boolean>;
 }

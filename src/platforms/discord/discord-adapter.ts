@@ -73,6 +73,16 @@ export class DiscordAdapter implements PlatformAdapter {
     return this.stopping;
   }
 
+  async sendDirectMessage(userId: string, text: string): Promise<boolean> {
+    try {
+      await this.client.users.send(userId, { content: text, allowedMentions: { parse: [] } });
+      return true;
+    } catch (error) {
+      this.log.debug({ err: error, user: userId, hint: hintFor(error) }, 'direct message not delivered');
+      return false;
+    }
+  }
+
   private listen(): void {
     this.client.on(Events.MessageCreate, (message) => this.turns.track(this.onMessage(message)));
     this.client.on(Events.InteractionCreate, (interaction) => this.turns.track(this.onInteraction(interaction)));

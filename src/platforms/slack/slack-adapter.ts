@@ -100,6 +100,17 @@ export class SlackAdapter implements PlatformAdapter {
     this.log.info('disconnected from Slack');
   }
 
+  async sendDirectMessage(userId: string, text: string): Promise<boolean> {
+    try {
+      // Posting to a user id opens the app's DM with them.
+      await this.app.client.chat.postMessage({ channel: userId, text });
+      return true;
+    } catch (error) {
+      this.log.debug({ user: userId, ...failureFields(error) }, 'direct message not delivered');
+      return false;
+    }
+  }
+
   /** Is it for me → which thread → answered once → run the turn, its output in the thread. */
   private async onMessage(event: SlackMessageEvent, teamId: string): Promise<void> {
     const conversation = await this.conversationFor(event, teamId);

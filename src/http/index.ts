@@ -1,0 +1,1 @@
+export { serveRoutes, type HttpRoute } from './routes.js';

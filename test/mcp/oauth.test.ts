@@ -1,0 +1,115 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RemoteServerConfig } from '../../src/config/index.js';
+import { serveRoutes } from '../../src/http/index.js';
+import { McpPool, oauthCallbackRoute, type ServerEvent } from '../../src/mcp/index.js';
+import { openStore } from '../../src/store/index.js';
+import type { Store } from '../../src/store/types.js';
+import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
+import { testLogger } from '../helpers/logger.js';
+import { Recorder } from '../helpers/recorder.js';
+
+const logger = testLogger();
+
+describe('OAuth for a remote MCP server (the SDK’s authorization server handlers, the bot’s /oauth/callback)', () => {
+  let dir: string;
+  let callbackServer: Server;
+  let callbackBase: string;
+  /** The pool the callback route hands codes to; tests swap it when they "restart". */
+  let current: McpPool | undefined;
+  const cleanups: (() => Promise<void>)[] = [];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'oauth-'));
+    callbackServer = await serveRoutes([oauthCallbackRoute({ completeAuthorization: (state, code) => current?.completeAuthorization(state, code) }, logger)], 0, logger);
+    callbackBase = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}`;
+  });
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  });
+  afterAll(async () => {
+    callbackServer?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const secure = (fixture: OAuthFixture): RemoteServerConfig => ({ kind: 'remote', name: 'secure', url: fixture.url, headers: {}, disabled: false, confirmTools: [], auth: { type: 'oauth' } });
+
+  async function fixture(options: { accessTokenSeconds?: number } = {}): Promise<OAuthFixture> {
+    const started = await startOAuthFixture(options);
+    cleanups.push(() => started.close());
+    return started;
+  }
+
+  async function sqliteStore(name: string): Promise<Store> {
+    const store = await openStore({ url: `sqlite://${path.join(dir, name)}`, historyTtlMs: 60_000 }, logger);
+    cleanups.push(() => store.close());
+    return store;
+  }
+
+  async function startPool(server: RemoteServerConfig, store: Store) {
+    const links = new Recorder<URL>();
+    const events = new Recorder<ServerEvent>();
+    const pool = await McpPool.start({ configPath: 'test', servers: [server], startupTimeoutMs: 10_000, defaultToolTimeoutMs: 10_000 }, logger, {
+      oauth: { kv: store.kv, redirectUrl: `${callbackBase}/oauth/callback`, showAuthorizationLink: (_server, url) => links.push(url) },
+    });
+    pool.onServerEvent((event) => events.push(event));
+    current = pool;
+    cleanups.push(() => pool.close());
+    return { pool, links, events };
+  }
+
+  /** What a person's browser does: opens the link, is sent back to the bot's callback, and reads the page. */
+  async function followAsAPerson(link: URL): Promise<{ status: number; text: string }> {
+    const approved = await fetch(link, { redirect: 'manual' });
+    const response = await fetch(approved.headers.get('location')!);
+    return { status: response.status, text: await response.text() };
+  }
+
+  it('waits for one person’s authorization without holding up start-up, then keeps the tokens across a restart', async () => {
+    const server = await fixture();
+    const store = await sqliteStore('restart.sqlite');
+    const first = await startPool(secure(server), store);
+    expect(first.pool.serverStates()).toEqual({ secure: 'needs-authorization' });
+    expect(first.pool.tools()).toEqual([]);
+
+    const link = await first.links.waitFor(() => true);
+    expect(link.searchParams.get('redirect_uri')).toBe(`${callbackBase}/oauth/callback`);
+    expect(link.searchParams.get('code_challenge_method')).toBe('S256');
+    const page = await followAsAPerson(link);
+    expect(page).toEqual({ status: 200, text: 'Done: the bot is authorized for "secure" and connects to it now. You can close this tab.\n' });
+    await first.events.waitFor((event) => event.type === 'ready');
+    expect((await first.pool.callTool('echo', { text: 'behind oauth' })).text).toBe('behind oauth');
+    await first.pool.close();
+
+    // A new process on the same store: no link, no person, straight to work.
+    const second = await startPool(secure(server), store);
+    expect(second.pool.serverStates()).toEqual({ secure: 'ready' });
+    expect((await second.pool.callTool('echo', { text: 'after a restart' })).text).toBe('after a restart');
+    expect(second.links.items).toEqual([]);
+    expect(server.authorizations.items).toHaveLength(1);
+  });
+
+  it('refreshes an access token before it runs out', async () => {
+    const server = await fixture({ accessTokenSeconds: 61 });
+    const { pool, links, events } = await startPool(secure(server), await sqliteStore('refresh.sqlite'));
+    await followAsAPerson(await links.waitFor(() => true));
+    await events.waitFor((event) => event.type === 'ready');
+    const refreshed = await server.grants.waitFor((grant) => grant.grantType === 'refresh_token', { timeoutMs: 5_000, what: 'a refresh grant' });
+    expect((await pool.callTool('echo', { text: 'fresh token' })).text).toBe('fresh token');
+    expect(server.grants.items.map((grant) => grant.grantType)).toEqual(['authorization_code', 'refresh_token']);
+    expect(refreshed.accessToken).not.toBe(server.grants.items[0]?.accessToken);
+  });
+
+  it('says so when a callback matches no waiting authorization', async () => {
+    const response = await fetch(`${callbackBase}/oauth/callback?code=abc&state=nobody-waits`);
+    expect(response.status).toBe(400);
+    expect(await response.text()).toMatch(/^No authorization is waiting for this link/);
+    const refused = await fetch(`${callbackBase}/oauth/callback?error=access_denied&state=x`);
+    expect(refused.status).toBe(400);
+    expect(await refused.text()).toMatch(/refused: access_denied/);
+  });
+});

@@ -87,7 +87,7 @@ async function main(): Promise<void> {
         process.exit(1);
       }, settings.shutdownTimeoutMs + 5_000);
       forced.unref();
-      engine.cancelConfirmations();
+      engine.cancelQuestions();
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       httpServer?.close();
       await engine.drain(settings.shutdownTimeoutMs);

@@ -20,7 +20,7 @@ function say(line: string): void {
 }
 
 /** Accepts every question with the defaults its schema gives (the server fills in what is left). */
-async function acceptDefaults(_server: string, request: ElicitRequest['params']): Promise<ElicitResult> {
+async function acceptDefaults(request: ElicitRequest['params']): Promise<ElicitResult> {
   const schema = 'requestedSchema' in request ? (request.requestedSchema as JsonSchema) : undefined;
   say(`elicitation: ${request.message}`);
   return { action: 'accept', content: schema ? (sampleObject({ ...schema, required: [] }) as ElicitResult['content']) : {} };
@@ -34,7 +34,6 @@ async function probe(url: string): Promise<boolean> {
   // Assigned before any link can be followed: start-up hands links over asynchronously.
   let pool: McpPool | undefined = undefined;
   pool = await McpPool.start(settings, logger, {
-    elicit: acceptDefaults,
     oauth: {
       // A test authorization server approves at once and redirects with a code; a real one wants a person.
       showAuthorizationLink: (_server, link) => void followAuthorizationLink(link).then((code) => code && pool?.completeAuthorization(link.searchParams.get('state') ?? '', code)),
@@ -48,7 +47,7 @@ async function probe(url: string): Promise<boolean> {
     if (state !== 'ready') return false;
     let ok = true;
     for (const tool of tools) {
-      const outcome = await pool.callTool(tool.name, sampleObject(tool.inputSchema));
+      const outcome = await pool.callTool(tool.name, sampleObject(tool.inputSchema), { elicit: acceptDefaults });
       say(`${tool.name}: ${outcome.ok ? 'ok' : 'error'}: ${outcome.text.slice(0, 200)}`);
       ok &&= outcome.ok;
     }

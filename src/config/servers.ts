@@ -16,6 +16,8 @@ const toolFilter = {
   allowChannels: z.array(z.string().min(1)).optional(),
   /** Tools (as the server names them, or `*`) that run only after the asker presses Approve. */
   confirmTools: z.array(z.string().min(1)).default([]),
+  /** Lets the server ask the bot's model for completions (MCP sampling) during its tool calls. */
+  allowSampling: z.boolean().default(false),
 };
 
 const stdioServerSchema = z.strictObject({

@@ -6,15 +6,15 @@ import type { ChatMessage, ChatModel, CompleteOptions } from '../llm/types.js';
 import type { CatalogTool, ToolProvider } from '../mcp/types.js';
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
-import { unconfirmedFeedback } from './confirmation-text.js';
-import { ConfirmationBroker, type DecisionResult } from './confirmations.js';
+import { NOT_THIS_QUESTION_TEXT, unconfirmedFeedback } from './confirmation-text.js';
+import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
 import { trimHistory } from './history-budget.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
-import type { ConfirmationOutcome, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
@@ -32,7 +32,7 @@ export interface EngineDeps {
   observer?: TurnObserver;
   /** Everyone may use everything when absent. */
   access?: AccessPolicy;
-  /** Where waiting confirmations are recorded, so a restart can close them; memory only when absent. */
+  /** Where waiting questions are recorded, so a restart can close them; memory only when absent. */
   kv?: Keyv;
 }
 
@@ -61,7 +61,7 @@ export class ConversationEngine {
   private readonly validator = new ArgumentValidator();
   private readonly rateLimiter: RateLimiter;
   private readonly access: AccessPolicy;
-  private readonly confirmations: ConfirmationBroker;
+  private readonly questions: QuestionBroker;
   /** Prompt and tool list per catalog: the pool hands out the same array until its tools change. */
   private readonly modelSetup = new WeakMap<CatalogTool[], { system: ChatMessage; options: CompleteOptions }>();
 
@@ -69,7 +69,7 @@ export class ConversationEngine {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();
-    this.confirmations = new ConfirmationBroker(deps.kv, deps.settings.confirmTimeoutMs, deps.logger);
+    this.questions = new QuestionBroker(deps.kv, deps.logger);
   }
 
   /**
@@ -88,13 +88,13 @@ export class ConversationEngine {
   }
 
   /** An Approve or Deny press on a confirmation question. */
-  decideConfirmation(id: string, userId: string, approve: boolean): Promise<DecisionResult> {
-    return this.confirmations.decide(id, userId, approve);
+  decideConfirmation(id: string, userId: string, approve: boolean): Promise<AnswerResult> {
+    return this.questions.answer(id, userId, approve);
   }
 
-  /** Ends every confirmation wait as not approved: a stopping bot cannot wait minutes for people. */
-  cancelConfirmations(): void {
-    this.confirmations.cancelAll();
+  /** Ends every question to a person as unanswered: a stopping bot cannot wait minutes for people. */
+  cancelQuestions(): void {
+    this.questions.cancelAll();
   }
 
   /** Queues the message behind earlier ones of its thread; resolves once the reply is posted. Never rejects. */
@@ -228,10 +228,7 @@ export class ConversationEngine {
 
     const log = turn.log.child({ server: tool.server, tool: tool.toolName });
     if (this.access.needsConfirmation(tool)) {
-      const outcome = await this.confirmations.ask(
-        { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, arguments: call.arguments },
-        turn.reply,
-      );
+      const outcome = await this.confirm(turn, tool, call.arguments);
       this.deps.observer?.confirmationEnded(tool.server, tool.toolName, outcome);
       if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
     }
@@ -245,6 +242,18 @@ export class ConversationEngine {
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
     return this.capped(outcome.text);
+  }
+
+  private async confirm(turn: TurnState, tool: CatalogTool, args: Record<string, unknown>): Promise<ConfirmationOutcome> {
+    const asked = { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, arguments: args };
+    const outcomeOf = (end: QuestionEnd<boolean>): ConfirmationOutcome => (end.kind === 'answered' ? (end.answer ? 'approved' : 'denied') : end.kind);
+    const end = await this.questions.ask<ConfirmationRequest, boolean>(
+      asked,
+      this.deps.settings.confirmTimeoutMs,
+      { show: (request) => turn.reply.askConfirmation(request), end: (request, ended) => turn.reply.endConfirmation(request, outcomeOf(ended)) },
+      (answer) => (typeof answer === 'boolean' ? { ok: true, value: answer } : { ok: false, message: NOT_THIS_QUESTION_TEXT }),
+    );
+    return outcomeOf(end);
   }
 
   /** A huge result would crowd out the conversation; the model is told what it is missing. */

@@ -1,4 +1,5 @@
 import type { Asker } from '../access/index.js';
+import type { Question } from './questions.js';
 
 /** Everything the engine knows about a message: no platform objects cross this line. */
 export interface IncomingMessage {
@@ -9,18 +10,12 @@ export interface IncomingMessage {
   text: string;
 }
 
-/** A tool call waiting for its asker's Approve or Deny. */
-export interface ConfirmationRequest {
-  id: string;
-  threadKey: string;
-  /** The only person whose press counts. */
-  askerId: string;
+/** A tool call waiting for its asker's Approve or Deny; no answer by `expiresAt` counts as Deny. */
+export interface ConfirmationRequest extends Question {
   server: string;
   /** As its server names it. */
   tool: string;
   arguments: Record<string, unknown>;
-  /** When no answer counts as denied (ms since the epoch). */
-  expiresAt: number;
 }
 
 /** `cancelled`: the question could not be put, or the bot is stopping. */

@@ -1,4 +1,3 @@
-import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import Keyv from 'keyv';
 import type { McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -6,7 +5,7 @@ import { AuthorizationRequests, type OAuthHost } from './auth/index.js';
 import { ServerConnection, type RestartPolicy, type ServerEventDetails, type ServerEventType } from './server-connection.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
-import type { CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
+import type { CallContext, CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
   /** How long to wait before restarting a server that died: 1 s, doubling, up to 30 s unless overridden. */
@@ -20,8 +19,6 @@ export interface PoolOptions {
     /** Shows a person the link that authorizes a server; by default it is logged. */
     showAuthorizationLink?: (server: string, url: URL) => void;
   };
-  /** Answers a server asking for input during a tool call (MCP elicitation); without it none is offered. */
-  elicit?: (server: string, request: ElicitRequest['params']) => Promise<ElicitResult>;
 }
 
 /** What happened to one server: for metrics (count `restarted`) and for tests to wait on. */
@@ -58,7 +55,6 @@ export class McpPool implements ToolProvider {
       requests: this.authorizations,
       showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
     };
-    const { elicit } = options;
     this.connections = settings.servers
       .filter((server) => !server.disabled)
       .map(
@@ -69,13 +65,6 @@ export class McpPool implements ToolProvider {
             startupTimeoutMs: settings.startupTimeoutMs,
             defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
             oauth,
-            setup: {
-              // Servers fill in what the person leaves out from their schema's defaults.
-              capabilities: elicit ? { elicitation: { form: { applyDefaults: true } } } : {},
-              register: (client) => {
-                if (elicit) client.setRequestHandler(ElicitRequestSchema, (request) => elicit(config.name, request.params));
-              },
-            },
             onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
           }),
       );
@@ -104,10 +93,10 @@ export class McpPool implements ToolProvider {
     return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.pid]));
   }
 
-  async callTool(name: string, args: Record<string, unknown>, options: { signal?: AbortSignal } = {}): Promise<ToolOutcome> {
+  async callTool(name: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
     const route = this.routes.get(name);
     if (!route) return failedOutcome('', name, `there is no tool named "${name}"`);
-    return route.connection.callTool(route.toolName, args, options.signal);
+    return route.connection.callTool(route.toolName, args, context);
   }
 
   /**

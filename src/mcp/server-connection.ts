@@ -1,14 +1,25 @@
 import { auth, UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ErrorCode,
+  LoggingMessageNotificationSchema,
+  McpError,
+  ToolListChangedNotificationSchema,
+  type CallToolResult,
+  type ClientCapabilities,
+  type LoggingLevel,
+  type Tool,
+} from '@modelcontextprotocol/sdk/types.js';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { authProviderFor, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
 import { connectServer, type ClientSetup, type ServerLink } from './transports.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
-import type { JsonSchema, ServerState, ToolOutcome } from './types.js';
+import type { CallContext, JsonSchema, ServerState, ToolOutcome } from './types.js';
 
 export interface ServerTool {
   toolName: string;
@@ -39,7 +50,6 @@ export interface ServerConnectionOptions {
   startupTimeoutMs: number;
   defaultToolTimeoutMs: number;
   restart: RestartPolicy;
-  setup: ClientSetup;
   oauth: OAuthHost;
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
 }
@@ -48,6 +58,18 @@ export interface ServerConnectionOptions {
 const REFRESH_AHEAD_MS = 60_000;
 
 const seconds = (ms: number) => `${ms / 1000} s`;
+
+/** MCP's syslog levels as the bot's log levels. */
+const LOG_LEVELS: Record<LoggingLevel, 'debug' | 'info' | 'warn' | 'error'> = {
+  debug: 'debug',
+  info: 'info',
+  notice: 'info',
+  warning: 'warn',
+  error: 'error',
+  critical: 'error',
+  alert: 'error',
+  emergency: 'error',
+};
 
 function offered(config: ServerConfig, tool: Tool): boolean {
   // Task-based execution is not supported yet, and the SDK refuses plain calls to such tools.
@@ -79,6 +101,8 @@ export class ServerConnection {
   private authorizing: Promise<void> | undefined;
   private readonly log: Logger;
   private readonly authProvider: OAuthClientProvider | undefined;
+  /** Calls running now, newest last: where a server's questions and sampling requests go. */
+  private readonly calls: CallContext[] = [];
 
   constructor(
     readonly config: ServerConfig,
@@ -176,7 +200,17 @@ export class ServerConnection {
   }
 
   /** Never rejects: every failure is an outcome naming the tool and the server. */
-  async callTool(toolName: string, args: Record<string, unknown>, signal?: AbortSignal): Promise<ToolOutcome> {
+  async callTool(toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
+    this.calls.push(context);
+    try {
+      return await this.runCall(toolName, args, context);
+    } finally {
+      this.calls.splice(this.calls.indexOf(context), 1);
+    }
+  }
+
+  private async runCall(toolName: string, args: Record<string, unknown>, context: CallContext): Promise<ToolOutcome> {
+    const { signal, onProgress } = context;
     const fail = (text: string) => failedOutcome(this.name, toolName, text);
     if (this.closed) return fail(`server "${this.name}" is shut down, so "${toolName}" cannot run`);
     if (this.state === 'restarting') return fail(`server "${this.name}" is restarting, try again in a few seconds`);
@@ -187,14 +221,14 @@ export class ServerConnection {
     const log = this.log.child({ tool: toolName });
     const started = Date.now();
     try {
-      const result = (await link.client.callTool({ name: toolName, arguments: args }, undefined, { timeout: timeoutMs, signal })) as CallToolResult;
+      const result = (await link.client.callTool({ name: toolName, arguments: args }, undefined, { timeout: timeoutMs, signal, onprogress: onProgress })) as CallToolResult;
       const outcome = toToolOutcome(this.name, toolName, result);
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
       return outcome;
     } catch (error) {
       // Step-up: the call needs more scopes than the token has, and a person is asked to grant them.
       const code = this.pendingAuthorization(error);
-      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.callTool(toolName, args, signal);
+      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.runCall(toolName, args, context);
       const text = code ? `server "${this.name}" needs new authorization for "${toolName}"; an operator has to follow the link in the bot's logs` : this.callFailure(error, link, toolName, timeoutMs, signal);
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
@@ -249,7 +283,7 @@ export class ServerConnection {
     const timer = setTimeout(() => attempt.abort(new Error(`no answer within the start-up time-out of ${seconds(startupTimeoutMs)}`)), startupTimeoutMs);
     const run = async () => {
       this.log.debug('connecting');
-      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.options.setup, authProvider: this.authProvider });
+      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.clientSetup(), authProvider: this.authProvider });
       let tools: ServerTool[];
       try {
         tools = await this.listTools(link.client, attempt.signal);
@@ -274,6 +308,31 @@ export class ServerConnection {
     return this.connecting;
   }
 
+  /**
+   * What the bot offers the server: elicitation always (the question goes to the person behind the
+   * call), sampling only when the server is allowed it. Servers cannot say which call a request belongs
+   * to, so it goes to the newest call running on this server.
+   */
+  private clientSetup(): ClientSetup {
+    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true } }, ...(this.config.allowSampling ? { sampling: {} } : {}) };
+    return {
+      capabilities,
+      register: (client) => {
+        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+          const elicit = this.calls.at(-1)?.elicit;
+          this.log.info({ mode: request.params.mode ?? 'form', answered: elicit !== undefined }, 'server asks the person something');
+          return elicit ? elicit(request.params) : { action: 'cancel' };
+        });
+        if (!this.config.allowSampling) return;
+        client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+          const sample = this.calls.at(-1)?.sample;
+          if (!sample) throw new McpError(ErrorCode.InvalidRequest, 'sampling is only served during a tool call of a conversation');
+          return sample(request.params);
+        });
+      },
+    };
+  }
+
   private adopt(link: ServerLink, tools: ServerTool[]): void {
     this.link = link;
     this.tools = tools;
@@ -281,6 +340,12 @@ export class ServerConnection {
     this.restartAttempt = 0;
     const { client } = link;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(link));
+    client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+      this.log[LOG_LEVELS[params.level]]({ serverLogger: params.logger, data: params.data }, 'server log');
+    });
+    if (client.getServerCapabilities()?.logging) {
+      void client.setLoggingLevel('info').catch((error: unknown) => this.log.debug({ reason: (error as Error).message }, 'server refused logging/setLevel'));
+    }
     client.onclose = () => this.connectionLost(link, 'the connection closed');
     client.onerror = (error) => {
       // A broken SSE stream would be reopened by the SDK onto a fresh session nobody initialized.

@@ -1,3 +1,5 @@
+import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+
 /** A JSON Schema object as an MCP server describes a tool's arguments. */
 export interface JsonSchema {
   type?: string | string[];
@@ -41,10 +43,28 @@ export interface ToolOutcome {
   images: ToolImage[];
 }
 
+/** How far a running call has come, as its server reports it (MCP progress notifications). */
+export interface ToolProgress {
+  progress: number;
+  total?: number;
+  message?: string;
+}
+
+/**
+ * The conversation behind one tool call, for what a server may want during it: to report progress, to
+ * ask the person something (elicitation), or to borrow the bot's model (sampling, when allowed).
+ */
+export interface CallContext {
+  signal?: AbortSignal;
+  onProgress?: (progress: ToolProgress) => void;
+  elicit?: (request: ElicitRequest['params']) => Promise<ElicitResult>;
+  sample?: (request: CreateMessageRequest['params']) => Promise<CreateMessageResult>;
+}
+
 /** What the engine needs from the MCP pool. */
 export interface ToolProvider {
   /** The in-memory catalog; never a round trip to a server. */
   tools(): CatalogTool[];
   serverStates(): Record<string, ServerState>;
-  callTool(name: string, args: Record<string, unknown>, options?: { signal?: AbortSignal }): Promise<ToolOutcome>;
+  callTool(name: string, args: Record<string, unknown>, context?: CallContext): Promise<ToolOutcome>;
 }

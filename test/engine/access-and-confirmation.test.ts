@@ -80,7 +80,7 @@ describe('access control and confirmations in the engine (filesystem server from
     expect(reply.progressEvents).toEqual([]);
 
     expect(await harness.engine.decideConfirmation(request.id, 'u2', true)).toEqual({ kind: 'not-yours', askerId: 'u1' });
-    expect(await harness.engine.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'decided', outcome: 'approved' });
+    expect(await harness.engine.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'answered' });
     await done;
     expect(await readFile(path.join(dir, 'approved.txt'), 'utf8')).toBe('written');
     expect(reply.confirmationsEnded.items.map((ended) => ended.outcome)).toEqual(['approved']);
@@ -118,7 +118,7 @@ describe('access control and confirmations in the engine (filesystem server from
     expect(await restarted.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'gone', restarted: true });
     expect(await restarted.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'gone', restarted: false });
 
-    harness.engine.cancelConfirmations();
+    harness.engine.cancelQuestions();
     await done;
     expect(await exists(path.join(dir, 'restarted.txt'))).toBe(false);
     expect(reply.confirmationsEnded.items.map((ended) => ended.outcome)).toEqual(['cancelled']);

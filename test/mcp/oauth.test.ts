@@ -9,6 +9,7 @@ import { serveRoutes } from '../../src/http/index.js';
 import { McpPool, oauthCallbackRoute, type ServerEvent } from '../../src/mcp/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
+import { remoteServerConfig } from '../fixtures/index.js';
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
 import { testLogger } from '../helpers/logger.js';
 import { Recorder } from '../helpers/recorder.js';
@@ -36,7 +37,7 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
     await rm(dir, { recursive: true, force: true });
   });
 
-  const secure = (fixture: OAuthFixture): RemoteServerConfig => ({ kind: 'remote', name: 'secure', url: fixture.url, headers: {}, disabled: false, confirmTools: [], auth: { type: 'oauth' } });
+  const secure = (fixture: OAuthFixture): RemoteServerConfig => remoteServerConfig('secure', fixture.url, { auth: { type: 'oauth' } });
 
   async function fixture(options: { accessTokenSeconds?: number } = {}): Promise<OAuthFixture> {
     const started = await startOAuthFixture(options);

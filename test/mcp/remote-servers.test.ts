@@ -1,11 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RemoteServerConfig } from '../../src/config/index.js';
-import { startRemoteFixture, type RemoteFixture } from '../fixtures/index.js';
+import { remoteServerConfig, startRemoteFixture, type RemoteFixture } from '../fixtures/index.js';
 import { startPool } from './pool-helpers.js';
 
 const TOKEN = 'Bearer token-that-must-stay-out-of-logs';
-
-const remote = (name: string, url: string, extra: Partial<RemoteServerConfig> = {}): RemoteServerConfig => ({ kind: 'remote', name, url, headers: {}, disabled: false, confirmTools: [], ...extra });
 
 describe('MCP pool with remote servers', () => {
   let http: RemoteFixture;
@@ -19,7 +16,7 @@ describe('MCP pool with remote servers', () => {
   });
 
   it('calls tools over Streamable HTTP, sending the configured headers and never logging them', async () => {
-    const { pool, logs } = await startPool([remote('web', http.url, { transport: 'http', headers: { Authorization: TOKEN, 'X-Fixture': 'yes' } })]);
+    const { pool, logs } = await startPool([remoteServerConfig('web', http.url, { transport: 'http', headers: { Authorization: TOKEN, 'X-Fixture': 'yes' } })]);
     try {
       expect(pool.serverStates()).toEqual({ web: 'ready' });
       expect((await pool.callTool('add', { a: 4, b: 5 })).text).toBe('9');
@@ -33,7 +30,7 @@ describe('MCP pool with remote servers', () => {
   });
 
   it('calls tools over SSE, with the headers on the event stream and on every message', async () => {
-    const { pool } = await startPool([remote('legacy', sse.url, { transport: 'sse', headers: { 'X-Fixture': 'sse' } })]);
+    const { pool } = await startPool([remoteServerConfig('legacy', sse.url, { transport: 'sse', headers: { 'X-Fixture': 'sse' } })]);
     try {
       expect((await pool.callTool('echo', { text: 'over sse' })).text).toBe('over sse');
       const sent = sse.requests.filter((request) => request.headers['x-fixture'] === 'sse');
@@ -45,7 +42,7 @@ describe('MCP pool with remote servers', () => {
 
   it('falls back from Streamable HTTP to SSE when no transport is given', async () => {
     sse.requests.length = 0;
-    const { pool, logs } = await startPool([remote('auto', sse.url)]);
+    const { pool, logs } = await startPool([remoteServerConfig('auto', sse.url)]);
     try {
       expect(pool.serverStates()).toEqual({ auto: 'ready' });
       expect(sse.requests[0]?.method).toBe('POST');
@@ -57,7 +54,7 @@ describe('MCP pool with remote servers', () => {
   });
 
   it('uses Streamable HTTP when no transport is given and the server speaks it', async () => {
-    const { pool, logs } = await startPool([remote('auto', http.url)]);
+    const { pool, logs } = await startPool([remoteServerConfig('auto', http.url)]);
     try {
       expect(logs.filter((line) => line.server === 'auto' && line.msg === 'server ready')[0]?.transport).toBe('http');
     } finally {
@@ -66,7 +63,7 @@ describe('MCP pool with remote servers', () => {
   });
 
   it('reconnects when the SSE stream breaks, failing calls fast until it is back', async () => {
-    const { pool, events } = await startPool([remote('legacy', sse.url, { transport: 'sse' })]);
+    const { pool, events } = await startPool([remoteServerConfig('legacy', sse.url, { transport: 'sse' })]);
     try {
       sse.dropConnections();
       await events.waitFor((event) => event.type === 'restarting', { what: 'restarting' });
@@ -79,7 +76,7 @@ describe('MCP pool with remote servers', () => {
   });
 
   it('marks a server that refuses the connection failed and keeps the others', async () => {
-    const { pool, logs } = await startPool([remote('down', 'http://127.0.0.1:1/mcp', { transport: 'http' }), remote('web', http.url)], { startupTimeoutMs: 3_000 });
+    const { pool, logs } = await startPool([remoteServerConfig('down', 'http://127.0.0.1:1/mcp', { transport: 'http' }), remoteServerConfig('web', http.url)], { startupTimeoutMs: 3_000 });
     try {
       expect(pool.serverStates()).toEqual({ down: 'failed', web: 'ready' });
       expect(logs.filter((line) => line.msg === 'server failed to start; skipped').map((line) => line.server)).toEqual(['down']);

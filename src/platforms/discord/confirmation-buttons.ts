@@ -1,5 +1,5 @@
 import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type ButtonInteraction } from 'discord.js';
-import { goneConfirmationText, NOT_YOUR_CONFIRMATION_TEXT, type ConversationEngine } from '../../engine/index.js';
+import { goneQuestionText, NOT_YOUR_QUESTION_TEXT, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 
 const PREFIX = 'confirm';
@@ -24,7 +24,8 @@ export async function onConfirmationButton(interaction: ButtonInteraction, engin
   const [, choice, id = ''] = interaction.customId.split(':');
   const result = await engine.decideConfirmation(id, interaction.user.id, choice === 'approve');
   log.info({ confirmation: id, user: interaction.user.id, choice, result: result.kind }, 'confirmation button pressed');
-  if (result.kind === 'decided') await interaction.deferUpdate();
-  else if (result.kind === 'not-yours') await interaction.reply({ content: NOT_YOUR_CONFIRMATION_TEXT, flags: MessageFlags.Ephemeral });
-  else await interaction.update({ content: goneConfirmationText(result), components: [], allowedMentions: { parse: [] } });
+  if (result.kind === 'answered') await interaction.deferUpdate();
+  else if (result.kind === 'not-yours') await interaction.reply({ content: NOT_YOUR_QUESTION_TEXT, flags: MessageFlags.Ephemeral });
+  else if (result.kind === 'invalid') await interaction.reply({ content: result.message, flags: MessageFlags.Ephemeral });
+  else await interaction.update({ content: goneQuestionText(result), components: [], allowedMentions: { parse: [] } });
 }

@@ -1,5 +1,5 @@
 import type { App, BlockButtonAction, types } from '@slack/bolt';
-import { confirmationText, goneConfirmationText, NOT_YOUR_CONFIRMATION_TEXT, type ConfirmationRequest, type ConversationEngine } from '../../engine/index.js';
+import { confirmationText, goneQuestionText, NOT_YOUR_QUESTION_TEXT, type ConfirmationRequest, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { failureFields } from './slack-failures.js';
@@ -29,9 +29,10 @@ export function registerConfirmationActions(app: App, engine: ConversationEngine
     const result = await engine.decideConfirmation(action.value ?? '', body.user.id, action.action_id === APPROVE);
     log.info({ confirmation: action.value, user: body.user.id, choice: action.action_id, result: result.kind }, 'confirmation button pressed');
     try {
-      if (result.kind === 'not-yours') await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_CONFIRMATION_TEXT });
+      if (result.kind === 'not-yours') await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_QUESTION_TEXT });
+      if (result.kind === 'invalid') await respond({ response_type: 'ephemeral', replace_original: false, text: result.message });
       if (result.kind === 'gone') {
-        const text = goneConfirmationText(result);
+        const text = goneQuestionText(result);
         await respond({ replace_original: true, text, blocks: textBlocks(text) });
       }
     } catch (error) {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AccessPolicy, OPEN_RULE } from '../../../src/access/index.js';
-import { ACCESS_DENIED_MESSAGE, ConversationEngine, NOT_YOUR_CONFIRMATION_TEXT } from '../../../src/engine/index.js';
+import { ACCESS_DENIED_MESSAGE, ConversationEngine, NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { APPLICATION_ID, OTHER_USER, ROLE_ID, STRANGER, USER, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig, publishedServerConfig } from '../../fixtures/index.js';
@@ -113,7 +113,7 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
     expect(question.body.components[0].components.map((button: { label: string }) => button.label)).toEqual(['Approve', 'Deny']);
 
     const intruder = discord.pressButton(question.response.id, approve, { user: OTHER_USER, roles: [ROLE_ID] });
-    expect((await callback(intruder)).body).toMatchObject({ type: 4, data: { content: NOT_YOUR_CONFIRMATION_TEXT, flags: 64 } });
+    expect((await callback(intruder)).body).toMatchObject({ type: 4, data: { content: NOT_YOUR_QUESTION_TEXT, flags: 64 } });
 
     const asker = discord.pressButton(question.response.id, approve);
     expect((await callback(asker)).body).toMatchObject({ type: 6 });
@@ -139,7 +139,7 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
 
   it('ends an open question as not run when the bot stops', async () => {
     const { thread } = await askForAdd('add while stopping');
-    bot.harness.engine.cancelConfirmations();
+    bot.harness.engine.cancelQuestions();
     await answerIn(discord, thread, '⏹️ Not run: I could not wait for an answer.');
     await answerIn(discord, thread, 'could not be asked for right now');
   });
@@ -167,7 +167,7 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
     expect((await callback(restarted)).body).toMatchObject({ type: 7, data: { content: expect.stringContaining('I restarted while this was waiting'), components: [] } });
     const unknown = discord.pressButton(messageId, 'confirm:deny:no-such-question');
     expect((await callback(unknown)).body).toMatchObject({ type: 7, data: { content: 'This question is no longer waiting for an answer.', components: [] } });
-    before.cancelConfirmations();
+    before.cancelQuestions();
     await orphanTurn;
   });
 });

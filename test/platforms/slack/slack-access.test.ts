@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ACCESS_DENIED_MESSAGE, NOT_YOUR_CONFIRMATION_TEXT } from '../../../src/engine/index.js';
+import { ACCESS_DENIED_MESSAGE, NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { CHANNEL_ID, OTHER_USER_ID, STRANGER_ID, USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
 import { fixtureServerConfig, publishedServerConfig } from '../../fixtures/index.js';
@@ -90,7 +90,7 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
 
     await bot.press(question, approve, id, OTHER_USER_ID);
     const privately = await bot.slack.waitForCall('respond');
-    expect(privately.args).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_CONFIRMATION_TEXT });
+    expect(privately.args).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_QUESTION_TEXT });
 
     await bot.press(question, approve, id);
     await answered(bot.slack, 'Tool said: Result of add:\n5');
@@ -116,7 +116,7 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
 
   it('takes the buttons off a question nothing waits for when one is pressed', async () => {
     const { question, approve, id } = await askForAdd('add and stop');
-    bot.harness.engine.cancelConfirmations();
+    bot.harness.engine.cancelQuestions();
     await answered(bot.slack, 'could not be asked for right now');
     bot.slack.calls.clear();
     await bot.press(question, approve, id);

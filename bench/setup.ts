@@ -45,6 +45,8 @@ export class SilentReply implements Reply {
   }
   async askConfirmation(): Promise<void> {}
   async endConfirmation(): Promise<void> {}
+  async askElicitation(): Promise<void> {}
+  async endElicitation(): Promise<void> {}
 }
 
 /** Someone the bot admits, asking in a channel. */

@@ -28,6 +28,8 @@ const envSchema = z.object({
   RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
   SHUTDOWN_TIMEOUT_S: positiveInt(30),
   CONFIRM_TIMEOUT_S: positiveInt(300),
+  ELICITATION_TIMEOUT_S: positiveInt(300),
+  SAMPLING_MAX_PER_TURN: z.coerce.number().int().min(0).default(3),
   ALLOWED_USERS: idList,
   ALLOWED_ROLES: idList,
   ALLOWED_CHANNELS: idList,
@@ -74,6 +76,10 @@ export interface EngineSettings {
   historyMaxChars: number;
   /** How long a tool call waits for Approve before it counts as denied. */
   confirmTimeoutMs: number;
+  /** How long a server's form waits for the person before it counts as cancelled. */
+  elicitationTimeoutMs: number;
+  /** Sampling requests (servers borrowing the model) served per question, for servers allowed them. */
+  maxSamplesPerTurn: number;
 }
 
 /** Empty lists allow everyone; see src/access for how they combine. */
@@ -167,6 +173,8 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,
       confirmTimeoutMs: vars.CONFIRM_TIMEOUT_S * 1000,
+      elicitationTimeoutMs: vars.ELICITATION_TIMEOUT_S * 1000,
+      maxSamplesPerTurn: vars.SAMPLING_MAX_PER_TURN,
     },
     access: { users: vars.ALLOWED_USERS, roles: vars.ALLOWED_ROLES, channels: vars.ALLOWED_CHANNELS },
     mcp: {

@@ -3,9 +3,13 @@ import { AccessPolicy, type Asker } from '../access/index.js';
 import type { EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChatMessage, ChatModel, CompleteOptions } from '../llm/types.js';
-import type { CatalogTool, ToolProvider } from '../mcp/types.js';
+import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
+import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
+import { progressDetail } from './progress.js';
+import { completeForServer } from './sampling.js';
 import { NOT_THIS_QUESTION_TEXT, unconfirmedFeedback } from './confirmation-text.js';
 import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
 import { trimHistory } from './history-budget.js';
@@ -14,7 +18,7 @@ import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
-import type { ConfirmationOutcome, ConfirmationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
@@ -42,6 +46,8 @@ export type AccessCheck = { allowed: true } | { allowed: false; notice: string |
 interface TurnState {
   threadKey: string;
   asker: Asker;
+  /** Sampling requests served in this turn, against the per-turn cap. */
+  samples: number;
   log: Logger;
   reply: Reply;
   catalog: CatalogTool[];
@@ -90,6 +96,17 @@ export class ConversationEngine {
   /** An Approve or Deny press on a confirmation question. */
   decideConfirmation(id: string, userId: string, approve: boolean): Promise<AnswerResult> {
     return this.questions.answer(id, userId, approve);
+  }
+
+  /** A person's answer to a server's form. */
+  answerElicitation(id: string, userId: string, answer: ElicitationAnswer): Promise<AnswerResult> {
+    return this.questions.answer(id, userId, answer);
+  }
+
+  /** A server's form still waiting for its asker, so a platform can build its inputs or refuse others first. */
+  waitingElicitation(questionId: string): ElicitationRequest | undefined {
+    const question = this.questions.waitingQuestion(questionId);
+    return question && 'fields' in question ? (question as ElicitationRequest) : undefined;
   }
 
   /** Ends every question to a person as unanswered: a stopping bot cannot wait minutes for people. */
@@ -152,6 +169,7 @@ export class ConversationEngine {
     const turn: TurnState = {
       threadKey: message.threadKey,
       asker: message.asker,
+      samples: 0,
       log,
       reply,
       catalog: this.access.catalogFor(message.asker, this.deps.tools.tools()),
@@ -234,7 +252,7 @@ export class ConversationEngine {
     }
     await this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step: turn.steps }));
     const started = Date.now();
-    const outcome = await this.deps.tools.callTool(tool.name, call.arguments);
+    const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log));
     log.info({ ok: outcome.ok, ms: Date.now() - started }, 'tool called');
     for (const image of outcome.images) {
       const extension = image.mimeType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
@@ -242,6 +260,40 @@ export class ConversationEngine {
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
     return this.capped(outcome.text);
+  }
+
+  /** What the tool's server may do during the call: report progress, ask the person, borrow the model. */
+  private callContext(turn: TurnState, tool: CatalogTool, log: Logger): CallContext {
+    const step = turn.steps;
+    return {
+      onProgress: (progress) => void this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step, detail: progressDetail(progress) })),
+      elicit: (request) => this.elicit(turn, tool, request),
+      sample: (request) => this.sample(turn, tool, request, log),
+    };
+  }
+
+  private async elicit(turn: TurnState, tool: CatalogTool, request: ElicitRequest['params']): Promise<ElicitResult> {
+    // Only forms were offered; a server asking anyway for a URL visit is told no.
+    if (request.mode === 'url') return { action: 'decline' };
+    const fields = formFields(request.requestedSchema);
+    const outcomeOf = (end: QuestionEnd<ElicitResult>): ElicitationOutcome => (end.kind === 'answered' ? (end.answer.action === 'accept' ? 'accepted' : 'declined') : end.kind);
+    const end = await this.questions.ask<ElicitationRequest, ElicitResult>(
+      { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, message: request.message, fields },
+      this.deps.settings.elicitationTimeoutMs,
+      { show: (question) => turn.reply.askElicitation(question), end: (question, ended) => turn.reply.endElicitation(question, outcomeOf(ended)) },
+      (answer) => readElicitationAnswer(fields, answer),
+    );
+    return end.kind === 'answered' ? end.answer : { action: 'cancel' };
+  }
+
+  /** A server borrowing the model, within the per-turn cap; the server's own messages only, no history. */
+  private async sample(turn: TurnState, tool: CatalogTool, request: CreateMessageRequest['params'], log: Logger): Promise<CreateMessageResult> {
+    const cap = this.deps.settings.maxSamplesPerTurn;
+    if (turn.samples >= cap) throw new Error(`the bot serves at most ${cap} sampling requests per question, and this question has used them`);
+    turn.samples += 1;
+    const result = await completeForServer(this.deps.llm, request);
+    log.info({ server: tool.server, samples: turn.samples }, 'sampling request served');
+    return result;
   }
 
   private async confirm(turn: TurnState, tool: CatalogTool, args: Record<string, unknown>): Promise<ConfirmationOutcome> {

@@ -4,5 +4,7 @@ export { ASKS_FIRST_NOTE, confirmationOutcomeText, confirmationText, goneQuestio
 export { ACCESS_DENIED_MESSAGE } from './user-messages.js';
 export type { AnswerResult } from './questions.js';
 export { progressText } from './progress.js';
+export { elicitationOutcomeText, elicitationText, settledElicitationText } from './elicitation-text.js';
+export type { ElicitationAnswer, FormField } from './elicitation-form.js';
 export { parseToolCall } from './tool-call-parser.js';
-export type { ConfirmationOutcome, ConfirmationRequest, FinalAnswer, ImageAttachment, IncomingMessage, Reply, ServerTools, TurnProgress } from './types.js';
+export type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, ImageAttachment, IncomingMessage, Reply, ServerTools, TurnProgress } from './types.js';

@@ -89,9 +89,9 @@ export class QuestionBroker {
     return end;
   }
 
-  /** The person waiting questions belong to, so a platform can refuse someone else before opening a form. */
-  askerOf(id: string): string | undefined {
-    return this.waiting.get(id)?.question.askerId;
+  /** A question still waiting, so a platform can build its form or refuse someone else before opening it. */
+  waitingQuestion(id: string): Question | undefined {
+    return this.waiting.get(id)?.question;
   }
 
   /** An answer from `userId`: only the person who asked decides. */

@@ -1,4 +1,5 @@
 import type { Asker } from '../access/index.js';
+import type { FormField } from './elicitation-form.js';
 import type { Question } from './questions.js';
 
 /** Everything the engine knows about a message: no platform objects cross this line. */
@@ -21,7 +22,19 @@ export interface ConfirmationRequest extends Question {
 /** `cancelled`: the question could not be put, or the bot is stopping. */
 export type ConfirmationOutcome = 'approved' | 'denied' | 'timed-out' | 'cancelled';
 
-export type TurnProgress = { type: 'tool'; tool: string; server: string; step: number };
+/** A server asking the person behind a tool call to fill in a form (MCP elicitation). */
+export interface ElicitationRequest extends Question {
+  server: string;
+  tool: string;
+  /** The server's own words: what it wants and why. */
+  message: string;
+  fields: FormField[];
+}
+
+export type ElicitationOutcome = 'accepted' | 'declined' | 'timed-out' | 'cancelled';
+
+/** `detail`: what a long-running tool last reported (its progress notifications). */
+export type TurnProgress = { type: 'tool'; tool: string; server: string; step: number; detail?: string };
 
 export interface ImageAttachment {
   data: Buffer;
@@ -45,6 +58,10 @@ export interface Reply {
   askConfirmation(request: ConfirmationRequest): Promise<void>;
   /** Replaces the buttons with how it ended (see `confirmationOutcomeText`). */
   endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void>;
+  /** Shows a server's form with a way to fill it in or decline (see `elicitationText`); resolves once it is up. */
+  askElicitation(request: ElicitationRequest): Promise<void>;
+  /** Replaces the form with how it ended (see `settledElicitationText`). */
+  endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void>;
 }
 
 export interface ServerTools {

@@ -58,6 +58,7 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
   });
 
   return {
+    model: settings.model,
     async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<LlmReply> {
       const started = Date.now();
       let completion: ChatCompletion;

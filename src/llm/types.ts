@@ -24,6 +24,8 @@ export interface CompleteOptions {
 }
 
 export interface ChatModel {
+  /** The model's name, where known (sampling results report it). */
+  readonly model?: string;
   complete(messages: ChatMessage[], options?: CompleteOptions): Promise<LlmReply>;
 }
 

@@ -6,6 +6,7 @@ import type { BotMetrics } from './metrics.js';
 /** The same model, timed and counted. */
 export function measuredChatModel(model: ChatModel, metrics: BotMetrics): ChatModel {
   return {
+    model: model.model,
     async complete(messages, options) {
       const stop = metrics.llmDuration.startTimer();
       try {

@@ -20,6 +20,8 @@ export const TEST_ENGINE_SETTINGS: EngineSettings = {
   historyMaxMessages: 40,
   historyMaxChars: 24_000,
   confirmTimeoutMs: 300_000,
+  elicitationTimeoutMs: 300_000,
+  maxSamplesPerTurn: 3,
 };
 
 export interface EngineHarness {

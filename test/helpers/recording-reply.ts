@@ -1,4 +1,4 @@
-import type { ConfirmationOutcome, ConfirmationRequest, FinalAnswer, Reply, TurnProgress } from '../../src/engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, Reply, TurnProgress } from '../../src/engine/index.js';
 import { Recorder } from './recorder.js';
 
 /** A Reply that keeps what the engine sent, for engine-level tests. */
@@ -28,5 +28,16 @@ export class RecordingReply implements Reply {
 
   async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
     this.confirmationsEnded.push({ request, outcome });
+  }
+
+  readonly elicitationsAsked = new Recorder<ElicitationRequest>();
+  readonly elicitationsEnded = new Recorder<{ request: ElicitationRequest; outcome: ElicitationOutcome }>();
+
+  async askElicitation(request: ElicitationRequest): Promise<void> {
+    this.elicitationsAsked.push(request);
+  }
+
+  async endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
+    this.elicitationsEnded.push({ request, outcome });
   }
 }

@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import type { ConfirmationRequest, ConversationEngine } from '../../engine/index.js';
+import type { ConversationEngine, ElicitationAnswer } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
-import { ConsoleReply, writeLine } from './console-reply.js';
+import { ConsoleReply, writeLine, type ConsoleQuestion } from './console-reply.js';
 import { formatToolList } from './tool-list.js';
 
 export interface ConsoleAdapterOptions {
@@ -18,6 +18,13 @@ export interface ConsoleAdapterOptions {
 const THREAD_KEY = 'console:local';
 const ASKER: Asker = { userId: 'console', roleIds: [], channelId: 'console', direct: true, operator: true };
 const APPROVAL = /^y(es)?$/i;
+
+/** `decline`, or `name=value; other=value` (an empty line takes every default). */
+function formAnswer(line: string): ElicitationAnswer {
+  if (/^decline$/i.test(line)) return { action: 'decline' };
+  const pairs = line.split(';').map((pair) => pair.split('=')).filter(([name]) => name?.trim());
+  return { action: 'accept', values: Object.fromEntries(pairs.map(([name = '', ...value]) => [name.trim(), value.join('=').trim()])) };
+}
 
 /**
  * The whole bot in a terminal: each line is a message in one thread. With piped input every line is
@@ -33,7 +40,7 @@ export class ConsoleAdapter implements PlatformAdapter {
   private readLoop: Promise<void> | undefined;
   private closeInput: (() => void) | undefined;
   private turn: Promise<void> = Promise.resolve();
-  private question: string | undefined;
+  private question: ConsoleQuestion | undefined;
   private wake: (() => void) | undefined;
 
   constructor(private readonly options: ConsoleAdapterOptions) {
@@ -84,7 +91,16 @@ export class ConsoleAdapter implements PlatformAdapter {
     const question = this.question;
     if (question) {
       this.question = undefined;
-      await this.options.engine.decideConfirmation(question, ASKER.userId, APPROVAL.test(text));
+      const result =
+        question.kind === 'confirmation'
+          ? await this.options.engine.decideConfirmation(question.id, ASKER.userId, APPROVAL.test(text))
+          : await this.options.engine.answerElicitation(question.id, ASKER.userId, formAnswer(text));
+      if (result.kind === 'invalid') {
+        // The question stays open for the next line.
+        this.question = question;
+        await writeLine(this.status, `${result.message} Try again, or type decline.`);
+        return;
+      }
     } else {
       if (text === '') return;
       this.turn = this.handleLine(text);
@@ -96,8 +112,8 @@ export class ConsoleAdapter implements PlatformAdapter {
     });
   }
 
-  private readonly asked = (request: ConfirmationRequest): void => {
-    this.question = request.id;
+  private readonly asked = (question: ConsoleQuestion): void => {
+    this.question = question;
     this.wake?.();
   };
 

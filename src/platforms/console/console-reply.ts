@@ -1,6 +1,9 @@
 import type { Writable } from 'node:stream';
-import { confirmationOutcomeText, confirmationText, progressText } from '../../engine/index.js';
-import type { ConfirmationOutcome, ConfirmationRequest, FinalAnswer, Reply, TurnProgress } from '../../engine/index.js';
+import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText } from '../../engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, Reply, TurnProgress } from '../../engine/index.js';
+
+/** A question waiting for the next line. */
+export type ConsoleQuestion = { kind: 'confirmation'; id: string } | { kind: 'elicitation'; id: string };
 
 export function writeLine(stream: Writable, text: string): Promise<void> {
   return new Promise((resolve, reject) => stream.write(`${text}\n`, (error) => (error ? reject(error) : resolve())));
@@ -12,7 +15,7 @@ export class ConsoleReply implements Reply {
     private readonly answers: Writable,
     private readonly status: Writable,
     /** Told when a question waits for the next line to answer it. */
-    private readonly onQuestion: (request: ConfirmationRequest) => void,
+    private readonly onQuestion: (question: ConsoleQuestion) => void,
   ) {}
 
   progress(event: TurnProgress): Promise<void> {
@@ -30,10 +33,19 @@ export class ConsoleReply implements Reply {
 
   async askConfirmation(request: ConfirmationRequest): Promise<void> {
     await writeLine(this.status, `${confirmationText(request)}\nType yes to approve; anything else denies.`);
-    this.onQuestion(request);
+    this.onQuestion({ kind: 'confirmation', id: request.id });
   }
 
   endConfirmation(_request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
     return writeLine(this.status, confirmationOutcomeText(outcome));
+  }
+
+  async askElicitation(request: ElicitationRequest): Promise<void> {
+    await writeLine(this.status, `${elicitationText(request)}\nAnswer on one line as name=value; name=value (an empty line takes the defaults), or type decline.`);
+    this.onQuestion({ kind: 'elicitation', id: request.id });
+  }
+
+  endElicitation(_request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
+    return writeLine(this.status, elicitationOutcomeText(outcome));
   }
 }

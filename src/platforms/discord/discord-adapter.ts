@@ -7,6 +7,7 @@ import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { interactionAsker, messageAsker } from './askers.js';
 import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
+import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
 import { hintFor } from './discord-failures.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
 import { questionText } from './mentions.js';
@@ -151,13 +152,19 @@ export class DiscordAdapter implements PlatformAdapter {
     }
   }
 
+  /** Buttons and forms of the questions turns ask (confirmations, servers' forms); undefined for anything else. */
+  private answerToQuestion(interaction: Interaction): Promise<void> | undefined {
+    const { engine } = this.options;
+    if (interaction.isButton() && isConfirmationButton(interaction)) return onConfirmationButton(interaction, engine, this.log);
+    if (interaction.isButton() && isElicitationInteraction(interaction.customId)) return onElicitationButton(interaction, engine, this.log);
+    if (interaction.isModalSubmit() && isElicitationInteraction(interaction.customId)) return onElicitationSubmit(interaction, engine, this.log);
+    return undefined;
+  }
+
   private async onInteraction(interaction: Interaction): Promise<void> {
     if (interaction.isAutocomplete()) return this.commands.autocomplete(interaction, interactionAsker(interaction));
-    if (interaction.isButton() && isConfirmationButton(interaction)) {
-      return onConfirmationButton(interaction, this.options.engine, this.log).catch((error: unknown) =>
-        this.log.error({ err: error, hint: hintFor(error) }, 'confirmation button could not be answered'),
-      );
-    }
+    const answering = this.answerToQuestion(interaction);
+    if (answering) return answering.catch((error: unknown) => this.log.error({ err: error, hint: hintFor(error) }, 'answer to a question could not be taken'));
     if (!interaction.isChatInputCommand()) return;
     try {
       await this.commands.run(interaction, interactionAsker(interaction));

@@ -1,16 +1,21 @@
 import { AttachmentBuilder, type Message, type MessageCreateOptions, type SendableChannels } from 'discord.js';
 import {
   confirmationText,
+  elicitationText,
   progressText,
   settledConfirmationText,
+  settledElicitationText,
   type ConfirmationOutcome,
   type ConfirmationRequest,
+  type ElicitationOutcome,
+  type ElicitationRequest,
   type FinalAnswer,
   type ImageAttachment,
   type Reply,
   type TurnProgress,
 } from '../../engine/index.js';
 import { confirmationButtons } from './confirmation-buttons.js';
+import { elicitationButtons } from './elicitation-modal.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
@@ -69,15 +74,31 @@ export class DiscordReply implements Reply {
     await this.delivering('error message', () => this.replaceProgressWith(message));
   }
 
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    await this.ask(request.id, { content: confirmationText(request), components: [confirmationButtons(request.id)] });
+  }
+
+  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    await this.settleQuestion(request.id, settledConfirmationText(request, outcome));
+  }
+
+  async askElicitation(request: ElicitationRequest): Promise<void> {
+    const [content = ''] = splitMessage(elicitationText(request), MESSAGE_LIMIT);
+    await this.ask(request.id, { content, components: [elicitationButtons(request.id)] });
+  }
+
+  async endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
+    await this.settleQuestion(request.id, settledElicitationText(request, outcome));
+  }
+
   /**
-   * The question takes the progress message's place (or a new one), so whatever comes next is posted
+   * A question takes the progress message's place (or a new one), so whatever comes next is posted
    * below it and the thread reads in order.
    */
-  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+  private async ask(id: string, question: Pick<MessageCreateOptions, 'content' | 'components'>): Promise<void> {
     // The bot is not the one busy while a person decides.
     clearInterval(this.typingTimer);
     await this.progressEdits.settle();
-    const question = { content: confirmationText(request), components: [confirmationButtons(request.id)] };
     const progress = this.progressMessage;
     this.progressMessage = undefined;
     const message = progress
@@ -86,14 +107,14 @@ export class DiscordReply implements Reply {
           return this.post(question);
         })
       : await this.post(question);
-    this.questions.set(request.id, message);
+    this.questions.set(id, message);
   }
 
-  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
-    const message = this.questions.get(request.id);
-    this.questions.delete(request.id);
+  private async settleQuestion(id: string, content: string): Promise<void> {
+    const message = this.questions.get(id);
+    this.questions.delete(id);
     this.startTyping();
-    await message?.edit({ content: settledConfirmationText(request, outcome), components: [], allowedMentions: NO_PINGS });
+    await message?.edit({ content, components: [], allowedMentions: NO_PINGS });
   }
 
   /** Always called when the turn ends, however it ended. */

@@ -10,6 +10,7 @@ import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { createBoltApp, slackMode, type SlackMode } from './bolt-app.js';
 import { registerConfirmationActions } from './confirmation-blocks.js';
+import { registerElicitationActions } from './elicitation-blocks.js';
 import { mentionedUserIds, readableText } from './message-text.js';
 import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { failureFields } from './slack-failures.js';
@@ -68,6 +69,7 @@ export class SlackAdapter implements PlatformAdapter {
     this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     registerSlashCommands(this.app, options.engine, this.log);
     registerConfirmationActions(this.app, options.engine, this.log);
+    registerElicitationActions(this.app, options.engine, this.log);
     this.app.error(async (error) => {
       this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
     });

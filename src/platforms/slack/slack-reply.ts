@@ -1,9 +1,12 @@
-import type { webApi } from '@slack/bolt';
+import type { types, webApi } from '@slack/bolt';
 import {
   progressText,
   settledConfirmationText,
+  settledElicitationText,
   type ConfirmationOutcome,
   type ConfirmationRequest,
+  type ElicitationOutcome,
+  type ElicitationRequest,
   type FinalAnswer,
   type ImageAttachment,
   type Reply,
@@ -13,6 +16,7 @@ import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
 import { questionMessage, textBlocks } from './confirmation-blocks.js';
+import { elicitationMessage } from './elicitation-blocks.js';
 import { toMrkdwn, toMrkdwnPieces } from './mrkdwn.js';
 import { failureFields, slackErrorCode } from './slack-failures.js';
 
@@ -91,34 +95,49 @@ export class SlackReply implements Reply {
     });
   }
 
+  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+    await this.ask(request.id, questionMessage(request));
+  }
+
+  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
+    await this.settleQuestion(request.id, settledConfirmationText(request, outcome));
+  }
+
+  async askElicitation(request: ElicitationRequest): Promise<void> {
+    await this.ask(request.id, elicitationMessage(request));
+  }
+
+  async endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
+    await this.settleQuestion(request.id, settledElicitationText(request, outcome));
+  }
+
   /**
-   * The question takes the placeholder's place (or is posted anew), so whatever comes next is posted
+   * A question takes the placeholder's place (or is posted anew), so whatever comes next is posted
    * below it and the thread reads in order.
    */
-  async askConfirmation(request: ConfirmationRequest): Promise<void> {
+  private async ask(id: string, question: { text: string; blocks: types.KnownBlock[] }): Promise<void> {
     await this.progressUpdates.settle();
     const { channel, threadTs } = this.target;
-    const question = questionMessage(request);
     const placeholder = this.placeholderTs;
     this.placeholderTs = undefined;
     if (placeholder) {
       try {
         await this.client.chat.update({ channel, ts: placeholder, ...question });
-        this.questions.set(request.id, placeholder);
+        this.questions.set(id, placeholder);
         return;
       } catch (error) {
         this.log.warn(failureFields(error), 'placeholder could not become the question; posting it anew');
       }
     }
     const posted = await this.client.chat.postMessage({ channel, thread_ts: threadTs, ...question });
-    if (posted.ts) this.questions.set(request.id, posted.ts);
+    if (posted.ts) this.questions.set(id, posted.ts);
   }
 
-  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
-    const ts = this.questions.get(request.id);
-    this.questions.delete(request.id);
+  private async settleQuestion(id: string, markdown: string): Promise<void> {
+    const ts = this.questions.get(id);
+    this.questions.delete(id);
     if (!ts) return;
-    const text = toMrkdwn(settledConfirmationText(request, outcome));
+    const text = toMrkdwn(markdown);
     await this.client.chat.update({ channel: this.target.channel, ts, text, blocks: textBlocks(text) });
   }
 

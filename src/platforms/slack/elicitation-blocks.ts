@@ -1,0 +1,96 @@
+import type { App, BlockButtonAction, types } from '@slack/bolt';
+import { elicitationText, goneQuestionText, NOT_YOUR_QUESTION_TEXT, type ConversationEngine, type ElicitationRequest, type FormField } from '../../engine/index.js';
+import type { Logger } from '../../logging/logger.js';
+import { textBlocks } from './confirmation-blocks.js';
+import { toMrkdwn } from './mrkdwn.js';
+import { failureFields } from './slack-failures.js';
+
+const SUBMIT = 'elicit_submit';
+const DECLINE = 'elicit_decline';
+const VALUE = 'value';
+const blockId = (field: FormField) => `field:${field.name}`;
+// Slack's limits: 75 characters for option text, 100 options per select.
+const OPTION_TEXT = 75;
+const OPTIONS = 100;
+
+const plain = (text: string) => ({ type: 'plain_text' as const, text: text.length <= OPTION_TEXT ? text : `${text.slice(0, OPTION_TEXT - 1)}…` });
+
+function element(field: FormField): types.InputBlock['element'] {
+  const options = (field.options ?? []).slice(0, OPTIONS).map((option) => ({ text: plain(option.label), value: option.value }));
+  const chosen = (values: unknown[]) => options.filter((option) => values.includes(option.value));
+  switch (field.kind) {
+    case 'choice': {
+      const [initial] = chosen([field.default]);
+      return { type: 'static_select', action_id: VALUE, options, ...(initial ? { initial_option: initial } : {}) };
+    }
+    case 'choices': {
+      const initial = chosen(Array.isArray(field.default) ? field.default : []);
+      return { type: 'multi_static_select', action_id: VALUE, options, ...(initial.length ? { initial_options: initial } : {}) };
+    }
+    case 'boolean': {
+      const yes = { text: plain('Yes'), value: 'yes' };
+      return { type: 'checkboxes', action_id: VALUE, options: [yes], ...(field.default === true ? { initial_options: [yes] } : {}) };
+    }
+    case 'number':
+    case 'integer':
+      return { type: 'number_input', action_id: VALUE, is_decimal_allowed: field.kind === 'number', ...(field.default !== undefined ? { initial_value: String(field.default) } : {}) };
+    default:
+      return { type: 'plain_text_input', action_id: VALUE, ...(field.default !== undefined ? { initial_value: String(field.default) } : {}) };
+  }
+}
+
+/** The server's words, one input per field (pre-filled with its defaults), then Submit and Decline. */
+export function elicitationMessage(request: ElicitationRequest): { text: string; blocks: types.KnownBlock[] } {
+  const text = toMrkdwn(elicitationText(request));
+  const inputs: types.KnownBlock[] = request.fields.map((field) => ({
+    type: 'input',
+    block_id: blockId(field),
+    label: { type: 'plain_text', text: field.title },
+    optional: !field.required || field.default !== undefined,
+    ...(field.description ? { hint: { type: 'plain_text', text: field.description } } : {}),
+    element: element(field),
+  }));
+  const button = (actionId: string, label: string, style?: 'primary') => ({ type: 'button' as const, action_id: actionId, text: plain(label), value: request.id, ...(style ? { style } : {}) });
+  return { text, blocks: [...textBlocks(text), ...inputs, { type: 'actions', elements: [button(SUBMIT, 'Submit', 'primary'), button(DECLINE, 'Decline')] }] };
+}
+
+type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
+
+/** What the person entered, read from the message's input state as a platform-neutral value per field. */
+function enteredValues(fields: FormField[], state: Record<string, Record<string, StateValue>> | undefined): Record<string, string | string[] | boolean | undefined> {
+  return Object.fromEntries(
+    fields.map((field) => {
+      const entered = state?.[blockId(field)]?.[VALUE];
+      if (!entered) return [field.name, undefined];
+      if (entered.type === 'checkboxes') return [field.name, (entered.selected_options ?? []).length > 0];
+      if (entered.type === 'multi_static_select') return [field.name, (entered.selected_options ?? []).map((option) => option.value)];
+      if (entered.type === 'static_select') return [field.name, entered.selected_option?.value ?? undefined];
+      return [field.name, entered.value ?? undefined];
+    }),
+  );
+}
+
+/**
+ * Submit and Decline on a server's form. An answer needs nothing more here (the waiting turn updates
+ * the message); anyone else, or an answer that does not fit, is told privately.
+ */
+export function registerElicitationActions(app: App, engine: ConversationEngine, log: Logger): void {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${SUBMIT}|${DECLINE})$`) }, async ({ ack, action, body, respond }) => {
+    await ack();
+    const id = action.value ?? '';
+    const fields = engine.waitingElicitation(id)?.fields ?? [];
+    const answer = action.action_id === DECLINE ? ({ action: 'decline' } as const) : ({ action: 'accept', values: enteredValues(fields, body.state?.values as Record<string, Record<string, StateValue>>) } as const);
+    const result = await engine.answerElicitation(id, body.user.id, answer);
+    log.info({ question: id, user: body.user.id, choice: action.action_id, result: result.kind }, 'elicitation answered');
+    try {
+      if (result.kind === 'not-yours') await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_QUESTION_TEXT });
+      if (result.kind === 'invalid') await respond({ response_type: 'ephemeral', replace_original: false, text: `${result.message} Change it and press Submit again.` });
+      if (result.kind === 'gone') {
+        const text = goneQuestionText(result);
+        await respond({ replace_original: true, text, blocks: textBlocks(text) });
+      }
+    } catch (error) {
+      log.warn(failureFields(error), 'elicitation answer could not be acknowledged');
+    }
+  });
+}

@@ -7,6 +7,7 @@ import {
   ErrorCode,
   LoggingMessageNotificationSchema,
   McpError,
+  ProgressNotificationSchema,
   ToolListChangedNotificationSchema,
   type CallToolResult,
   type ClientCapabilities,
@@ -103,6 +104,9 @@ export class ServerConnection {
   private readonly authProvider: OAuthClientProvider | undefined;
   /** Calls running now, newest last: where a server's questions and sampling requests go. */
   private readonly calls: CallContext[] = [];
+  /** Progress listeners by the token sent with their call. */
+  private readonly progress = new Map<string, NonNullable<CallContext['onProgress']>>();
+  private progressTokens = 0;
 
   constructor(
     readonly config: ServerConfig,
@@ -202,15 +206,17 @@ export class ServerConnection {
   /** Never rejects: every failure is an outcome naming the tool and the server. */
   async callTool(toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
     this.calls.push(context);
+    const progressToken = this.listenForProgress(context);
     try {
-      return await this.runCall(toolName, args, context);
+      return await this.runCall(toolName, args, context, progressToken);
     } finally {
       this.calls.splice(this.calls.indexOf(context), 1);
+      if (progressToken) this.progress.delete(progressToken);
     }
   }
 
-  private async runCall(toolName: string, args: Record<string, unknown>, context: CallContext): Promise<ToolOutcome> {
-    const { signal, onProgress } = context;
+  private async runCall(toolName: string, args: Record<string, unknown>, context: CallContext, progressToken: string | undefined): Promise<ToolOutcome> {
+    const { signal } = context;
     const fail = (text: string) => failedOutcome(this.name, toolName, text);
     if (this.closed) return fail(`server "${this.name}" is shut down, so "${toolName}" cannot run`);
     if (this.state === 'restarting') return fail(`server "${this.name}" is restarting, try again in a few seconds`);
@@ -221,20 +227,34 @@ export class ServerConnection {
     const log = this.log.child({ tool: toolName });
     const started = Date.now();
     try {
-      const result = (await link.client.callTool({ name: toolName, arguments: args }, undefined, { timeout: timeoutMs, signal, onprogress: onProgress })) as CallToolResult;
+      const params = { name: toolName, arguments: args, ...(progressToken ? { _meta: { progressToken } } : {}) };
+      const result = (await link.client.callTool(params, undefined, { timeout: timeoutMs, signal })) as CallToolResult;
       const outcome = toToolOutcome(this.name, toolName, result);
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
       return outcome;
     } catch (error) {
       // Step-up: the call needs more scopes than the token has, and a person is asked to grant them.
       const code = this.pendingAuthorization(error);
-      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.runCall(toolName, args, context);
+      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.runCall(toolName, args, context, progressToken);
       const text = code ? `server "${this.name}" needs new authorization for "${toolName}"; an operator has to follow the link in the bot's logs` : this.callFailure(error, link, toolName, timeoutMs, signal);
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
       if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
       return fail(text);
     }
+  }
+
+  /**
+   * Progress goes by a token of our own rather than the SDK's `onprogress`: the SDK hands
+   * notifications over a tick after the response that follows them, and drops those it then finds
+   * without a listener. Ours lives until the call's code has moved on, which comes later.
+   */
+  private listenForProgress(context: CallContext): string | undefined {
+    const { onProgress } = context;
+    if (!onProgress) return undefined;
+    const token = `${this.name}-${(this.progressTokens += 1)}`;
+    this.progress.set(token, onProgress);
+    return token;
   }
 
   /** True once the code has been exchanged, false when `ms` ran out first (the exchange goes on). */
@@ -309,12 +329,13 @@ export class ServerConnection {
   }
 
   /**
-   * What the bot offers the server: elicitation always (the question goes to the person behind the
-   * call), sampling only when the server is allowed it. Servers cannot say which call a request belongs
-   * to, so it goes to the newest call running on this server.
+   * What the bot offers the server: forms go to the person behind the call; sampling is served only
+   * for a server allowed it, and refused to others with a reason an operator can act on (servers that
+   * ask anyway get more than "method not found"). Servers cannot say which call a request belongs to,
+   * so it goes to the newest call running on this server.
    */
   private clientSetup(): ClientSetup {
-    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true } }, ...(this.config.allowSampling ? { sampling: {} } : {}) };
+    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true } }, sampling: {} };
     return {
       capabilities,
       register: (client) => {
@@ -323,8 +344,11 @@ export class ServerConnection {
           this.log.info({ mode: request.params.mode ?? 'form', answered: elicit !== undefined }, 'server asks the person something');
           return elicit ? elicit(request.params) : { action: 'cancel' };
         });
-        if (!this.config.allowSampling) return;
         client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+          if (!this.config.allowSampling) {
+            this.log.warn('server asked to use the model (sampling) without "allowSampling"; refused');
+            throw new McpError(ErrorCode.InvalidRequest, `this bot does not let server "${this.name}" use its model; an operator can set "allowSampling": true for it in servers_config.json`);
+          }
           const sample = this.calls.at(-1)?.sample;
           if (!sample) throw new McpError(ErrorCode.InvalidRequest, 'sampling is only served during a tool call of a conversation');
           return sample(request.params);
@@ -340,6 +364,7 @@ export class ServerConnection {
     this.restartAttempt = 0;
     const { client } = link;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(link));
+    client.setNotificationHandler(ProgressNotificationSchema, ({ params: { progressToken, ...progress } }) => this.progress.get(String(progressToken))?.(progress));
     client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
       this.log[LOG_LEVELS[params.level]]({ serverLogger: params.logger, data: params.data }, 'server log');
     });

@@ -42,6 +42,8 @@ export interface EngineHarnessOptions {
   storeUrl?: string;
   /** Who may use the bot (ALLOWED_* as parsed); the servers' own allow lists and confirmTools always apply. */
   access?: AccessRule;
+  /** Defaults to a silent one. */
+  logger?: Logger;
 }
 
 /** Someone asking in a channel; the bot admits them unless a test's access policy says otherwise. */
@@ -51,7 +53,7 @@ export function testAsker(userId = 'u1', place: Partial<Omit<Asker, 'userId'>> =
 
 /** A real engine: fixture MCP server over stdio, fake OpenAI-compatible LLM over HTTP, in-memory store. */
 export async function startEngineHarness(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
-  const logger = testLogger();
+  const logger = options.logger ?? testLogger();
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);

@@ -157,9 +157,10 @@ export class FakeSlack {
   }
 
   /** A button press on a message the bot posted, as Slack sends `block_actions`. */
-  blockAction(message: SlackMessage, actionId: string, value: string, userId = USER_ID): Record<string, unknown> {
+  blockAction(message: SlackMessage, actionId: string, value: string, userId = USER_ID, state: Record<string, Record<string, unknown>> = {}): Record<string, unknown> {
     return {
       type: 'block_actions',
+      state: { values: state },
       user: { id: userId, username: USERS[userId]?.name ?? userId, name: USERS[userId]?.name ?? userId, team_id: TEAM_ID },
       api_app_id: 'A0000APP',
       token: 'verification-token',

@@ -73,8 +73,8 @@ export class ConsoleAdapter implements PlatformAdapter {
         await this.consume(line.trim());
         if (interactive) lines.prompt();
       }
-      // Nobody is left to answer a question still open.
-      if (this.question) await this.consume('');
+      // Nobody is left to answer a question still open: it ends unanswered, so the turn can finish.
+      if (this.question) this.options.engine.cancelQuestions();
       await this.turn;
       this.options.logger.debug('console input ended');
     })();

@@ -42,11 +42,12 @@ describe('console adapter with a tool that asks first (fixture server, fake LLM)
       'The user denied running add on fixture, so it was not run. Do not call it again unless they ask you to.',
       'Result of add:',
       // Input ended while the question was open: nobody is left to approve it.
-      'The user denied running add on fixture, so it was not run. Do not call it again unless they ask you to.',
+      "Running add on fixture needs the user's approval, which could not be asked for right now, so it was not run.",
     ]);
     expect(questions()).toContain('May I run `add` on `fixture`');
     expect(questions()).toContain('Type yes to approve; anything else denies.');
     expect(questions().match(/✅ Approved/g)).toHaveLength(1);
-    expect(questions().match(/❌ Denied/g)).toHaveLength(2);
+    expect(questions().match(/❌ Denied/g)).toHaveLength(1);
+    expect(questions()).toContain('⏹️ Not run: I could not wait for an answer.');
   });
 });

@@ -27,7 +27,7 @@ export interface SlackBot {
   /** Runs a slash command, resolving once it is acknowledged. */
   command(name: string, text: string, channel: string, user?: string): Promise<void>;
   /** Presses a button on one of the bot's messages, resolving once Slack would count it delivered. */
-  press(message: SlackMessage, actionId: string, value: string, user?: string): Promise<void>;
+  press(message: SlackMessage, actionId: string, value: string, user?: string, state?: Record<string, Record<string, unknown>>): Promise<void>;
   /** Another bot process sharing the store (stopped by `close`), as in a deployment with two replicas. */
   startInstance(): Promise<SlackAdapter>;
   close(): Promise<void>;
@@ -91,8 +91,8 @@ export async function startSlackBot(options: { mode: Mode; script?: LlmScript; s
       const envelopeId = fake.sendEnvelope('slash_commands', fields);
       await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${name}` });
     };
-    const press: SlackBot['press'] = async (message, actionId, value, user) => {
-      const payload = fake.blockAction(message, actionId, value, user);
+    const press: SlackBot['press'] = async (message, actionId, value, user, state) => {
+      const payload = fake.blockAction(message, actionId, value, user, state);
       if (mode === 'http') {
         const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
         expect(response.status).toBe(200);

@@ -1,0 +1,50 @@
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConsoleAdapter } from '../../../src/platforms/console/index.js';
+import { toolResultText } from '../../fakes/fake-llm.js';
+import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+
+function collect(stream: PassThrough): () => string {
+  let text = '';
+  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
+  return () => text;
+}
+
+describe("console adapter with a server's form (MCP elicitation; fixture server, fake LLM)", () => {
+  let harness: EngineHarness;
+
+  beforeAll(async () => {
+    harness = await startEngineHarness({ script: (request) => toolResultText(request) ?? { toolCall: { tool: 'ask', arguments: {} } } });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+
+  /** Feeds the lines to a console bot and resolves with what it answered and what it asked. */
+  async function run(lines: string): Promise<{ answers: string[]; questions: string }> {
+    const output = new PassThrough();
+    const status = new PassThrough();
+    const answers = collect(output);
+    const questions = collect(status);
+    const adapter = new ConsoleAdapter({ engine: harness.engine, logger: harness.logger, input: Readable.from([lines]), output, status });
+    await adapter.start();
+    await adapter.finished;
+    return { answers: answers().split('\n').filter(Boolean), questions: questions() };
+  }
+
+  it('reads the next line as the form: name=value pairs, the defaults for the rest, re-asked until they fit', async () => {
+    const { answers, questions } = await run('fill it in\ncopies=many\nname=Ada; color=Blue; urgent=yes\n');
+    expect(answers).toEqual(['Result of ask:', 'accept {"name":"Ada","color":"blue","urgent":true,"copies":2}']);
+    expect(questions).toContain('`fixture` asks, while running `ask`:\n> Who should the report be for?');
+    expect(questions).toContain('Answer on one line as name=value; name=value (an empty line takes the defaults), or type decline.');
+    expect(questions).toContain('Try again, or type decline.');
+    expect(questions.match(/✅ Answered\./g)).toHaveLength(1);
+  });
+
+  it('tells the server when the person types decline, and cancels a form still open when input ends', async () => {
+    const { answers, questions } = await run('fill it in\ndecline\nand again\n');
+    expect(answers).toEqual(['Result of ask:', 'decline', 'Result of ask:', 'cancel']);
+    expect(questions).toContain('❌ Declined.');
+    expect(questions).toContain('⏹️ Not answered: I could not wait for it.');
+  });
+});

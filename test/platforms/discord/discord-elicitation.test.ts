@@ -1,0 +1,80 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
+import { OTHER_USER, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
+import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
+import { answerIn, expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+
+/** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
+function script(request: LlmRequest) {
+  return toolResultText(request) ?? { toolCall: { tool: 'ask', arguments: {} } };
+}
+
+describe("Discord: a server's form (MCP elicitation) through buttons and a modal (fake Discord, fixture server, fake LLM)", () => {
+  let bot: DiscordBot;
+  let discord: FakeDiscord;
+  let callsBefore = 0;
+
+  beforeAll(async () => {
+    bot = await startDiscordBot({ script, engine: { elicitationTimeoutMs: 1_500 } });
+    discord = bot.discord;
+  });
+  afterAll(async () => {
+    await bot?.close();
+  });
+  beforeEach(() => {
+    callsBefore = discord.rest.items.length;
+  });
+  afterEach(() => expectNoPings(discord.rest.items.slice(callsBefore)));
+
+  const callback = (interaction: { id: string; token: string }) => discord.waitForCall('POST', new RegExp(`^/interactions/${interaction.id}/${interaction.token}/callback$`));
+
+  async function askForForm(text: string): Promise<{ thread: string; form: RestCall; open: string; decline: string }> {
+    const thread = discord.guildMessage(text);
+    // The form takes the place of the progress message, so it arrives as an edit.
+    const form = await discord.rest.waitFor((call) => call.path.startsWith(`/channels/${thread}/messages`) && call.body?.components?.length > 0, { what: `the form in ${thread}` });
+    const [open, decline] = form.body.components[0].components.map((button: { custom_id: string }) => button.custom_id);
+    return { thread, form, open, decline };
+  }
+
+  it('opens a pre-filled form for the asker only, checks what they enter, and hands the answer to the server', async () => {
+    const { thread, form, open } = await askForForm('fill in the form');
+    expect(form.body.content).toContain('`fixture` asks, while running `ask`:\n> Who should the report be for?');
+    expect(form.body.content).toContain('**Color** (one of: red, green, blue), default green');
+
+    const intruder = discord.pressButton(form.response.id, open, { user: OTHER_USER });
+    expect((await callback(intruder)).body).toMatchObject({ type: 4, data: { content: NOT_YOUR_QUESTION_TEXT, flags: 64 } });
+
+    const opened = await callback(discord.pressButton(form.response.id, open));
+    expect(opened.body.type).toBe(9);
+    const inputs = opened.body.data.components.map((row: { components: { custom_id: string; value?: string; required: boolean }[] }) => row.components[0]);
+    expect(inputs.map((input: { custom_id: string; value?: string; required: boolean }) => [input.custom_id, input.value, input.required])).toEqual([
+      ['name', undefined, true],
+      ['color', 'green', false],
+      ['copies', '2', false],
+      ['urgent', 'no', false],
+    ]);
+    const submitId = opened.body.data.custom_id as string;
+
+    const wrong = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: 'green', copies: 'many', urgent: 'no' });
+    expect((await callback(wrong)).body).toMatchObject({ type: 4, data: { content: 'Copies needs a whole number. Press Answer… to try again.', flags: 64 } });
+
+    const right = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: 'Blue', copies: '3', urgent: 'yes' });
+    expect((await callback(right)).body.type).toBe(6);
+    const settled = await answerIn(discord, thread, '✅ Answered.');
+    expect(settled.body.components).toEqual([]);
+    await answerIn(discord, thread, 'accept {"name":"Ada","color":"blue","copies":3,"urgent":true}');
+  });
+
+  it('tells the server when the asker declines', async () => {
+    const { thread, form, decline } = await askForForm('decline the form');
+    expect((await callback(discord.pressButton(form.response.id, decline))).body.type).toBe(6);
+    await answerIn(discord, thread, '❌ Declined.');
+    await answerIn(discord, thread, 'Result of ask:\ndecline');
+  });
+
+  it('cancels the form when nobody answers within ELICITATION_TIMEOUT_S', async () => {
+    const { thread } = await askForForm('ignore the form');
+    await answerIn(discord, thread, '⌛ No answer in time.');
+    await answerIn(discord, thread, 'Result of ask:\ncancel');
+  });
+});

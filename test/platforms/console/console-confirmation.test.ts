@@ -1,15 +1,8 @@
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleAdapter } from '../../../src/platforms/console/index.js';
 import { toolResultText } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../../fixtures/index.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
-
-function collect(stream: PassThrough): () => string {
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return () => text;
-}
+import { runConsole } from './run-console.js';
 
 describe('console adapter with a tool that asks first (fixture server, fake LLM)', () => {
   let harness: EngineHarness;
@@ -27,15 +20,8 @@ describe('console adapter with a tool that asks first (fixture server, fake LLM)
   });
 
   it('reads the line after a question as its answer: yes runs the tool, anything else does not', async () => {
-    const output = new PassThrough();
-    const status = new PassThrough();
-    const answers = collect(output);
-    const questions = collect(status);
-    const adapter = new ConsoleAdapter({ engine: harness.engine, logger: harness.logger, input: Readable.from(['add it\nyes\nadd it again\nno thanks\nand once more\n']), output, status });
-    await adapter.start();
-    await adapter.finished;
-
-    expect(answers().split('\n').filter(Boolean)).toEqual([
+    const { answers, questions } = await runConsole(harness.engine, harness.logger, 'add it\nyes\nadd it again\nno thanks\nand once more\n');
+    expect(answers).toEqual([
       'Result of add:',
       '5',
       'Result of add:',
@@ -44,10 +30,10 @@ describe('console adapter with a tool that asks first (fixture server, fake LLM)
       // Input ended while the question was open: nobody is left to approve it.
       "Running add on fixture needs the user's approval, which could not be asked for right now, so it was not run.",
     ]);
-    expect(questions()).toContain('May I run `add` on `fixture`');
-    expect(questions()).toContain('Type yes to approve; anything else denies.');
-    expect(questions().match(/✅ Approved/g)).toHaveLength(1);
-    expect(questions().match(/❌ Denied/g)).toHaveLength(1);
-    expect(questions()).toContain('⏹️ Not run: I could not wait for an answer.');
+    expect(questions).toContain('May I run `add` on `fixture`');
+    expect(questions).toContain('Type yes to approve; anything else denies.');
+    expect(questions.match(/✅ Approved/g)).toHaveLength(1);
+    expect(questions.match(/❌ Denied/g)).toHaveLength(1);
+    expect(questions).toContain('⏹️ Not run: I could not wait for an answer.');
   });
 });

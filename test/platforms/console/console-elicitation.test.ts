@@ -1,14 +1,7 @@
-import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConsoleAdapter } from '../../../src/platforms/console/index.js';
 import { toolResultText } from '../../fakes/fake-llm.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
-
-function collect(stream: PassThrough): () => string {
-  let text = '';
-  stream.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  return () => text;
-}
+import { runConsole } from './run-console.js';
 
 describe("console adapter with a server's form (MCP elicitation; fixture server, fake LLM)", () => {
   let harness: EngineHarness;
@@ -20,17 +13,7 @@ describe("console adapter with a server's form (MCP elicitation; fixture server,
     await harness?.close();
   });
 
-  /** Feeds the lines to a console bot and resolves with what it answered and what it asked. */
-  async function run(lines: string): Promise<{ answers: string[]; questions: string }> {
-    const output = new PassThrough();
-    const status = new PassThrough();
-    const answers = collect(output);
-    const questions = collect(status);
-    const adapter = new ConsoleAdapter({ engine: harness.engine, logger: harness.logger, input: Readable.from([lines]), output, status });
-    await adapter.start();
-    await adapter.finished;
-    return { answers: answers().split('\n').filter(Boolean), questions: questions() };
-  }
+  const run = (lines: string) => runConsole(harness.engine, harness.logger, lines);
 
   it('reads the next line as the form: name=value pairs, the defaults for the rest, re-asked until they fit', async () => {
     const { answers, questions } = await run('fill it in\ncopies=many\nname=Ada; color=Blue; urgent=yes\n');

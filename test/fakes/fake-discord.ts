@@ -162,12 +162,19 @@ export class FakeDiscord {
     return this.dispatchInteraction({ type: 3, message, data: { custom_id: customId, component_type: 2 } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
   }
 
-  /** Someone submitting a form (modal) the bot opened from a button on one of its messages: input custom ids to values. */
-  submitModal(messageId: string, customId: string, values: Record<string, string>, options: { user?: User } = {}): { id: string; token: string } {
+  /**
+   * Someone submitting a form (modal) the bot opened from a button on one of its messages, as labelled
+   * components: a string is what a text input holds, a list what a select menu has picked.
+   */
+  submitModal(messageId: string, customId: string, values: Record<string, string | string[]>, options: { user?: User } = {}): { id: string; token: string } {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`the bot posted no message ${messageId}`);
     const channelId = String(message.channel_id);
-    const components = Object.entries(values).map(([inputId, value]) => ({ type: 1, components: [{ type: 4, custom_id: inputId, value }] }));
+    const components = Object.entries(values).map(([inputId, value], index) => ({
+      type: 18,
+      id: index + 1,
+      component: Array.isArray(value) ? { type: 3, custom_id: inputId, values: value } : { type: 4, custom_id: inputId, value },
+    }));
     return this.dispatchInteraction({ type: 5, message, data: { custom_id: customId, components } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
   }
 

@@ -2,21 +2,30 @@ import {
   ActionRowBuilder,
   ButtonBuilder,
   ButtonStyle,
+  LabelBuilder,
   MessageFlags,
   ModalBuilder,
+  StringSelectMenuBuilder,
   TextInputBuilder,
   TextInputStyle,
   type ButtonInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { goneQuestionText, NOT_YOUR_QUESTION_TEXT, type AnswerResult, type ConversationEngine, type ElicitationRequest, type FormField } from '../../engine/index.js';
+import { goneQuestionText, NOT_YOUR_QUESTION_TEXT, type AnswerResult, type ConversationEngine, type ElicitationAnswer, type ElicitationRequest, type FormField } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 
 const PREFIX = 'elicit';
-// Discord's limits: 5 inputs per modal; 45 characters for titles and labels, 100 for placeholders.
+// Discord's limits: 5 components per modal, 25 options per select; 45 characters for titles and labels, 100 for descriptions, placeholders and option labels.
 const INPUTS_PER_MODAL = 5;
+const OPTIONS_PER_SELECT = 25;
 const LABEL_LENGTH = 45;
-const PLACEHOLDER_LENGTH = 100;
+const TEXT_LENGTH = 100;
+const YES_NO = [
+  { value: 'yes', label: 'Yes' },
+  { value: 'no', label: 'No' },
+];
+
+const PLACEHOLDERS: Partial<Record<FormField['kind'], string>> = { number: 'a number', integer: 'a whole number' };
 
 const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
 
@@ -32,25 +41,62 @@ export function isElicitationInteraction(customId: string): boolean {
   return customId.startsWith(`${PREFIX}:`);
 }
 
-function hint(field: FormField): string {
-  if (field.kind === 'boolean') return 'yes or no';
-  if (field.options?.length) return `${field.kind === 'choices' ? 'any of, comma-separated' : 'one of'}: ${field.options.map((option) => option.label).join(', ')}`;
-  return field.description ?? field.kind;
+/** The choices a field offers as a menu: its options, or yes/no; none when there are too many for one. */
+function menuOptions(field: FormField): { value: string; label: string }[] | undefined {
+  const options = field.kind === 'boolean' ? YES_NO : field.options;
+  return options && options.length <= OPTIONS_PER_SELECT ? options : undefined;
 }
 
-/** One text input per field (Discord modals hold nothing else), pre-filled with the server's defaults. */
+function defaultValues(field: FormField): string[] {
+  if (field.default === undefined) return [];
+  if (typeof field.default === 'boolean') return [field.default ? 'yes' : 'no'];
+  return Array.isArray(field.default) ? field.default : [String(field.default)];
+}
+
+function menuFor(field: FormField, options: { value: string; label: string }[]): StringSelectMenuBuilder {
+  const chosen = defaultValues(field);
+  return new StringSelectMenuBuilder()
+    .setCustomId(field.name)
+    .setRequired(field.required && field.default === undefined)
+    .setMinValues(field.required && field.default === undefined ? 1 : 0)
+    .setMaxValues(field.kind === 'choices' ? options.length : 1)
+    .addOptions(options.map((option) => ({ value: option.value, label: clip(option.label, TEXT_LENGTH), default: chosen.includes(option.value) })));
+}
+
+function textInputFor(field: FormField): TextInputBuilder {
+  const input = new TextInputBuilder()
+    .setCustomId(field.name)
+    .setStyle(TextInputStyle.Short)
+    .setRequired(field.required && field.default === undefined);
+  const placeholder = field.options?.length
+    ? `${field.kind === 'choices' ? 'any of, comma-separated' : 'one of'}: ${field.options.map((option) => option.label).join(', ')}`
+    : PLACEHOLDERS[field.kind];
+  if (placeholder) input.setPlaceholder(clip(placeholder, TEXT_LENGTH));
+  const chosen = defaultValues(field);
+  if (chosen.length) input.setValue(chosen.join(', '));
+  return input;
+}
+
+/** One labelled input per field, pre-filled with the server's defaults: a menu for choices and yes/no, text for the rest. */
 function modalFor(request: ElicitationRequest): ModalBuilder {
-  const inputs = request.fields.slice(0, INPUTS_PER_MODAL).map((field) => {
-    const input = new TextInputBuilder()
-      .setCustomId(field.name)
-      .setLabel(clip(field.title, LABEL_LENGTH))
-      .setStyle(TextInputStyle.Short)
-      .setRequired(field.required && field.default === undefined)
-      .setPlaceholder(clip(hint(field), PLACEHOLDER_LENGTH));
-    if (field.default !== undefined) input.setValue(Array.isArray(field.default) ? field.default.join(', ') : typeof field.default === 'boolean' ? (field.default ? 'yes' : 'no') : String(field.default));
-    return new ActionRowBuilder<TextInputBuilder>().addComponents(input);
+  const labels = request.fields.slice(0, INPUTS_PER_MODAL).map((field) => {
+    const label = new LabelBuilder().setLabel(clip(field.title, LABEL_LENGTH));
+    if (field.description) label.setDescription(clip(field.description, TEXT_LENGTH));
+    const options = menuOptions(field);
+    return options ? label.setStringSelectMenuComponent(menuFor(field, options)) : label.setTextInputComponent(textInputFor(field));
   });
-  return new ModalBuilder().setCustomId(`${PREFIX}:submit:${request.id}`).setTitle(clip(`Answer ${request.server}`, LABEL_LENGTH)).addComponents(inputs);
+  return new ModalBuilder().setCustomId(`${PREFIX}:submit:${request.id}`).setTitle(clip(`Answer ${request.server}`, LABEL_LENGTH)).addLabelComponents(labels);
+}
+
+/** What was entered, as the engine reads it: menus give their picks, text inputs their text. */
+function enteredValues(interaction: ModalSubmitInteraction, fields: FormField[]): Extract<ElicitationAnswer, { action: 'accept' }>['values'] {
+  return Object.fromEntries(
+    fields.slice(0, INPUTS_PER_MODAL).map((field) => {
+      if (!menuOptions(field)) return [field.name, interaction.fields.getTextInputValue(field.name)];
+      const picked = interaction.fields.getStringSelectValues(field.name);
+      return [field.name, field.kind === 'choices' ? [...picked] : picked[0]];
+    }),
+  );
 }
 
 async function answerPrivately(interaction: ButtonInteraction | ModalSubmitInteraction, content: string): Promise<void> {
@@ -82,7 +128,7 @@ export async function onElicitationButton(interaction: ButtonInteraction, engine
 export async function onElicitationSubmit(interaction: ModalSubmitInteraction, engine: ConversationEngine, log: Logger): Promise<void> {
   const [, , id = ''] = interaction.customId.split(':');
   const fields = engine.waitingElicitation(id)?.fields ?? [];
-  const values = Object.fromEntries(fields.slice(0, INPUTS_PER_MODAL).map((field) => [field.name, interaction.fields.getTextInputValue(field.name)]));
+  const values = enteredValues(interaction, fields);
   log.info({ question: id, user: interaction.user.id }, 'elicitation form submitted');
   await settle(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values }));
 }

@@ -36,7 +36,7 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
     return { thread, form, open, decline };
   }
 
-  it('opens a pre-filled form for the asker only, checks what they enter, and hands the answer to the server', async () => {
+  it('opens a pre-filled form (menus for choices and yes/no) for the asker only, checks what they enter, and hands the answer to the server', async () => {
     const { thread, form, open } = await askForForm('fill in the form');
     expect(form.body.content).toContain('`fixture` asks, while running `ask`:\n> Who should the report be for?');
     expect(form.body.content).toContain('**Color** (one of: red, green, blue), default green');
@@ -46,19 +46,34 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
 
     const opened = await callback(discord.pressButton(form.response.id, open));
     expect(opened.body.type).toBe(9);
-    const inputs = opened.body.data.components.map((row: { components: { custom_id: string; value?: string; required: boolean }[] }) => row.components[0]);
-    expect(inputs.map((input: { custom_id: string; value?: string; required: boolean }) => [input.custom_id, input.value, input.required])).toEqual([
-      ['name', undefined, true],
-      ['color', 'green', false],
-      ['copies', '2', false],
-      ['urgent', 'no', false],
+    type Input = { type: number; custom_id: string; value?: string; required?: boolean; max_values?: number; options?: { value: string; default: boolean }[] };
+    const labelled = opened.body.data.components as { type: number; label: string; component: Input }[];
+    expect(labelled.map((label) => [label.type, label.label])).toEqual([
+      [18, 'Name'],
+      [18, 'Color'],
+      [18, 'Copies'],
+      [18, 'Urgent'],
+    ]);
+    const [name, color, copies, urgent] = labelled.map((label) => label.component);
+    expect(name).toMatchObject({ type: 4, custom_id: 'name', required: true });
+    expect(name!.value).toBeUndefined();
+    expect(color).toMatchObject({ type: 3, custom_id: 'color', required: false, max_values: 1 });
+    expect(color!.options!.map((option) => [option.value, option.default])).toEqual([
+      ['red', false],
+      ['green', true],
+      ['blue', false],
+    ]);
+    expect(copies).toMatchObject({ type: 4, custom_id: 'copies', value: '2', required: false, placeholder: 'a whole number' });
+    expect(urgent!.options!.map((option) => [option.value, option.default])).toEqual([
+      ['yes', false],
+      ['no', true],
     ]);
     const submitId = opened.body.data.custom_id as string;
 
-    const wrong = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: 'green', copies: 'many', urgent: 'no' });
+    const wrong = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: ['green'], copies: 'many', urgent: ['no'] });
     expect((await callback(wrong)).body).toMatchObject({ type: 4, data: { content: 'Copies needs a whole number. Press Answer… to try again.', flags: 64 } });
 
-    const right = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: 'Blue', copies: '3', urgent: 'yes' });
+    const right = discord.submitModal(form.response.id, submitId, { name: 'Ada', color: ['blue'], copies: '3', urgent: ['yes'] });
     expect((await callback(right)).body.type).toBe(6);
     const settled = await answerIn(discord, thread, '✅ Answered.');
     expect(settled.body.components).toEqual([]);

@@ -8,7 +8,10 @@ import { failedOutcome } from './tool-outcome.js';
 import type { CallContext, CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
-  /** How long to wait before restarting a server that died: 1 s, doubling, up to 30 s unless overridden. */
+  /**
+   * How long to wait before restarting a server that died (1 s, doubling, up to 30 s) and before trying
+   * again one that never started (30 s, doubling, up to 5 min), unless overridden.
+   */
   restart?: Partial<RestartPolicy>;
   /** For remote servers with an `auth` block. */
   oauth?: {
@@ -27,7 +30,7 @@ export interface ServerEvent extends ServerEventDetails {
   type: ServerEventType;
 }
 
-const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000 };
+const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, startRetryDelayMs: 30_000, maxStartRetryDelayMs: 300_000 };
 const DEFAULT_REDIRECT_URL = 'http://localhost:3000/oauth/callback';
 
 /**

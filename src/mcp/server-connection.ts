@@ -37,13 +37,17 @@ export interface ServerEventDetails {
 }
 
 export interface RestartPolicy {
+  /** A server that died: the first wait before starting it again, doubling up to `maxDelayMs`. */
   initialDelayMs: number;
   maxDelayMs: number;
+  /** A server that never started: the first wait before trying again, doubling up to `maxStartRetryDelayMs`. */
+  startRetryDelayMs: number;
+  maxStartRetryDelayMs: number;
 }
 
-/** The wait before restart `attempt` (from 1): the initial delay, doubling, up to the cap. */
-export function restartDelay(attempt: number, policy: RestartPolicy): number {
-  return Math.min(policy.initialDelayMs * 2 ** (attempt - 1), policy.maxDelayMs);
+/** The wait before attempt `attempt` (from 1): the first delay, doubling, up to the cap. */
+export function restartDelay(attempt: number, firstDelayMs: number, maxDelayMs: number): number {
+  return Math.min(firstDelayMs * 2 ** (attempt - 1), maxDelayMs);
 }
 
 export interface ServerConnectionOptions {
@@ -130,21 +134,36 @@ export class ServerConnection {
   }
 
   /**
-   * Never rejects: a server that cannot start is logged once, marked failed, and the others go on. One
-   * waiting for a person's OAuth authorization resolves at once and connects later, when they have.
+   * Never rejects: a server that cannot start is logged, marked failed, and the others go on; it is
+   * tried again now and then (a remote one may only have been down while the bot started). One waiting
+   * for a person's OAuth authorization resolves at once and connects later, when they have.
    */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    return this.attemptStart(1);
+  }
+
+  private async attemptStart(attempt: number): Promise<void> {
     try {
       await this.connectOnce(() => this.announceReady());
     } catch (error) {
       if (this.closed) return;
       const code = this.pendingAuthorization(error);
       if (code) return this.awaitAuthorization(code);
-      const reason = startFailure(error, this.config);
-      this.state = 'failed';
-      this.log.error({ reason }, 'server failed to start; skipped');
-      this.options.onEvent('failed', { reason });
+      this.retryStartLater(attempt, startFailure(error, this.config));
     }
+  }
+
+  private retryStartLater(attempt: number, reason: string): void {
+    const { startRetryDelayMs, maxStartRetryDelayMs } = this.options.restart;
+    const retryInMs = restartDelay(attempt, startRetryDelayMs, maxStartRetryDelayMs);
+    this.state = 'failed';
+    if (attempt === 1) {
+      this.log.error({ reason, retryInMs }, 'server failed to start; skipped for now');
+      this.options.onEvent('failed', { reason });
+    } else {
+      this.log.warn({ attempt, reason, retryInMs }, 'server still fails to start');
+    }
+    this.restartTimer = setTimeout(() => void this.attemptStart(attempt + 1), retryInMs);
   }
 
   private announceReady(): void {
@@ -428,7 +447,7 @@ export class ServerConnection {
   private scheduleRestart(): void {
     this.restartAttempt += 1;
     const attempt = this.restartAttempt;
-    const delayMs = restartDelay(attempt, this.options.restart);
+    const delayMs = restartDelay(attempt, this.options.restart.initialDelayMs, this.options.restart.maxDelayMs);
     this.log.info({ attempt, delayMs }, 'restarting server');
     this.restartTimer = setTimeout(() => void this.restart(attempt), delayMs);
   }

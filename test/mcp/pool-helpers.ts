@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ServerConfig } from '../../src/config/index.js';
 import { createLogger } from '../../src/logging/logger.js';
-import { McpPool, type ServerEvent } from '../../src/mcp/index.js';
+import { McpPool, type RestartPolicy, type ServerEvent } from '../../src/mcp/index.js';
 import { Recorder } from '../helpers/recorder.js';
 
 export interface LogLine {
@@ -28,6 +28,7 @@ export interface PoolUnderTest {
 export interface PoolSettings {
   startupTimeoutMs?: number;
   defaultToolTimeoutMs?: number;
+  restart?: Partial<RestartPolicy>;
 }
 
 /** A pool with fast restarts, recording its server events and logs so tests wait on them. */
@@ -40,7 +41,7 @@ export async function startPool(servers: ServerConfig[], settings: PoolSettings 
     { configPath: 'test', servers, startupTimeoutMs: settings.startupTimeoutMs ?? 20_000, defaultToolTimeoutMs: settings.defaultToolTimeoutMs ?? 10_000 },
     logger,
     // Long enough that a test sees the server down before it is back, short enough to keep tests fast.
-    { restart: { initialDelayMs: 100, maxDelayMs: 400 } },
+    { restart: { initialDelayMs: 100, maxDelayMs: 400, ...settings.restart } },
   );
   const startMs = Date.now() - started;
   pool.onServerEvent((event) => events.push(event));

@@ -79,7 +79,7 @@ describe('MCP pool with remote servers', () => {
     const { pool, logs } = await startPool([remoteServerConfig('down', 'http://127.0.0.1:1/mcp', { transport: 'http' }), remoteServerConfig('web', http.url)], { startupTimeoutMs: 3_000 });
     try {
       expect(pool.serverStates()).toEqual({ down: 'failed', web: 'ready' });
-      expect(logs.filter((line) => line.msg === 'server failed to start; skipped').map((line) => line.server)).toEqual(['down']);
+      expect(logs.filter((line) => line.msg === 'server failed to start; skipped for now').map((line) => line.server)).toEqual(['down']);
     } finally {
       await pool.close();
     }

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { childPids, ERROR, isAlive, startPool, type PoolUnderTest } from './pool-helpers.js';
@@ -85,6 +88,35 @@ describe('MCP pool start-up limits', () => {
       expect(childPids().filter((pid) => !before.includes(pid))).toEqual([]);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('tries a server that could not start again, with growing pauses, and offers its tools once it starts', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'start-retry-'));
+    const blocker = path.join(dir, 'down');
+    await writeFile(blocker, '');
+    const { pool, events, logs } = await startPool([fixtureServerConfig('alpha'), fixtureServerConfig('late', { env: { FIXTURE_EXIT_WHILE_EXISTS: blocker } })], {
+      restart: { startRetryDelayMs: 100, maxStartRetryDelayMs: 200 },
+    });
+    try {
+      expect(pool.serverStates()).toEqual({ alpha: 'ready', late: 'failed' });
+      expect(pool.tools().some((tool) => tool.name.startsWith('late_'))).toBe(false);
+      const retries = () => logs.items.filter((line) => line.server === 'late' && line.msg === 'server still fails to start');
+      await logs.waitFor(() => retries().length >= 2, { what: 'two more failed attempts' });
+      const failures = logs.items.filter((line) => line.server === 'late' && line.level === ERROR);
+      expect(failures.map((line) => [line.msg, line.retryInMs])).toEqual([['server failed to start; skipped for now', 100]]);
+      expect(retries().slice(0, 2).map((line) => [line.attempt, line.retryInMs])).toEqual([
+        [2, 200],
+        [3, 200],
+      ]);
+
+      await rm(blocker);
+      await events.waitFor((event) => event.server === 'late' && event.type === 'ready', { what: 'late to start' });
+      expect(pool.serverStates()).toEqual({ alpha: 'ready', late: 'ready' });
+      expect(await pool.callTool('late_echo', { text: 'finally' })).toMatchObject({ ok: true, text: 'finally' });
+    } finally {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

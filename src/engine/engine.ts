@@ -20,6 +20,7 @@ import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { userContent } from './speaker.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
 export interface TurnObserver {
@@ -173,7 +174,7 @@ export class ConversationEngine {
       log,
       reply,
       catalog: this.access.catalogFor(message.asker, this.deps.tools.tools()),
-      messages: [{ role: 'user', content: message.text }],
+      messages: [{ role: 'user', content: userContent(message) }],
       images: [],
       steps: 0,
     };

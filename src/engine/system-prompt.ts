@@ -25,7 +25,8 @@ function describeTools(tools: CatalogTool[]): string {
   return tools.map((tool) => `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:\n${describeArguments(tool.inputSchema)}`).join('\n');
 }
 
-const BASE = 'You are a helpful assistant in a team chat. Answer concisely in Markdown.';
+const BASE =
+  'You are a helpful assistant in a team chat. Answer concisely in Markdown. In shared channels several people may talk to you: each of their messages starts with its author\'s name in brackets, like [Ada]; your answers carry no such tag.';
 
 /** The JSON-mode protocol: the catalog in words, and the one shape a tool call may take. */
 export function jsonModeSystemPrompt(tools: CatalogTool[]): string {

@@ -8,6 +8,8 @@ export interface IncomingMessage {
   threadKey: string;
   /** Who asked, and where: access control and the rate limit go by it. */
   asker: Asker;
+  /** The author as the platform shows them; in a shared thread the model reads it before the text, to tell people apart. */
+  authorName?: string;
   text: string;
 }
 

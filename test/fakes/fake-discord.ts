@@ -120,7 +120,7 @@ export class FakeDiscord {
   }
 
   /** A user's message in a guild channel or thread, mentioning the bot (as a user, by default, or by its role) or not. */
-  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: User; roles?: string[]; channelId?: string; type?: number; webhookId?: string } = {}): string {
+  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: User; nick?: string; roles?: string[]; channelId?: string; type?: number; webhookId?: string } = {}): string {
     const mention = options.mention ?? 'user';
     const prefix = { user: `<@${BOT.id}> `, role: `<@&${BOT_ROLE_ID}> `, none: '' }[mention];
     return this.dispatchMessage({
@@ -130,7 +130,7 @@ export class FakeDiscord {
       author: options.author ?? USER,
       mentions: mention === 'user' ? [BOT] : [],
       mention_roles: mention === 'role' ? [BOT_ROLE_ID] : [],
-      member: { roles: options.roles ?? [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+      member: { roles: options.roles ?? [], nick: options.nick ?? null, joined_at: new Date().toISOString(), deaf: false, mute: false },
       type: options.type ?? 0,
       ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
     });

@@ -31,8 +31,10 @@ export interface LlmRequest {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   body: any;
   messages: LlmRequestMessage[];
-  /** The newest message a person wrote (tool feedback excluded). */
+  /** The newest message a person wrote (tool feedback excluded), without the `[Name] ` tag of a shared thread. */
   lastUserText: string;
+  /** The name that message was tagged with, in a shared thread. */
+  lastSpeaker?: string;
   /** When the answer was written; stays unset for a request the fake never answered. */
   respondedAt?: number;
   /** The Authorization header as sent, to check which key reached the endpoint. */
@@ -52,6 +54,12 @@ export interface FakeLlm {
 /** Answers the i-th request with the i-th answer, and every later one with the last. */
 export function scriptedSequence(...answers: ScriptedAnswer[]): LlmScript {
   return (request) => answers[Math.min(request.index, answers.length - 1)] ?? '';
+}
+
+/** A model reads `[Ada] hello` as Ada saying hello; scripts get both halves. */
+function spokenBy(content: string): { lastUserText: string; lastSpeaker?: string } {
+  const tagged = /^\[([^\]]+)\] ([\s\S]*)$/.exec(content);
+  return tagged ? { lastUserText: tagged[2]!, lastSpeaker: tagged[1] } : { lastUserText: content };
 }
 
 function isToolFeedback(message: LlmRequestMessage): boolean {
@@ -185,7 +193,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
       receivedAt: Date.now(),
       body,
       messages,
-      lastUserText: String(lastUser?.content ?? ''),
+      ...spokenBy(String(lastUser?.content ?? '')),
       authorization: request.headers.authorization,
     };
     requests.push(record);

@@ -127,7 +127,7 @@ export class DiscordAdapter implements PlatformAdapter {
     const { target, threadKey } = await this.conversationFor(message, route, text);
     const reply = new DiscordReply(target, this.log.child({ threadKey }));
     try {
-      await this.options.engine.handle({ threadKey, asker, text }, reply);
+      await this.options.engine.handle({ threadKey, asker, authorName: message.member?.displayName ?? message.author.displayName, text }, reply);
     } finally {
       reply.dispose();
     }

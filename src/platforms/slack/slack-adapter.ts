@@ -136,7 +136,8 @@ export class SlackAdapter implements PlatformAdapter {
       const text = readableText(raw, this.botUserId, await this.names.names(people));
       if (!text) return await reply.say(EMPTY_QUESTION_TEXT);
       await reply.begin();
-      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, text }, reply);
+      const authorName = conversation.kind === 'dm' ? undefined : await this.names.name(asker.userId);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text }, reply);
     } catch (error) {
       log.error({ err: error }, 'message could not be handled');
       await reply.say(FAILED_TEXT);

@@ -105,7 +105,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
 
     discord.guildMessage('after the restart', { mention: 'none', channelId: thread });
     await answerIn(discord, thread, 'You said: after the restart');
-    expect(contentsSent(bot.harness.llm.requests.items.at(-1)!)).toContain('before the restart');
+    expect(contentsSent(bot.harness.llm.requests.items.at(-1)!)).toContain('[Ada] before the restart');
   });
 
   it('on stop, finishes the turn in flight, takes no new message, then disconnects', async () => {

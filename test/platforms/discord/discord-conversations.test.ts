@@ -81,7 +81,17 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
     await answer(thread, 'You said: remember the word banana');
     discord.guildMessage('what was the word?', { mention: 'none', channelId: thread });
     await answer(thread, 'You said: what was the word?');
-    expect(contentsSent(bot.harness.llm.requests.items.at(-1)!)).toContain('remember the word banana');
+    expect(contentsSent(bot.harness.llm.requests.items.at(-1)!)).toContain('[Ada] remember the word banana');
+  });
+
+  it('tells the model who wrote each message in a shared thread, by the name the guild shows', async () => {
+    const thread = discord.guildMessage('I am first');
+    await answer(thread, 'You said: I am first');
+    discord.guildMessage('and I am second', { mention: 'none', channelId: thread, author: OTHER_USER, nick: 'Admiral Grace' });
+    await answer(thread, 'You said: and I am second');
+    const request = bot.harness.llm.requests.items.at(-1)!;
+    expect(request.lastSpeaker).toBe('Admiral Grace');
+    expect(contentsSent(request)).toEqual(expect.arrayContaining(['[Ada] I am first', '[Admiral Grace] and I am second']));
   });
 
   it('answers a mention of its role as it answers a mention of its user', async () => {

@@ -69,7 +69,8 @@ describe.each(MODES)('Slack in %s mode', (mode) => {
     await bot.deliver(channelMessage('what did I say?', { thread_ts: question.ts }));
     const second = await answered(bot.slack, 'You said: what did I say?');
     expect(bot.slack.messages.get(second.args.ts)?.threadTs).toBe(question.ts);
-    expect(asked('what did I say?')[0]!.messages.map((message) => message.content)).toContain('hello there');
+    // Threads are shared: the model reads who wrote each message (Slack's display name).
+    expect(asked('what did I say?')[0]!.messages.map((message) => message.content)).toContain('[Ada] hello there');
   });
 
   it("answers a reply in a DM thread in that thread, with that thread's own history", async () => {

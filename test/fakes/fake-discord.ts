@@ -349,6 +349,7 @@ export class FakeDiscord {
     if (/^\/channels\/\d+\/typing$/.test(path)) return { status: 204 };
     if (/^\/channels\/\d+\/messages\/\d+\/reactions\/[^/]+\/@me$/.test(path) && method === 'PUT') return { status: 204 };
     if (path === '/users/@me/channels' && method === 'POST') {
+      if (!/^\d{17,20}$/.test(String(body?.recipient_id))) return { status: 400, body: { code: 50035, message: 'Invalid Form Body', errors: { recipient_id: { _errors: [{ code: 'NUMBER_TYPE_COERCE', message: 'Value is not snowflake.' }] } } } };
       const recipient = [USER, OTHER_USER, STRANGER].find((user) => user.id === body?.recipient_id) ?? { ...STRANGER, id: String(body?.recipient_id), username: 'someone' };
       const id = this.dmChannelOf(recipient.id);
       this.dmChannels.add(id);

@@ -220,6 +220,8 @@ export class FakeSlack {
       case 'apps.connections.open':
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
       case 'chat.postMessage': {
+        // Channel ids, and user ids (which post to the app's DM with that person).
+        if (!/^[CDGU][A-Z0-9]+$/.test(String(args.channel))) return { ok: false, error: 'channel_not_found' };
         const text = String(args.text ?? '');
         if (text.length > this.maxTextLength) return { ok: false, error: 'msg_too_long' };
         const message = { channel: String(args.channel), ts: nextTs(), threadTs: args.thread_ts ? String(args.thread_ts) : undefined, text, blocks: args.blocks as SlackMessage['blocks'] };

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
+import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
+
+const projectRoot = path.resolve(import.meta.dirname, '../../..');
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+/** A port nothing listens on right now, for the bot's PORT. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+interface LogEntry {
+  msg: string;
+  server?: string;
+  url?: string;
+}
+
+/** The bot's entry in the console (stdin kept open), with its log lines parsed as they come. */
+function startBot(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const logs = (): LogEntry[] => output.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogEntry);
+  const until = <T>(find: () => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found !== undefined) resolve(found);
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+      child.once('exit', () => reject(new Error(`the bot exited first:\n${output.stderr}`)));
+      check();
+    });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output, logs, until, exited };
+}
+
+describe('npm start with a remote MCP server behind OAuth (the SDK’s authorization server, the console bot)', () => {
+  let dir: string;
+  let llm: FakeLlm;
+  let fixture: OAuthFixture;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'console-oauth-'));
+    fixture = await startOAuthFixture();
+    await writeFile(path.join(dir, 'servers.json'), JSON.stringify({ mcpServers: { tracker: { url: fixture.url, auth: { type: 'oauth' } } } }));
+    llm = await startFakeLlm((request) => {
+      const result = toolResultText(request);
+      if (result !== undefined) return `Tracker said: ${result}`;
+      return { toolCall: { tool: 'echo', arguments: { text: request.lastUserText } } };
+    });
+    const port = await freePort();
+    env = {
+      LLM_BASE_URL: llm.url,
+      LLM_API_KEY: 'test-key',
+      LLM_MODEL: 'fake-model',
+      MCP_CONFIG: path.join(dir, 'servers.json'),
+      STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
+      PORT: String(port),
+      PUBLIC_URL: `http://127.0.0.1:${port}`,
+    };
+  });
+  afterAll(async () => {
+    await llm?.close();
+    await fixture?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('logs the authorization link, takes the callback on PORT, then uses the server; a restart needs no new link', async () => {
+    const first = startBot(env);
+    const ask = await first.until(() => first.logs().find((line) => line.msg === 'MCP server needs authorization: open this link and approve'));
+    expect(ask.server).toBe('tracker');
+    const link = new URL(ask.url!);
+    expect(link.searchParams.get('redirect_uri')).toBe(`${env.PUBLIC_URL}/oauth/callback`);
+    // The bot is up meanwhile, and says what the server waits for.
+    await first.until(() => first.logs().find((line) => line.msg === 'bot ready'));
+    first.child.stdin.write('/tools\n');
+    await first.until(() => (first.output.stdout.includes('tracker (needs-authorization)') ? true : undefined));
+
+    // What a person's browser does: approve at the authorization server, land on the bot's callback.
+    const approved = await fetch(link, { redirect: 'manual' });
+    const landing = await fetch(approved.headers.get('location')!);
+    expect(landing.status).toBe(200);
+    await first.until(() => first.logs().find((line) => line.msg === 'server ready' && line.server === 'tracker'));
+
+    first.child.stdin.end('hello through oauth\n');
+    expect(await first.exited).toBe(0);
+    expect(first.output.stdout).toContain('Tracker said: Result of echo:\nhello through oauth');
+
+    const second = startBot(env);
+    await second.until(() => second.logs().find((line) => line.msg === 'server ready' && line.server === 'tracker'));
+    second.child.stdin.end('and again\n');
+    expect(await second.exited).toBe(0);
+    expect(second.output.stdout.trim()).toBe('Tracker said: Result of echo:\nand again');
+    expect(second.logs().filter((line) => line.msg.includes('needs authorization'))).toEqual([]);
+    expect(fixture.authorizations.items).toHaveLength(1);
+  });
+});

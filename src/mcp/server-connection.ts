@@ -1,24 +1,12 @@
-import { auth, UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ProgressNotificationSchema,
-  ToolListChangedNotificationSchema,
-  type CallToolResult,
-  type ClientCapabilities,
-  type LoggingLevel,
-  type Tool,
-} from '@modelcontextprotocol/sdk/types.js';
-import { setTimeout as delay } from 'node:timers/promises';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { authProviderFor, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
-import { connectServer, type ClientSetup, type ServerLink } from './transports.js';
+import { authProviderFor, ServerAuthorization, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
+import { ServerRequests } from './server-requests.js';
+import { connectServer, type ServerLink } from './transports.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
 import type { CallContext, JsonSchema, ServerState, ToolOutcome } from './types.js';
 
@@ -59,22 +47,7 @@ export interface ServerConnectionOptions {
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
 }
 
-/** An access token is refreshed this long before it runs out, so no call meets an expired one. */
-const REFRESH_AHEAD_MS = 60_000;
-
 const seconds = (ms: number) => `${ms / 1000} s`;
-
-/** MCP's syslog levels as the bot's log levels. */
-const LOG_LEVELS: Record<LoggingLevel, 'debug' | 'info' | 'warn' | 'error'> = {
-  debug: 'debug',
-  info: 'info',
-  notice: 'info',
-  warning: 'warn',
-  error: 'error',
-  critical: 'error',
-  alert: 'error',
-  emergency: 'error',
-};
 
 function offered(config: ServerConfig, tool: Tool): boolean {
   // Task-based execution is not supported yet, and the SDK refuses plain calls to such tools.
@@ -102,15 +75,11 @@ export class ServerConnection {
   private restartAttempt = 0;
   private closed = false;
   private closing: Promise<void> | undefined;
-  private refreshTimer: NodeJS.Timeout | undefined;
-  private authorizing: Promise<void> | undefined;
   private readonly log: Logger;
   private readonly authProvider: OAuthClientProvider | undefined;
-  /** Calls running now, newest last: where a server's questions and sampling requests go. */
-  private readonly calls: CallContext[] = [];
-  /** Progress listeners by the token sent with their call. */
-  private readonly progress = new Map<string, NonNullable<CallContext['onProgress']>>();
-  private progressTokens = 0;
+  /** For servers a person authorizes (`"type": "oauth"`). */
+  private readonly authorization: ServerAuthorization | undefined;
+  private readonly requests: ServerRequests;
 
   constructor(
     readonly config: ServerConfig,
@@ -118,14 +87,12 @@ export class ServerConnection {
   ) {
     this.log = options.logger.child({ server: config.name });
     this.authProvider = config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined;
+    if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log);
+    this.requests = new ServerRequests(config, this.log);
   }
 
   get name(): string {
     return this.config.name;
-  }
-
-  private get remoteUrl(): string {
-    return this.config.kind === 'remote' ? this.config.url : '';
   }
 
   /** The running child's process id, for stdio servers. */
@@ -147,7 +114,7 @@ export class ServerConnection {
       await this.connectOnce(() => this.announceReady());
     } catch (error) {
       if (this.closed) return;
-      const code = this.pendingAuthorization(error);
+      const code = this.authorization?.codeAfter(error);
       if (code) return this.awaitAuthorization(code);
       this.retryStartLater(attempt, startFailure(error, this.config));
     }
@@ -167,27 +134,21 @@ export class ServerConnection {
   }
 
   private announceReady(): void {
-    if (this.authProvider instanceof StoredOAuthProvider) this.authProvider.authorizationWorked();
+    this.authorization?.connected();
     this.log.info({ transport: this.link?.transport, pid: this.pid, tools: this.tools.length }, 'server ready');
     this.options.onEvent('ready');
-    void this.scheduleTokenRefresh();
-  }
-
-  /** The code a person's authorization will bring, when `error` says the server wants one. */
-  private pendingAuthorization(error: unknown): Promise<string> | undefined {
-    if (!(error instanceof UnauthorizedError) || !(this.authProvider instanceof StoredOAuthProvider)) return undefined;
-    return this.authProvider.authorizationCode();
   }
 
   private awaitAuthorization(code: Promise<string>): void {
     this.state = 'needs-authorization';
     this.log.warn('server needs authorization: follow the link logged above (or sent to an admin); the other servers work meanwhile');
     this.options.onEvent('needs-authorization');
-    void this.completeAuthorization(code)
+    void this.authorization
+      ?.complete(code)
       .then(() => this.connectOnce(() => this.announceReady()))
       .catch((error: unknown) => {
         if (this.closed) return;
-        const next = this.pendingAuthorization(error);
+        const next = this.authorization?.codeAfter(error);
         if (next) return this.awaitAuthorization(next);
         this.state = 'failed';
         this.log.error({ reason: (error as Error).message }, 'authorization failed; server skipped');
@@ -195,43 +156,9 @@ export class ServerConnection {
       });
   }
 
-  /** Trades the code for tokens (the SDK's `auth()`); one exchange per code, however many wait for it. */
-  private completeAuthorization(code: Promise<string>): Promise<void> {
-    this.authorizing ??= (async () => {
-      const authorizationCode = await code;
-      const result = await auth(this.authProvider!, { serverUrl: this.remoteUrl, authorizationCode });
-      if (result !== 'AUTHORIZED') throw new Error(`authorization ended in ${result}`);
-      this.log.info('server authorized');
-    })().finally(() => (this.authorizing = undefined));
-    return this.authorizing;
-  }
-
-  /** Refreshes an expiring access token ahead of time, and again after each refresh. */
-  private async scheduleTokenRefresh(): Promise<void> {
-    clearTimeout(this.refreshTimer);
-    if (!(this.authProvider instanceof StoredOAuthProvider) || this.closed) return;
-    const provider = this.authProvider;
-    const expiresAt = await provider.expiresAt();
-    const tokens = await provider.tokens();
-    if (expiresAt === undefined || !tokens?.refresh_token) return;
-    this.refreshTimer = setTimeout(() => {
-      void auth(provider, { serverUrl: this.remoteUrl })
-        .then(() => this.scheduleTokenRefresh())
-        .catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'token refresh failed; the next call will retry'));
-    }, Math.max(1_000, expiresAt - REFRESH_AHEAD_MS - Date.now()));
-    this.refreshTimer.unref();
-  }
-
   /** Never rejects: every failure is an outcome naming the tool and the server. */
-  async callTool(toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
-    this.calls.push(context);
-    const progressToken = this.listenForProgress(context);
-    try {
-      return await this.runCall(toolName, args, context, progressToken);
-    } finally {
-      this.calls.splice(this.calls.indexOf(context), 1);
-      if (progressToken) this.progress.delete(progressToken);
-    }
+  callTool(toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
+    return this.requests.during(context, (progressToken) => this.runCall(toolName, args, context, progressToken));
   }
 
   private async runCall(toolName: string, args: Record<string, unknown>, context: CallContext, progressToken: string | undefined): Promise<ToolOutcome> {
@@ -253,36 +180,14 @@ export class ServerConnection {
       return outcome;
     } catch (error) {
       // Step-up: the call needs more scopes than the token has, and a person is asked to grant them.
-      const code = this.pendingAuthorization(error);
-      if (code && (await this.authorizedWithin(code, timeoutMs - (Date.now() - started)))) return this.runCall(toolName, args, context, progressToken);
+      const code = this.authorization?.codeAfter(error);
+      if (code && (await this.authorization?.completedWithin(code, timeoutMs - (Date.now() - started)))) return this.runCall(toolName, args, context, progressToken);
       const text = code ? `server "${this.name}" needs new authorization for "${toolName}"; an operator has to follow the link in the bot's logs` : this.callFailure(error, link, toolName, timeoutMs, signal);
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
       if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
       return fail(text);
     }
-  }
-
-  /**
-   * Progress goes by a token of our own rather than the SDK's `onprogress`: the SDK hands
-   * notifications over a tick after the response that follows them, and drops those it then finds
-   * without a listener. Ours lives until the call's code has moved on, which comes later.
-   */
-  private listenForProgress(context: CallContext): string | undefined {
-    const { onProgress } = context;
-    if (!onProgress) return undefined;
-    const token = `${this.name}-${(this.progressTokens += 1)}`;
-    this.progress.set(token, onProgress);
-    return token;
-  }
-
-  /** True once the code has been exchanged, false when `ms` ran out first (the exchange goes on). */
-  private async authorizedWithin(code: Promise<string>, ms: number): Promise<boolean> {
-    const exchange = this.completeAuthorization(code).then(
-      () => true,
-      () => false,
-    );
-    return Promise.race([exchange, delay(Math.max(0, ms), false, { ref: false })]);
   }
 
   /** Closes the connection (a stdio server's process has exited when this resolves); no restart after. Idempotent. */
@@ -294,7 +199,7 @@ export class ServerConnection {
   private async shutDown(): Promise<void> {
     this.closed = true;
     clearTimeout(this.restartTimer);
-    clearTimeout(this.refreshTimer);
+    this.authorization?.stop();
     this.options.oauth.requests.abandon(this.name, new Error('the bot is shutting down'));
     this.attempt?.abort(new Error('the bot is shutting down'));
     await this.connecting?.catch(() => undefined);
@@ -322,7 +227,7 @@ export class ServerConnection {
     const timer = setTimeout(() => attempt.abort(new Error(`no answer within the start-up time-out of ${seconds(startupTimeoutMs)}`)), startupTimeoutMs);
     const run = async () => {
       this.log.debug('connecting');
-      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.clientSetup(), authProvider: this.authProvider });
+      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.requests.clientSetup(), authProvider: this.authProvider });
       let tools: ServerTool[];
       try {
         tools = await this.listTools(link.client, attempt.signal);
@@ -347,35 +252,6 @@ export class ServerConnection {
     return this.connecting;
   }
 
-  /**
-   * What the bot offers the server: forms go to the person behind the call; sampling is served only
-   * for a server allowed it, and refused to others with a reason an operator can act on (servers that
-   * ask anyway get more than "method not found"). Servers cannot say which call a request belongs to,
-   * so it goes to the newest call running on this server.
-   */
-  private clientSetup(): ClientSetup {
-    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true } }, sampling: {} };
-    return {
-      capabilities,
-      register: (client) => {
-        client.setRequestHandler(ElicitRequestSchema, async (request) => {
-          const elicit = this.calls.at(-1)?.elicit;
-          this.log.info({ mode: request.params.mode ?? 'form', answered: elicit !== undefined }, 'server asks the person something');
-          return elicit ? elicit(request.params) : { action: 'cancel' };
-        });
-        client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
-          if (!this.config.allowSampling) {
-            this.log.warn('server asked to use the model (sampling) without "allowSampling"; refused');
-            throw new McpError(ErrorCode.InvalidRequest, `this bot does not let server "${this.name}" use its model; an operator can set "allowSampling": true for it in servers_config.json`);
-          }
-          const sample = this.calls.at(-1)?.sample;
-          if (!sample) throw new McpError(ErrorCode.InvalidRequest, 'sampling is only served during a tool call of a conversation');
-          return sample(request.params);
-        });
-      },
-    };
-  }
-
   private adopt(link: ServerLink, tools: ServerTool[]): void {
     this.link = link;
     this.tools = tools;
@@ -383,13 +259,7 @@ export class ServerConnection {
     this.restartAttempt = 0;
     const { client } = link;
     client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(link));
-    client.setNotificationHandler(ProgressNotificationSchema, ({ params: { progressToken, ...progress } }) => this.progress.get(String(progressToken))?.(progress));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
-      this.log[LOG_LEVELS[params.level]]({ serverLogger: params.logger, data: params.data }, 'server log');
-    });
-    if (client.getServerCapabilities()?.logging) {
-      void client.setLoggingLevel('info').catch((error: unknown) => this.log.debug({ reason: (error as Error).message }, 'server refused logging/setLevel'));
-    }
+    this.requests.listen(client);
     client.onclose = () => this.connectionLost(link, 'the connection closed');
     client.onerror = (error) => {
       // A broken SSE stream would be reopened by the SDK onto a fresh session nobody initialized.

@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startOAuthFixture } from '../fixtures/oauth-fixture.js';
 import { startRemoteFixture } from '../fixtures/remote-fixture.js';
+import { projectRoot } from '../helpers/bot-process.js';
 
-const projectRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 /** A small server whose every tool works with arguments made from its schema, unless `failing` adds one that never does. */

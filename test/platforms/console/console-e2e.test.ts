@@ -1,14 +1,12 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm, type LlmRequest } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../../fixtures/index.js';
+import { projectRoot, startBotProcess } from '../../helpers/bot-process.js';
 
-const projectRoot = path.resolve(import.meta.dirname, '../../..');
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
 
 function isAlive(pid: number): boolean {
   try {
@@ -125,27 +123,12 @@ describe('console adapter, end to end through npm start', () => {
     expect(run.stderr).toContain('broken');
   });
 
-  /** The entry itself, not npm, so a signal reaches the bot the way a container runtime sends it. */
+  /** The entry with the fixture server on a throwaway store; `serverPid` is the fixture's, once it is ready. */
   function startEntry(extraEnv: Record<string, string> = {}) {
-    const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
-      cwd: projectRoot,
-      env: { ...process.env, ...env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', STORE_URL: 'memory://', LOG_LEVEL: 'info', ...extraEnv },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    const output = { stdout: '', stderr: '' };
-    const seen = (predicate: () => boolean) =>
-      new Promise<void>((resolve, reject) => {
-        const check = () => predicate() && resolve();
-        child.stdout.on('data', check);
-        child.stderr.on('data', check);
-        child.once('exit', () => reject(new Error(`exited first: ${output.stderr}`)));
-        check();
-      });
-    child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-    const serverPid = () => output.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line)).find((entry) => entry.msg === 'server ready')?.pid as number | undefined;
-    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-    return { child, output, seen, serverPid, exited };
+    const bot = startBotProcess({ ...env, STORE_URL: 'memory://', ...extraEnv });
+    const serverPid = () => bot.logs().find((entry) => entry.msg === 'server ready')?.pid;
+    const seen = (predicate: () => boolean) => bot.until(() => (predicate() ? true : undefined));
+    return { ...bot, seen, serverPid };
   }
 
   it('shuts down cleanly on SIGTERM while waiting for input, leaving no MCP server behind', async () => {

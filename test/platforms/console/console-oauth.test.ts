@@ -1,15 +1,11 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
-
-const projectRoot = path.resolve(import.meta.dirname, '../../..');
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+import { startBotProcess } from '../../helpers/bot-process.js';
 
 /** A port nothing listens on right now, for the bot's PORT. */
 async function freePort(): Promise<number> {
@@ -18,38 +14,6 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
-}
-
-interface LogEntry {
-  msg: string;
-  server?: string;
-  url?: string;
-}
-
-/** The bot's entry in the console (stdin kept open), with its log lines parsed as they come. */
-function startBot(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  const output = { stdout: '', stderr: '' };
-  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
-  const logs = (): LogEntry[] => output.stderr.split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogEntry);
-  const until = <T>(find: () => T | undefined): Promise<T> =>
-    new Promise((resolve, reject) => {
-      const check = () => {
-        const found = find();
-        if (found !== undefined) resolve(found);
-      };
-      child.stdout.on('data', check);
-      child.stderr.on('data', check);
-      child.once('exit', () => reject(new Error(`the bot exited first:\n${output.stderr}`)));
-      check();
-    });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, output, logs, until, exited };
 }
 
 describe('npm start with a remote MCP server behind OAuth (the SDK’s authorization server, the console bot)', () => {
@@ -85,7 +49,7 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
   });
 
   it('logs the authorization link, takes the callback on PORT, then uses the server; a restart needs no new link', async () => {
-    const first = startBot(env);
+    const first = startBotProcess(env);
     const ask = await first.until(() => first.logs().find((line) => line.msg === 'MCP server needs authorization: open this link and approve'));
     expect(ask.server).toBe('tracker');
     const link = new URL(ask.url!);
@@ -105,7 +69,7 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
     expect(await first.exited).toBe(0);
     expect(first.output.stdout).toContain('Tracker said: Result of echo:\nhello through oauth');
 
-    const second = startBot(env);
+    const second = startBotProcess(env);
     await second.until(() => second.logs().find((line) => line.msg === 'server ready' && line.server === 'tracker'));
     second.child.stdin.end('and again\n');
     expect(await second.exited).toBe(0);

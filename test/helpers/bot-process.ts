@@ -1,0 +1,57 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+export const projectRoot = path.resolve(import.meta.dirname, '../..');
+const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+
+export interface LogEntry {
+  msg: string;
+  server?: string;
+  url?: string;
+  pid?: number;
+}
+
+export interface BotProcess {
+  child: ChildProcessWithoutNullStreams;
+  output: { stdout: string; stderr: string };
+  /** The JSON log lines written so far. */
+  logs(): LogEntry[];
+  /** Resolves with what `find` returns once it returns something, checked on every output; rejects if the bot exits first. */
+  until<T>(find: () => T | undefined): Promise<T>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * The bot's entry run directly on this Node (not through npm, so signals reach it as a container
+ * runtime sends them), in the console with stdin kept open; platform tokens emptied so a developer's
+ * own .env cannot turn Discord or Slack on.
+ */
+export function startBotProcess(env: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
+    cwd: projectRoot,
+    env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  const output = { stdout: '', stderr: '' };
+  child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
+  const logs = (): LogEntry[] =>
+    output.stderr
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as LogEntry);
+  const until = <T>(find: () => T | undefined): Promise<T> =>
+    new Promise((resolve, reject) => {
+      const check = () => {
+        const found = find();
+        if (found !== undefined) resolve(found);
+      };
+      child.stdout.on('data', check);
+      child.stderr.on('data', check);
+      child.once('exit', () => reject(new Error(`the bot exited first:\n${output.stderr}`)));
+      check();
+    });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output, logs, until, exited };
+}

@@ -83,6 +83,10 @@ function parseMultipart(raw: Buffer, contentType: string): { body: unknown; file
 export class FakeDiscord {
   readonly rest = new Recorder<RestCall>();
   readonly gatewaySends = new Recorder<GatewaySend>();
+  /** Answers a bot's IDENTIFY by closing the gateway with this code (4004 bad token, 4014 disallowed intents). */
+  identifyCloseCode: number | undefined;
+  /** Refuses the bot's token on REST, as Discord does a reset or mistyped one. */
+  tokenRefused = false;
   /** When a client closed its gateway connection. */
   readonly disconnects = new Recorder<{ at: number }>();
   private readonly failures: Failure[] = [];
@@ -291,6 +295,10 @@ export class FakeDiscord {
     const message = JSON.parse(raw) as GatewaySend;
     this.gatewaySends.push(message);
     if (message.op === 1) socket.send(JSON.stringify({ op: 11, d: null }));
+    if (message.op === 2 && this.identifyCloseCode) {
+      socket.close(this.identifyCloseCode, 'refused');
+      return;
+    }
     if (message.op === 2) {
       this.sequence += 1;
       socket.send(
@@ -317,6 +325,7 @@ export class FakeDiscord {
   private answer(method: string, path: string, body: Record<string, unknown> | undefined): { status: number; body?: unknown } {
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/gateway/bot') {
+      if (this.tokenRefused) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
       return { status: 200, body: { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } } };
     }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {

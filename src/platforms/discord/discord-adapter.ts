@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { ChannelType, Client, Events, GatewayIntentBits, MessageFlags, Partials, ThreadAutoArchiveDuration, type Interaction, type Message } from 'discord.js';
-import type { DiscordSettings } from '../../config/index.js';
+import { ConfigError, type DiscordSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { InFlightTurns } from '../shared/in-flight.js';
@@ -8,7 +8,7 @@ import type { PlatformAdapter } from '../types.js';
 import { interactionAsker, messageAsker } from './askers.js';
 import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
 import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
-import { hintFor } from './discord-failures.js';
+import { hintFor, loginRefusal } from './discord-failures.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
 import { questionText } from './mentions.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
@@ -55,11 +55,24 @@ export class DiscordAdapter implements PlatformAdapter {
     return this.client.isReady() && !this.stopping;
   }
 
+  /** Rejects with a ConfigError saying what to change when Discord refuses the token or the intents. */
   async start(): Promise<void> {
     this.listen();
-    const ready = once(this.client, Events.ClientReady);
-    await this.client.login(this.options.settings.token);
-    await ready;
+    let closeCode: number | undefined;
+    const noteClose = (event: { code: number }) => (closeCode = event.code);
+    this.client.on(Events.ShardDisconnect, noteClose);
+    try {
+      const ready = once(this.client, Events.ClientReady);
+      await this.client.login(this.options.settings.token);
+      await ready;
+    } catch (error) {
+      const refusal = loginRefusal(error, closeCode);
+      if (!refusal) throw error;
+      await this.client.destroy();
+      throw new ConfigError(refusal);
+    } finally {
+      this.client.off(Events.ShardDisconnect, noteClose);
+    }
     this.log.info({ user: this.client.user?.tag }, 'connected to Discord');
     await this.registerCommands();
   }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App, CustomRoute, webApi } from '@slack/bolt';
 import type Keyv from 'keyv';
-import type { SlackSettings } from '../../config/index.js';
+import { ConfigError, type SlackSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { claimOnce } from '../../store/index.js';
@@ -13,7 +13,7 @@ import { registerConfirmationActions } from './confirmation-blocks.js';
 import { registerElicitationActions } from './elicitation-blocks.js';
 import { mentionedUserIds, readableText } from './message-text.js';
 import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
-import { failureFields } from './slack-failures.js';
+import { failureFields, tokenRefusal } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';
@@ -43,6 +43,12 @@ const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const STOPPING_TEXT = "I'm restarting right now. Please ask again in a minute.";
 const EMPTY_QUESTION_TEXT = 'Yes? Ask me something in this thread. `/tools` shows what I can use.';
 const FAILED_TEXT = 'Something went wrong on my side before I could answer. Please try again.';
+
+/** A refused token as the setting to fix; any other failure as it was. */
+function refusedAs(error: unknown, setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN'): never {
+  const refusal = tokenRefusal(error, setting);
+  throw refusal ? new ConfigError(refusal) : error;
+}
 
 /** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools and /reset. */
 export class SlackAdapter implements PlatformAdapter {
@@ -84,11 +90,15 @@ export class SlackAdapter implements PlatformAdapter {
     return this.started && !this.stopping;
   }
 
+  /** Rejects with a ConfigError naming the token when Slack refuses one. */
   async start(): Promise<void> {
-    await this.app.init();
-    const identity = await this.app.client.auth.test();
+    // Bolt's init already asks Slack who the bot token belongs to.
+    const identity = await this.app
+      .init()
+      .then(() => this.app.client.auth.test())
+      .catch((error: unknown) => refusedAs(error, 'SLACK_BOT_TOKEN'));
     this.botUserId = identity.user_id ?? '';
-    const started = await this.app.start(this.options.port);
+    const started = await this.app.start(this.options.port).catch((error: unknown) => refusedAs(error, 'SLACK_APP_TOKEN'));
     if (this.mode === 'http') this.server = started as Server;
     this.started = true;
     this.log.info({ mode: this.mode, port: this.httpPort, botUser: this.botUserId, team: identity.team_id }, 'connected to Slack');

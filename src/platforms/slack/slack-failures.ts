@@ -30,3 +30,11 @@ export function failureFields(error: unknown): { slackError: string; hint?: stri
   const slackError = code ?? (error instanceof Error ? error.message : String(error));
   return hint ? { slackError, hint } : { slackError };
 }
+
+const TOKEN_REFUSALS = new Set(['not_authed', 'invalid_auth', 'token_revoked', 'account_inactive']);
+
+/** Why Slack would not take one of the bot's tokens, as one line naming the setting to fix; undefined for other failures. */
+export function tokenRefusal(error: unknown, setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN'): string | undefined {
+  const code = slackErrorCode(error);
+  return code && TOKEN_REFUSALS.has(code) ? `Slack refused ${setting} (${code}): copy it again from the app's settings and set ${setting}` : undefined;
+}

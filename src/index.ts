@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const pool = await McpPool.start(settings.mcp, logger, {
     oauth: {
       kv: store.kv,
-      redirectUrl: settings.oauth.redirectUrl,
+      publicUrl: settings.oauth.publicUrl,
       showAuthorizationLink: (server, url) => {
         logger.warn({ server, url: url.href }, 'MCP server needs authorization: open this link and approve');
         admins.send(`The MCP server "${server}" needs authorization. Open this link and approve: ${url.href}`);

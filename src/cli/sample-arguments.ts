@@ -1,7 +1,7 @@
 import type { JsonSchema } from '../mcp/types.js';
 
 /** A value a schema accepts: its default, its first choice, or a plain value of its type. */
-export function sampleValue(schema: JsonSchema): unknown {
+function sampleValue(schema: JsonSchema): unknown {
   if (schema.default !== undefined) return schema.default;
   if (schema.enum?.length) return schema.enum[0];
   const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;

@@ -90,8 +90,8 @@ export interface AccessSettings {
 }
 
 export interface OAuthSettings {
-  /** Where an authorization server sends a person back: `<PUBLIC_URL>/oauth/callback`. */
-  redirectUrl: string;
+  /** The bot's address as a person's browser reaches it; authorization servers send people back below it. */
+  publicUrl: string;
   /** Platform user ids that are sent authorization links (the first one that can be reached). */
   adminUsers: string[];
 }
@@ -184,7 +184,7 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
     },
     oauth: {
-      redirectUrl: new URL('/oauth/callback', vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`).href,
+      publicUrl: vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`,
       adminUsers: vars.ADMIN_USERS,
     },
     store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },

@@ -1,4 +1,3 @@
-import type { AnswerResult } from './questions.js';
 import type { ConfirmationOutcome, ConfirmationRequest } from './types.js';
 
 /** Keeps the question within one Discord message (2,000 characters) with room for the wording. */
@@ -40,18 +39,9 @@ export function settledConfirmationText(request: ConfirmationRequest, outcome: C
   return [...question(request), OUTCOME_LINES[outcome]].join('\n');
 }
 
-/** For an answer to a question nothing waits for any more. */
-export function goneQuestionText(result: Extract<AnswerResult, { kind: 'gone' }>): string {
-  return result.restarted
-    ? '⏹️ Not run: I restarted while this was waiting. Ask again if you still want it.'
-    : 'This question is no longer waiting for an answer.';
-}
-
 /** After a tool's name in /tools when it runs only once approved. */
 export const ASKS_FIRST_NOTE = '(asks first)';
 
-export const NOT_YOUR_QUESTION_TEXT = 'Only the person who asked can answer this.';
-export const NOT_THIS_QUESTION_TEXT = 'That answer belongs to another kind of question.';
 
 /** What the model is told when a call did not run for want of approval. */
 export function unconfirmedFeedback(outcome: Exclude<ConfirmationOutcome, 'approved'>, tool: string, server: string): string {

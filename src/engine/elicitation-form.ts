@@ -1,4 +1,5 @@
 import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 
 /** One field of a server's form as a chat can show it. */
 export interface FormField {
@@ -86,7 +87,7 @@ function readField(field: FormField, raw: string | string[] | boolean): { value:
 export function readElicitationAnswer(fields: FormField[], answer: unknown): { ok: true; value: ElicitResult } | { ok: false; message: string } {
   const given = answer as ElicitationAnswer | undefined;
   if (given?.action === 'decline') return { ok: true, value: { action: 'decline' } };
-  if (given?.action !== 'accept' || typeof given.values !== 'object') return { ok: false, message: 'That answer belongs to another kind of question.' };
+  if (given?.action !== 'accept' || typeof given.values !== 'object') return { ok: false, message: NOT_THIS_QUESTION_TEXT };
   const content: Record<string, unknown> = {};
   const problems: string[] = [];
   for (const field of fields) {

@@ -1,7 +1,7 @@
 import Keyv from 'keyv';
 import type { McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { AuthorizationRequests, type OAuthHost } from './auth/index.js';
+import { AuthorizationRequests, OAUTH_CALLBACK_PATH, type OAuthHost } from './auth/index.js';
 import { ServerConnection, type RestartPolicy, type ServerEventDetails, type ServerEventType } from './server-connection.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
@@ -17,8 +17,8 @@ export interface PoolOptions {
   oauth?: {
     /** Where tokens and registrations are kept across restarts; in memory without it. */
     kv?: Keyv;
-    /** The bot's `/oauth/callback` as a browser reaches it. */
-    redirectUrl?: string;
+    /** The bot's address as a browser reaches it; its `/oauth/callback` is where people come back. */
+    publicUrl?: string;
     /** Shows a person the link that authorizes a server; by default it is logged. */
     showAuthorizationLink?: (server: string, url: URL) => void;
   };
@@ -31,7 +31,7 @@ export interface ServerEvent extends ServerEventDetails {
 }
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, startRetryDelayMs: 30_000, maxStartRetryDelayMs: 300_000 };
-const DEFAULT_REDIRECT_URL = 'http://localhost:3000/oauth/callback';
+const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 
 /**
  * Every configured MCP server, started once and shared by all conversations. The tool catalog lives
@@ -54,7 +54,7 @@ export class McpPool implements ToolProvider {
     const restart = { ...DEFAULT_RESTART, ...options.restart };
     const oauth: OAuthHost = {
       kv: options.oauth?.kv ?? new Keyv(),
-      redirectUrl: options.oauth?.redirectUrl ?? DEFAULT_REDIRECT_URL,
+      redirectUrl: new URL(OAUTH_CALLBACK_PATH, options.oauth?.publicUrl ?? DEFAULT_PUBLIC_URL).href,
       requests: this.authorizations,
       showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
     };

@@ -1,13 +1,9 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { startOAuthFixture } from '../fixtures/oauth-fixture.js';
 import { startRemoteFixture } from '../fixtures/remote-fixture.js';
-import { projectRoot } from '../helpers/bot-process.js';
-
-const tsxLoader = createRequire(import.meta.url).resolve('tsx');
+import { startEntry } from '../helpers/bot-process.js';
 
 /** A small server whose every tool works with arguments made from its schema, unless `failing` adds one that never does. */
 function probeTarget(options: { failing?: boolean } = {}): () => McpServer {
@@ -23,16 +19,11 @@ function probeTarget(options: { failing?: boolean } = {}): () => McpServer {
 }
 
 /** `npm run mcp-probe` as an operator runs it: the entry on the project's Node, its exit code and output. */
-function probe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', tsxLoader, 'src/cli/mcp-probe.ts', ...args], { cwd: projectRoot, env: { ...process.env, LOG_LEVEL: 'warn' } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
+async function probe(...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const run = startEntry('src/cli/mcp-probe.ts', args, { LOG_LEVEL: 'warn' });
+  run.child.stdin.end();
+  const code = await run.exited;
+  return { code, ...run.output };
 }
 
 describe('npm run mcp-probe: one server checked through the bot’s own pool', () => {

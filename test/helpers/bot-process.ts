@@ -1,6 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import type { FakeLlm } from '../fakes/fake-llm.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
@@ -22,17 +23,14 @@ export interface BotProcess {
   exited: Promise<number | null>;
 }
 
-/**
- * The bot's entry run directly on this Node (not through npm, so signals reach it as a container
- * runtime sends them), in the console with stdin kept open; platform tokens emptied so a developer's
- * own .env cannot turn Discord or Slack on.
- */
-export function startBotProcess(env: Record<string, string>): BotProcess {
-  const child = spawn(process.execPath, ['--import', tsxLoader, 'src/index.ts'], {
-    cwd: projectRoot,
-    env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+/** The settings that point the bot at a fake LLM. */
+export function fakeLlmEnv(llm: FakeLlm): Record<string, string> {
+  return { LLM_BASE_URL: llm.url, LLM_API_KEY: 'test-key', LLM_MODEL: 'fake-model' };
+}
+
+/** One of the project's entries (`src/….ts`) run directly on this Node, as the npm scripts run it, with stdin kept open. */
+export function startEntry(entry: string, args: string[], env: Record<string, string>): BotProcess {
+  const child = spawn(process.execPath, ['--import', tsxLoader, entry, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
   const output = { stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()));
@@ -52,6 +50,15 @@ export function startBotProcess(env: Record<string, string>): BotProcess {
       child.once('exit', () => reject(new Error(`the bot exited first:\n${output.stderr}`)));
       check();
     });
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  // After the output streams have closed too, so `output` is complete by then.
+  const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
   return { child, output, logs, until, exited };
+}
+
+/**
+ * The bot's entry (not through npm, so signals reach it as a container runtime sends them), in the
+ * console; platform tokens emptied so a developer's own .env cannot turn Discord or Slack on.
+ */
+export function startBotProcess(env: Record<string, string>): BotProcess {
+  return startEntry('src/index.ts', [], { DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env });
 }

@@ -55,7 +55,7 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
     const links = new Recorder<URL>();
     const events = new Recorder<ServerEvent>();
     const pool = await McpPool.start({ configPath: 'test', servers: [server], startupTimeoutMs: 10_000, defaultToolTimeoutMs: 10_000 }, logger, {
-      oauth: { kv: store.kv, redirectUrl: `${callbackBase}/oauth/callback`, showAuthorizationLink: (_server, url) => links.push(url) },
+      oauth: { kv: store.kv, publicUrl: callbackBase, showAuthorizationLink: (_server, url) => links.push(url) },
     });
     pool.onServerEvent((event) => events.push(event));
     current = pool;

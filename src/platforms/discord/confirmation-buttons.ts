@@ -1,6 +1,7 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, MessageFlags, type ButtonInteraction } from 'discord.js';
-import { goneQuestionText, NOT_YOUR_QUESTION_TEXT, type ConversationEngine } from '../../engine/index.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type ButtonInteraction } from 'discord.js';
+import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { acknowledgeAnswer } from './question-answers.js';
 
 const PREFIX = 'confirm';
 
@@ -16,16 +17,9 @@ export function isConfirmationButton(interaction: ButtonInteraction): boolean {
   return interaction.customId.startsWith(`${PREFIX}:`);
 }
 
-/**
- * A press, answered within Discord's 3 seconds: a decision is acknowledged and the waiting turn edits
- * the question; anyone else is told privately; a question nothing waits for loses its buttons.
- */
 export async function onConfirmationButton(interaction: ButtonInteraction, engine: ConversationEngine, log: Logger): Promise<void> {
   const [, choice, id = ''] = interaction.customId.split(':');
   const result = await engine.decideConfirmation(id, interaction.user.id, choice === 'approve');
   log.info({ confirmation: id, user: interaction.user.id, choice, result: result.kind }, 'confirmation button pressed');
-  if (result.kind === 'answered') await interaction.deferUpdate();
-  else if (result.kind === 'not-yours') await interaction.reply({ content: NOT_YOUR_QUESTION_TEXT, flags: MessageFlags.Ephemeral });
-  else if (result.kind === 'invalid') await interaction.reply({ content: result.message, flags: MessageFlags.Ephemeral });
-  else await interaction.update({ content: goneQuestionText(result), components: [], allowedMentions: { parse: [] } });
+  await acknowledgeAnswer(interaction, result);
 }

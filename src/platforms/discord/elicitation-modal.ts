@@ -3,7 +3,6 @@ import {
   ButtonBuilder,
   ButtonStyle,
   LabelBuilder,
-  MessageFlags,
   ModalBuilder,
   StringSelectMenuBuilder,
   TextInputBuilder,
@@ -11,8 +10,9 @@ import {
   type ButtonInteraction,
   type ModalSubmitInteraction,
 } from 'discord.js';
-import { goneQuestionText, NOT_YOUR_QUESTION_TEXT, type AnswerResult, type ConversationEngine, type ElicitationAnswer, type ElicitationRequest, type FormField } from '../../engine/index.js';
+import { NOT_YOUR_QUESTION_TEXT, type ConversationEngine, type ElicitationAnswer, type ElicitationRequest, type FormField } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { acknowledgeAnswer, answerPrivately } from './question-answers.js';
 
 const PREFIX = 'elicit';
 // Discord's limits: 5 components per modal, 25 options per select; 45 characters for titles and labels, 100 for descriptions, placeholders and option labels.
@@ -99,28 +99,14 @@ function enteredValues(interaction: ModalSubmitInteraction, fields: FormField[])
   );
 }
 
-async function answerPrivately(interaction: ButtonInteraction | ModalSubmitInteraction, content: string): Promise<void> {
-  await interaction.reply({ content, flags: MessageFlags.Ephemeral, allowedMentions: { parse: [] } });
-}
-
-/** What a press or a submitted form came to, answered within Discord's 3 seconds. */
-async function settle(interaction: ButtonInteraction | ModalSubmitInteraction, result: AnswerResult): Promise<void> {
-  if (result.kind === 'answered') {
-    // The waiting turn edits the message; here the interaction is only acknowledged.
-    if (interaction.isButton() || interaction.isFromMessage()) await interaction.deferUpdate();
-    return;
-  }
-  if (result.kind === 'not-yours') return answerPrivately(interaction, NOT_YOUR_QUESTION_TEXT);
-  if (result.kind === 'invalid') return answerPrivately(interaction, `${result.message} Press Answer… to try again.`);
-  return answerPrivately(interaction, goneQuestionText(result));
-}
+const RETRY_HINT = ' Press Answer… to try again.';
 
 export async function onElicitationButton(interaction: ButtonInteraction, engine: ConversationEngine, log: Logger): Promise<void> {
   const [, action, id = ''] = interaction.customId.split(':');
   log.info({ question: id, user: interaction.user.id, action }, 'elicitation button pressed');
-  if (action === 'decline') return settle(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'decline' }));
+  if (action === 'decline') return acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'decline' }));
   const request = engine.waitingElicitation(id);
-  if (!request) return answerPrivately(interaction, goneQuestionText({ kind: 'gone', restarted: false }));
+  if (!request) return acknowledgeAnswer(interaction, { kind: 'gone', restarted: false });
   if (request.askerId !== interaction.user.id) return answerPrivately(interaction, NOT_YOUR_QUESTION_TEXT);
   await interaction.showModal(modalFor(request));
 }
@@ -130,5 +116,5 @@ export async function onElicitationSubmit(interaction: ModalSubmitInteraction, e
   const fields = engine.waitingElicitation(id)?.fields ?? [];
   const values = enteredValues(interaction, fields);
   log.info({ question: id, user: interaction.user.id }, 'elicitation form submitted');
-  await settle(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values }));
+  await acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values }), RETRY_HINT);
 }

@@ -1,9 +1,8 @@
 import type { App, BlockButtonAction, types } from '@slack/bolt';
-import { elicitationText, goneQuestionText, NOT_YOUR_QUESTION_TEXT, type ConversationEngine, type ElicitationRequest, type FormField } from '../../engine/index.js';
+import { elicitationText, type ConversationEngine, type ElicitationRequest, type FormField } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
-import { textBlocks } from './confirmation-blocks.js';
 import { toMrkdwn } from './mrkdwn.js';
-import { failureFields } from './slack-failures.js';
+import { acknowledgeAnswer, textBlocks } from './question-answers.js';
 
 const SUBMIT = 'elicit_submit';
 const DECLINE = 'elicit_decline';
@@ -70,10 +69,7 @@ function enteredValues(fields: FormField[], state: Record<string, Record<string,
   );
 }
 
-/**
- * Submit and Decline on a server's form. An answer needs nothing more here (the waiting turn updates
- * the message); anyone else, or an answer that does not fit, is told privately.
- */
+/** Submit and Decline on a server's form. */
 export function registerElicitationActions(app: App, engine: ConversationEngine, log: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${SUBMIT}|${DECLINE})$`) }, async ({ ack, action, body, respond }) => {
     await ack();
@@ -82,15 +78,6 @@ export function registerElicitationActions(app: App, engine: ConversationEngine,
     const answer = action.action_id === DECLINE ? ({ action: 'decline' } as const) : ({ action: 'accept', values: enteredValues(fields, body.state?.values as Record<string, Record<string, StateValue>>) } as const);
     const result = await engine.answerElicitation(id, body.user.id, answer);
     log.info({ question: id, user: body.user.id, choice: action.action_id, result: result.kind }, 'elicitation answered');
-    try {
-      if (result.kind === 'not-yours') await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_QUESTION_TEXT });
-      if (result.kind === 'invalid') await respond({ response_type: 'ephemeral', replace_original: false, text: `${result.message} Change it and press Submit again.` });
-      if (result.kind === 'gone') {
-        const text = goneQuestionText(result);
-        await respond({ replace_original: true, text, blocks: textBlocks(text) });
-      }
-    } catch (error) {
-      log.warn(failureFields(error), 'elicitation answer could not be acknowledged');
-    }
+    await acknowledgeAnswer(respond, result, log, ' Change it and press Submit again.');
   });
 }

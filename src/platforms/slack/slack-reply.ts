@@ -15,9 +15,10 @@ import {
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
-import { questionMessage, textBlocks } from './confirmation-blocks.js';
+import { questionMessage } from './confirmation-blocks.js';
 import { elicitationMessage } from './elicitation-blocks.js';
 import { toMrkdwn, toMrkdwnPieces } from './mrkdwn.js';
+import { textBlocks } from './question-answers.js';
 import { failureFields, slackErrorCode } from './slack-failures.js';
 
 /** Well under the 4,000 characters Slack advises for one message's text. */

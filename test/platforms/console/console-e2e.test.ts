@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, type FakeLlm, type LlmRequest } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../../fixtures/index.js';
-import { projectRoot, startBotProcess } from '../../helpers/bot-process.js';
+import { fakeLlmEnv, projectRoot, startBotProcess } from '../../helpers/bot-process.js';
 
 
 function isAlive(pid: number): boolean {
@@ -61,9 +61,7 @@ describe('console adapter, end to end through npm start', () => {
       return `You said: ${request.lastUserText} (history ${ownMessages.length})`;
     });
     env = {
-      LLM_BASE_URL: llm.url,
-      LLM_API_KEY: 'test-key',
-      LLM_MODEL: 'fake-model',
+      ...fakeLlmEnv(llm),
       MCP_CONFIG: path.join(dir, 'servers.json'),
       STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
     };

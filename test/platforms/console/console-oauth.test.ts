@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
-import { startBotProcess } from '../../helpers/bot-process.js';
+import { fakeLlmEnv, startBotProcess } from '../../helpers/bot-process.js';
 
 /** A port nothing listens on right now, for the bot's PORT. */
 async function freePort(): Promise<number> {
@@ -33,9 +33,7 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
     });
     const port = await freePort();
     env = {
-      LLM_BASE_URL: llm.url,
-      LLM_API_KEY: 'test-key',
-      LLM_MODEL: 'fake-model',
+      ...fakeLlmEnv(llm),
       MCP_CONFIG: path.join(dir, 'servers.json'),
       STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
       PORT: String(port),

@@ -3,13 +3,15 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Asker } from '../../src/access/index.js';
-import { ACCESS_DENIED_MESSAGE, ConversationEngine } from '../../src/engine/index.js';
+import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../src/engine/index.js';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { fixtureServerConfig, publishedServerConfig } from '../fixtures/index.js';
-import { startEngineHarness, TEST_ENGINE_SETTINGS, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
+import { engineBeside } from '../helpers/engine-beside.js';
+import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 
-const CONFIRM_TIMEOUT_MS = 1_500;
+/** The files server's access fields; the fixture server's tools are open to all and run without asking. */
+const FILES_ACCESS = { allowChannels: ['C-ops', 'dm'], confirmTools: ['write_file'] };
 const exists = (file: string) => access(file).then(() => true, () => false);
 const systemPrompt = (request: LlmRequest | undefined) => String(request?.messages[0]?.content ?? '');
 
@@ -22,11 +24,10 @@ describe('access control and confirmations in the engine (filesystem server from
     dir = await mkdtemp(path.join(tmpdir(), 'confirm-'));
     harness = await startEngineHarness({
       servers: [
-        publishedServerConfig('filesystem', 'files', [dir], { allowChannels: ['C-ops', 'dm'], confirmTools: ['write_file'] }),
+        publishedServerConfig('filesystem', 'files', [dir], FILES_ACCESS),
         fixtureServerConfig('fixture'),
       ],
       access: { users: ['u1', 'u2'], roles: ['R-staff'], channels: [] },
-      engine: { confirmTimeoutMs: CONFIRM_TIMEOUT_MS },
     });
   });
   afterAll(async () => {
@@ -39,9 +40,9 @@ describe('access control and confirmations in the engine (filesystem server from
   const writeThenReport = (file: string) =>
     harness.llm.setScript((request) => toolResultText(request) ?? { toolCall: { tool: 'write_file', arguments: { path: path.join(dir, file), content: 'written' } } });
 
-  function startTurn(text: string, asker: Asker = ops, threadKey = `t:${text}`) {
+  function startTurn(text: string, asker: Asker = ops, engine: ConversationEngine = harness.engine) {
     const reply = new RecordingReply();
-    const done = harness.engine.handle({ threadKey, asker, text }, reply);
+    const done = engine.handle({ threadKey: `t:${text}`, asker, text }, reply);
     return { reply, done };
   }
 
@@ -101,9 +102,12 @@ describe('access control and confirmations in the engine (filesystem server from
 
   it('counts no answer within the time-out as denied', async () => {
     writeThenReport('timed-out.txt');
-    const { reply, done } = startTurn('write timed out');
+    // The same servers and store as a process configured with a time-out nobody could meet.
+    const impatient = engineBeside(harness, { settings: { confirmTimeoutMs: 20 }, servers: [{ name: 'files', ...FILES_ACCESS }] });
+    const { reply, done } = startTurn('write timed out', ops, impatient);
     await done;
     expect(await exists(path.join(dir, 'timed-out.txt'))).toBe(false);
+    expect(reply.confirmationsAsked.items).toMatchObject([{ tool: 'write_file', askerId: 'u1' }]);
     expect(reply.confirmationsEnded.items.map((ended) => ended.outcome)).toEqual(['timed-out']);
     expect(reply.answer?.text).toMatch(/did not approve running write_file on files in time/);
   });
@@ -114,7 +118,7 @@ describe('access control and confirmations in the engine (filesystem server from
     const request = await reply.confirmationsAsked.waitFor(() => true);
 
     // A new process on the same store knows the question, but nothing waits for it there.
-    const restarted = new ConversationEngine({ llm: { complete: async () => ({ text: '', toolCalls: [] }) }, tools: harness.pool, history: harness.store.history, settings: TEST_ENGINE_SETTINGS, logger: harness.logger, kv: harness.store.kv });
+    const restarted = engineBeside(harness);
     expect(await restarted.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'gone', restarted: true });
     expect(await restarted.decideConfirmation(request.id, 'u1', true)).toEqual({ kind: 'gone', restarted: false });
 

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { TOOL_FEEDBACK_PREFIX } from '../../src/engine/tool-protocol.js';
 import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
+import { refusalFor, type Refusal } from './openai-request-rules.js';
 
 export type ScriptedAnswer =
   /** Assistant text. */
@@ -39,14 +40,26 @@ export interface LlmRequest {
   respondedAt?: number;
   /** The Authorization header as sent, to check which key reached the endpoint. */
   authorization?: string;
+  /** Set when a strict fake answered 400 as OpenAI would; the script was not asked. */
+  refusal?: Refusal;
 }
 
 export type LlmScript = (request: LlmRequest) => ScriptedAnswer | Promise<ScriptedAnswer>;
+
+export interface FakeLlmOptions {
+  /**
+   * Refuse with HTTP 400 what OpenAI's endpoint refuses (see openai-request-rules.ts). On by default;
+   * only a test of the fake's own lenient behaviour turns it off.
+   */
+  strict?: boolean;
+}
 
 export interface FakeLlm {
   /** Base URL for LLM_BASE_URL, e.g. http://127.0.0.1:PORT/v1 */
   url: string;
   requests: Recorder<LlmRequest>;
+  /** Every refusal since the fake started (`requests.clear()` keeps them); empty when the bot sent only what OpenAI takes. */
+  refusals(): Refusal[];
   setScript(script: LlmScript): void;
   close(): Promise<void>;
 }
@@ -140,10 +153,20 @@ function writeStream(response: ServerResponse, id: string, model: string, includ
   response.end('data: [DONE]\n\n');
 }
 
-/** An OpenAI-compatible chat endpoint on 127.0.0.1 that answers from a script (by default: "ok"). */
-export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promise<FakeLlm> {
+/** OpenAI's error body for a request it refuses. */
+function refusalBody(refusal: Refusal) {
+  return { error: { message: refusal.message, type: 'invalid_request_error', param: refusal.param, code: null } };
+}
+
+/**
+ * An OpenAI-compatible chat endpoint on 127.0.0.1 that answers from a script (by default: "ok"),
+ * refusing as OpenAI does what OpenAI would refuse unless `strict: false`.
+ */
+export async function startFakeLlm(initialScript: LlmScript = () => 'ok', options: FakeLlmOptions = {}): Promise<FakeLlm> {
+  const strict = options.strict ?? true;
   let script = initialScript;
   const requests = new Recorder<LlmRequest>();
+  const refusals: Refusal[] = [];
   // Slow answers still pending; close() cancels them so no timer outlives the fake.
   const delays = new Set<NodeJS.Timeout>();
   const delay = (ms: number) =>
@@ -184,7 +207,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
     try {
       body = JSON.parse(await readBody(request)) as typeof body;
     } catch {
-      return sendJson(response, 400, { error: { message: 'the request body is not JSON', type: 'invalid_request_error' } });
+      return sendJson(response, 400, refusalBody({ message: 'We could not parse the JSON body of your request.', param: null }));
     }
     const messages = body.messages ?? [];
     const lastUser = messages.filter((message) => message.role === 'user' && !isToolFeedback(message)).at(-1);
@@ -195,8 +218,14 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
       messages,
       ...spokenBy(String(lastUser?.content ?? '')),
       authorization: request.headers.authorization,
+      refusal: strict ? refusalFor(body) : undefined,
     };
     requests.push(record);
+    if (record.refusal) {
+      refusals.push(record.refusal);
+      record.respondedAt = Date.now();
+      return sendJson(response, 400, refusalBody(record.refusal));
+    }
     let answer: ScriptedAnswer;
     try {
       answer = await script(record);
@@ -224,6 +253,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok'): Promi
   return {
     url: `http://127.0.0.1:${listening.port}/v1`,
     requests,
+    refusals: () => [...refusals],
     setScript(next) {
       script = next;
     },

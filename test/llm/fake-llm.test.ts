@@ -33,7 +33,7 @@ describe('the fake LLM', () => {
     const final = await client.chat.completions.stream({ model: 'fake-model', messages: [{ role: 'user', content: 'add' }], stream: true }).finalMessage();
     expect(final.tool_calls?.[0]).toMatchObject({ type: 'function', function: { name: 'add', arguments: '{"a":1}' } });
 
-    const raw = await fetch(`${llm.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', stream: true, messages: [] }) });
+    const raw = await fetch(`${llm.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', stream: true, messages: [{ role: 'user', content: 'hi' }] }) });
     expect(raw.headers.get('content-type')).toBe('text/event-stream');
     expect(await raw.text()).toMatch(/\ndata: \[DONE\]\n\n$/);
   });
@@ -73,7 +73,7 @@ describe('the fake LLM', () => {
 
   it('closes promptly while an answer is still pending', async () => {
     const slow = await startFakeLlm(() => ({ delayMs: 30_000, answer: 'never' }));
-    const pending = fetch(`${slow.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [] }) }).then(
+    const pending = fetch(`${slow.url}/chat/completions`, { method: 'POST', body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'hi' }] }) }).then(
       () => 'answered',
       () => 'connection dropped',
     );
@@ -83,6 +83,64 @@ describe('the fake LLM', () => {
     expect(await pending).toBe('connection dropped');
     expect(Date.now() - started).toBeLessThan(1_000);
     expect(slow.requests.items[0]?.respondedAt).toBeUndefined();
+  });
+});
+
+describe('the fake LLM, strict as OpenAI', () => {
+  const unanswered = { model: 'fake-model', messages: [{ role: 'user', content: 'add' }, { role: 'assistant', content: null, tool_calls: [{ id: 'c1', type: 'function', function: { name: 'add', arguments: '{}' } }] }] };
+  const post = (fake: FakeLlm, body: unknown) => fetch(`${fake.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+  it('answers what OpenAI refuses with its 400 error body, records the refusal and never asks the script', async () => {
+    let asked = 0;
+    llm.setScript(() => {
+      asked += 1;
+      return 'ok';
+    });
+    const response = await post(llm, unanswered);
+    expect(response.status).toBe(400);
+    expect(await response.json()).toEqual({
+      error: {
+        message: "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'. The following tool_call_ids did not have response messages: c1",
+        type: 'invalid_request_error',
+        param: 'messages.[1].role',
+        code: null,
+      },
+    });
+    expect(asked).toBe(0);
+    expect(llm.requests.items[0]?.refusal?.param).toBe('messages.[1].role');
+    expect(llm.refusals().at(-1)?.message).toMatch(/did not have response messages: c1$/);
+  });
+
+  it('reaches the SDK as a BadRequestError carrying OpenAI\'s message and param', async () => {
+    const refused = client.chat.completions.create({
+      model: 'fake-model',
+      messages: [{ role: 'user', content: 'hi' }],
+      tools: [{ type: 'function', function: { name: 'files.read', parameters: { type: 'object' } } }],
+    });
+    await expect(refused).rejects.toMatchObject({ status: 400, param: 'tools[0].function.name', type: 'invalid_request_error' });
+  });
+
+  it('keeps its refusals when the requests are cleared, so a harness can check them at teardown', async () => {
+    const fake = await startFakeLlm();
+    try {
+      await post(fake, unanswered);
+      fake.requests.clear();
+      expect(fake.refusals()).toHaveLength(1);
+    } finally {
+      await fake.close();
+    }
+  });
+
+  it('answers anything from its script when made lenient with strict: false', async () => {
+    const lenient = await startFakeLlm(() => 'taken', { strict: false });
+    try {
+      const response = await post(lenient, unanswered);
+      expect(response.status).toBe(200);
+      expect(await response.json()).toMatchObject({ choices: [{ message: { content: 'taken' } }] });
+      expect(lenient.refusals()).toEqual([]);
+    } finally {
+      await lenient.close();
+    }
   });
 });
 

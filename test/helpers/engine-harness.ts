@@ -9,6 +9,7 @@ import type { Store } from '../../src/store/types.js';
 import { startFakeLlm, type FakeLlm, type LlmScript } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { testLogger } from './logger.js';
+import { runCleanups } from './teardown.js';
 
 /** The engine as tests run it: the documented defaults, with the per-person rate limit off. */
 export const TEST_ENGINE_SETTINGS: EngineSettings = {
@@ -55,12 +56,15 @@ export function testAsker(userId = 'u1', place: Partial<Omit<Asker, 'userId'>> =
 export async function startEngineHarness(options: EngineHarnessOptions = {}): Promise<EngineHarness> {
   const logger = options.logger ?? testLogger();
   const cleanups: (() => Promise<void>)[] = [];
-  const close = async () => {
-    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  };
+  const close = () => runCleanups(cleanups);
   try {
     const llm = await startFakeLlm(options.script);
     cleanups.push(() => llm.close());
+    // Checked last, after everything closed: whatever the test asserted, the bot sent OpenAI something it refuses.
+    cleanups.unshift(async () => {
+      const refusals = llm.refusals();
+      if (refusals.length > 0) throw new Error(`the fake LLM refused ${refusals.length} request(s) as OpenAI would: ${refusals.map((refusal) => `${refusal.message} (${refusal.param})`).join('; ')}`);
+    });
     const store = await openStore({ url: options.storeUrl ?? 'memory://', historyTtlMs: 60_000 }, logger);
     cleanups.push(() => store.close());
     const servers = options.servers ?? [fixtureServerConfig('fixture')];
@@ -81,7 +85,9 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
     });
     return { engine, llm, pool, store, logger, close };
   } catch (error) {
-    await close();
+    await close().catch((failed: unknown) => {
+      throw new AggregateError([error, failed], 'the engine harness failed to start and then to clean up');
+    });
     throw error;
   }
 }

@@ -2,16 +2,17 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AccessPolicy, OPEN_RULE } from '../../../src/access/index.js';
-import { ACCESS_DENIED_MESSAGE, ConversationEngine, NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
+import { ACCESS_DENIED_MESSAGE, NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { APPLICATION_ID, OTHER_USER, ROLE_ID, STRANGER, USER, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig, publishedServerConfig } from '../../fixtures/index.js';
-import { TEST_ENGINE_SETTINGS, testAsker } from '../../helpers/engine-harness.js';
+import { engineBeside } from '../../helpers/engine-beside.js';
+import { testAsker } from '../../helpers/engine-harness.js';
 import { RecordingReply } from '../../helpers/recording-reply.js';
-import { answerIn, contentOf, expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+import { answerIn, contentOf, expectNoPings, startDiscordBot, startDiscordBotBeside, type DiscordBot } from './discord-bot.js';
 
-const CONFIRM_TIMEOUT_MS = 2_000;
+/** What the fixture server's entry in servers_config.json says about access: add asks first. */
+const FIXTURE_ACCESS = { name: 'fixture', confirmTools: ['add'] };
 
 /** `add …` makes the model call the fixture's add (which asks first); anything else is echoed. */
 function script(request: LlmRequest) {
@@ -31,11 +32,10 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
     bot = await startDiscordBot({
       script,
       servers: [
-        fixtureServerConfig('fixture', { confirmTools: ['add'] }),
+        fixtureServerConfig('fixture', { confirmTools: FIXTURE_ACCESS.confirmTools }),
         publishedServerConfig('memory', 'memory', [], { allowRoles: [ROLE_ID], env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') } }),
       ],
       access: { users: [USER.id], roles: [ROLE_ID], channels: [] },
-      engine: { confirmTimeoutMs: CONFIRM_TIMEOUT_MS },
     });
     discord = bot.discord;
   });
@@ -54,9 +54,9 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
   const since = () => discord.rest.items.slice(callsBefore);
 
   /** Asks in a new thread for something that needs approval; resolves with the thread and the question as posted. */
-  async function askForAdd(text: string): Promise<{ thread: string; question: RestCall; approve: string; deny: string }> {
-    const thread = discord.guildMessage(text);
-    const question = await discord.waitForCall('POST', new RegExp(`^/channels/${thread}/messages$`), (call) => call.body?.components?.length > 0);
+  async function askForAdd(text: string, on: FakeDiscord = discord): Promise<{ thread: string; question: RestCall; approve: string; deny: string }> {
+    const thread = on.guildMessage(text);
+    const question = await on.waitForCall('POST', new RegExp(`^/channels/${thread}/messages$`), (call) => call.body?.components?.length > 0);
     const [approve, deny] = question.body.components[0].components.map((button: { custom_id: string }) => button.custom_id);
     return { thread, question, approve, deny };
   }
@@ -132,9 +132,18 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
   });
 
   it('counts no press within CONFIRM_TIMEOUT_S as Deny', async () => {
-    const { thread } = await askForAdd('add and wait');
-    await answerIn(discord, thread, '⌛ No answer in time: not run.');
-    await answerIn(discord, thread, 'did not approve running add on fixture in time');
+    // A process configured with a time-out nobody could meet, so the test need not wait one out.
+    const impatient = await startDiscordBotBeside(bot, { settings: { confirmTimeoutMs: 20 }, servers: [FIXTURE_ACCESS] });
+    try {
+      const { thread, question } = await askForAdd('add and wait', impatient.discord);
+      const settled = await answerIn(impatient.discord, thread, '⌛ No answer in time: not run.');
+      expect(settled.path).toBe(`/channels/${thread}/messages/${question.response.id}`);
+      expect(settled.body.components).toEqual([]);
+      await answerIn(impatient.discord, thread, 'did not approve running add on fixture in time');
+      expectNoPings(impatient.discord.rest.items);
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('ends an open question as not run when the bot stops', async () => {
@@ -145,17 +154,8 @@ describe('Discord access control and confirmation buttons (fake Discord, fixture
   });
 
   it('closes a question from before a restart, or one nothing waits for, when its button is pressed', async () => {
-    // The process that asked is gone (its engine never answers); the store still knows the question.
-    const replies = ['{"tool": "add", "arguments": {"a": 1, "b": 1}}', 'gave up'];
-    const before = new ConversationEngine({
-      llm: { complete: async () => ({ text: replies.shift() ?? 'gave up', toolCalls: [] }) },
-      tools: bot.harness.pool,
-      history: bot.harness.store.history,
-      settings: TEST_ENGINE_SETTINGS,
-      logger: bot.harness.logger,
-      kv: bot.harness.store.kv,
-      access: new AccessPolicy(OPEN_RULE, [{ name: 'fixture', confirmTools: ['add'] }]),
-    });
+    // The process that asked is gone (nothing there answers its question); the store still knows the question.
+    const before = engineBeside(bot.harness, { servers: [FIXTURE_ACCESS] });
     const orphanReply = new RecordingReply();
     const orphanTurn = before.handle({ threadKey: 'before-restart', asker: testAsker(USER.id), text: 'add' }, orphanReply);
     const thread = discord.guildMessage('say something');

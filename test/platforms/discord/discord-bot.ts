@@ -1,8 +1,10 @@
 import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
+import type { ConversationEngine } from '../../../src/engine/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
+import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-beside.js';
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
@@ -19,22 +21,40 @@ export interface DiscordBot {
   close(): Promise<void>;
 }
 
-
 /** The real adapter on the real engine (fixture MCP servers, fake LLM), connected to a fake Discord. */
-export async function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<DiscordBot> {
+export function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<DiscordBot> {
+  return connectDiscordBot(
+    () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
+    { closesHarness: true, guildId: options.guildId },
+  );
+}
+
+/**
+ * Another bot process beside `bot` (same model, MCP servers and store; engine settings of its own) on a
+ * Discord of its own, so only it hears what a test sends there. Its close() leaves `bot` running.
+ */
+export function startDiscordBotBeside(bot: DiscordBot, options: EngineBesideOptions): Promise<DiscordBot> {
+  return connectDiscordBot(async () => bot.harness, { closesHarness: false, engine: (harness) => engineBeside(harness, options) });
+}
+
+async function connectDiscordBot(
+  harnessFor: () => Promise<EngineHarness>,
+  options: { closesHarness: boolean; guildId?: string; engine?: (harness: EngineHarness) => ConversationEngine },
+): Promise<DiscordBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const parts: Partial<Omit<DiscordBot, 'close'>> = { logs, rawLogs };
   // Reads `bot.adapter` at the end, so a test that swaps in a restarted adapter has that one stopped.
   const close = async () => {
     await parts.adapter?.stop().catch(() => undefined);
     await parts.discord?.close();
-    await parts.harness?.close();
+    if (options.closesHarness) await parts.harness?.close();
   };
   const bot = Object.assign(parts, { close });
   try {
-    bot.harness = await startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) });
+    bot.harness = await harnessFor();
     bot.discord = await FakeDiscord.start();
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine: bot.harness.engine, logger });
+    const engine = options.engine?.(bot.harness) ?? bot.harness.engine;
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, logger });
     await bot.adapter.start();
     return bot as DiscordBot;
   } catch (error) {

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { OTHER_USER, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
-import { answerIn, expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+import { answerIn, expectNoPings, startDiscordBot, startDiscordBotBeside, type DiscordBot } from './discord-bot.js';
 
 /** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
 function script(request: LlmRequest) {
@@ -15,7 +15,7 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
   let callsBefore = 0;
 
   beforeAll(async () => {
-    bot = await startDiscordBot({ script, engine: { elicitationTimeoutMs: 1_500 } });
+    bot = await startDiscordBot({ script });
     discord = bot.discord;
   });
   afterAll(async () => {
@@ -28,10 +28,10 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
 
   const callback = (interaction: { id: string; token: string }) => discord.waitForCall('POST', new RegExp(`^/interactions/${interaction.id}/${interaction.token}/callback$`));
 
-  async function askForForm(text: string): Promise<{ thread: string; form: RestCall; open: string; decline: string }> {
-    const thread = discord.guildMessage(text);
+  async function askForForm(text: string, on: FakeDiscord = discord): Promise<{ thread: string; form: RestCall; open: string; decline: string }> {
+    const thread = on.guildMessage(text);
     // The form takes the place of the progress message, so it arrives as an edit.
-    const form = await discord.rest.waitFor((call) => call.path.startsWith(`/channels/${thread}/messages`) && call.body?.components?.length > 0, { what: `the form in ${thread}` });
+    const form = await on.rest.waitFor((call) => call.path.startsWith(`/channels/${thread}/messages`) && call.body?.components?.length > 0, { what: `the form in ${thread}` });
     const [open, decline] = form.body.components[0].components.map((button: { custom_id: string }) => button.custom_id);
     return { thread, form, open, decline };
   }
@@ -88,8 +88,17 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
   });
 
   it('cancels the form when nobody answers within ELICITATION_TIMEOUT_S', async () => {
-    const { thread } = await askForForm('ignore the form');
-    await answerIn(discord, thread, '⌛ No answer in time.');
-    await answerIn(discord, thread, 'Result of ask:\ncancel');
+    // A process configured with a time-out nobody could meet, so the test need not wait one out.
+    const impatient = await startDiscordBotBeside(bot, { settings: { elicitationTimeoutMs: 20 } });
+    try {
+      const { thread, form } = await askForForm('ignore the form', impatient.discord);
+      const settled = await answerIn(impatient.discord, thread, '⌛ No answer in time.');
+      expect(settled.path).toBe(`/channels/${thread}/messages/${form.response.id}`);
+      expect(settled.body.components).toEqual([]);
+      await answerIn(impatient.discord, thread, 'Result of ask:\ncancel');
+      expectNoPings(impatient.discord.rest.items);
+    } finally {
+      await impatient.close();
+    }
   });
 });

@@ -6,9 +6,10 @@ import { ACCESS_DENIED_MESSAGE, NOT_YOUR_QUESTION_TEXT } from '../../../src/engi
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { CHANNEL_ID, OTHER_USER_ID, STRANGER_ID, USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
 import { fixtureServerConfig, publishedServerConfig } from '../../fixtures/index.js';
-import { MODES, PLACEHOLDER, answered, mention, startSlackBot, type SlackBot } from './slack-bot.js';
+import { MODES, PLACEHOLDER, answered, mention, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
 
-const CONFIRM_TIMEOUT_MS = 2_000;
+/** What the fixture server's entry in servers_config.json says about access: add asks first. */
+const FIXTURE_ACCESS = { name: 'fixture', confirmTools: ['add'] };
 
 /** `add …` makes the model call the fixture's add (which asks first); anything else is echoed. */
 function script(request: LlmRequest) {
@@ -29,11 +30,10 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
       mode,
       script,
       servers: [
-        fixtureServerConfig('fixture', { confirmTools: ['add'] }),
+        fixtureServerConfig('fixture', { confirmTools: FIXTURE_ACCESS.confirmTools }),
         publishedServerConfig('memory', 'memory', [], { allowUsers: [OTHER_USER_ID], env: { MEMORY_FILE_PATH: path.join(dir, 'memory.jsonl') } }),
       ],
       access: { users: [USER_ID, OTHER_USER_ID], roles: [], channels: [] },
-      engine: { confirmTimeoutMs: CONFIRM_TIMEOUT_MS },
     });
   });
   afterAll(async () => {
@@ -46,13 +46,13 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
   });
 
   /** Mentions the bot asking for something that asks first; resolves with the question message and its buttons. */
-  async function askForAdd(text: string): Promise<{ question: SlackMessage; approve: string; deny: string; id: string }> {
-    await bot.deliver(mention(text));
-    const update = await bot.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
+  async function askForAdd(text: string, on: SlackBot = bot): Promise<{ question: SlackMessage; approve: string; deny: string; id: string }> {
+    await on.deliver(mention(text));
+    const update = await on.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
     const actions = (update.args.blocks as Block[]).find((block) => block.type === 'actions')!;
     const [approve, deny] = actions.elements!;
     expect(approve?.value).toBe(deny?.value);
-    return { question: bot.slack.messages.get(update.args.ts)!, approve: approve!.action_id, deny: deny!.action_id, id: approve!.value };
+    return { question: on.slack.messages.get(update.args.ts)!, approve: approve!.action_id, deny: deny!.action_id, id: approve!.value };
   }
 
   it('tells someone it does not admit, once and only to them; no placeholder, nothing reaches the model', async () => {
@@ -109,9 +109,16 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
   });
 
   it('counts no press within CONFIRM_TIMEOUT_S as Deny', async () => {
-    const { question } = await askForAdd('add and wait');
-    await answered(bot.slack, 'did not approve running add on fixture in time');
-    expect(question.text).toContain('⌛ No answer in time: not run.');
+    // A process configured with a time-out nobody could meet, so the test need not wait one out.
+    const impatient = await startSlackBotBeside(bot, { settings: { confirmTimeoutMs: 20 }, servers: [FIXTURE_ACCESS] });
+    try {
+      const { question } = await askForAdd('add and wait', impatient);
+      await answered(impatient.slack, 'did not approve running add on fixture in time');
+      expect(question.text).toContain('⌛ No answer in time: not run.');
+      expect(question.blocks?.some((block: Block) => block.type === 'actions')).toBeFalsy();
+    } finally {
+      await impatient.close();
+    }
   });
 
   it('takes the buttons off a question nothing waits for when one is pressed', async () => {

@@ -1,8 +1,12 @@
 import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
+import type Keyv from 'keyv';
+import type { ConversationEngine } from '../../../src/engine/index.js';
 import { SlackAdapter, type SlackAdapterOptions } from '../../../src/platforms/slack/index.js';
+import type { Store } from '../../../src/store/types.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
 import { BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall, type SlackMessage } from '../../fakes/fake-slack.js';
+import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-beside.js';
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
@@ -28,15 +32,37 @@ export interface SlackBot {
   command(name: string, text: string, channel: string, user?: string): Promise<void>;
   /** Presses a button on one of the bot's messages, resolving once Slack would count it delivered. */
   press(message: SlackMessage, actionId: string, value: string, user?: string, state?: Record<string, Record<string, unknown>>): Promise<void>;
-  /** Another bot process sharing the store (stopped by `close`), as in a deployment with two replicas. */
+  /** Another bot process on the same Slack (stopped by `close`), as in a deployment with two replicas: the same engine and store, or for a bot started beside another, an engine and store of its own. */
   startInstance(): Promise<SlackAdapter>;
   close(): Promise<void>;
 }
 
-
 /** The real adapter (real Bolt) on the real engine (fixture MCP server, fake LLM), talking to a fake Slack. */
-export async function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<SlackBot> {
-  const { mode } = options;
+export function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<SlackBot> {
+  return connectSlackBot(
+    options.mode,
+    () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
+    { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv }) },
+  );
+}
+
+/**
+ * Another deployment beside `bot`: the same model and MCP servers, a Slack of its own (so only it hears
+ * what a test sends there), and per instance an engine of its own with these settings. Instance n runs
+ * on `stores[n]` (opened and closed by the caller), as separate processes sharing a Redis or PostgreSQL
+ * would, or else on `bot`'s store. Its close() leaves `bot` running.
+ */
+export function startSlackBotBeside(bot: SlackBot, options: Omit<EngineBesideOptions, 'store'> & { stores?: Store[] } = {}): Promise<SlackBot> {
+  return connectSlackBot(bot.mode, async () => bot.harness, {
+    closesHarness: false,
+    instance: (harness, index) => {
+      const store = options.stores?.[index] ?? harness.store;
+      return { engine: engineBeside(harness, { ...options, store }), kv: store.kv };
+    },
+  });
+}
+
+async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarness>, options: { closesHarness: boolean; instance: (harness: EngineHarness, index: number) => { engine: ConversationEngine; kv: Keyv } }): Promise<SlackBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const instances: SlackAdapter[] = [];
   let harness: EngineHarness | undefined;
@@ -44,22 +70,23 @@ export async function startSlackBot(options: { mode: Mode; script?: LlmScript; s
   const close = async () => {
     for (const instance of instances) await instance.stop().catch(() => undefined);
     await slack?.close();
-    await harness?.close();
+    if (options.closesHarness) await harness?.close();
   };
 
   try {
-    harness = await startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) });
+    harness = await harnessFor();
     slack = await FakeSlack.start();
     const settings: SlackAdapterOptions['settings'] =
       mode === 'http'
         ? { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }
         : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
     const startInstance = async () => {
+      const { engine, kv } = options.instance(harness!, instances.length);
       const instance = new SlackAdapter({
         settings,
         port: 0,
-        engine: harness!.engine,
-        kv: harness!.store.kv,
+        engine,
+        kv,
         logger,
         // Quick retries: a refused connection or a 429 is retried in milliseconds, not minutes.
         clientOptions: { retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } },

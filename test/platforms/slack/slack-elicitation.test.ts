@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { OTHER_USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
-import { MODES, answered, mention, startSlackBot, type SlackBot } from './slack-bot.js';
+import { MODES, answered, mention, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
 
 /** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
 function script(request: LlmRequest) {
@@ -19,7 +19,7 @@ describe.each(MODES)("Slack: a server's form (MCP elicitation) as Block Kit inpu
   let bot: SlackBot;
 
   beforeAll(async () => {
-    bot = await startSlackBot({ mode, script, engine: { elicitationTimeoutMs: 1_500 } });
+    bot = await startSlackBot({ mode, script });
   });
   afterAll(async () => {
     await bot?.close();
@@ -29,12 +29,12 @@ describe.each(MODES)("Slack: a server's form (MCP elicitation) as Block Kit inpu
   });
 
   /** Mentions the bot with a question that makes the server ask; resolves with the form as Slack holds it. */
-  async function askForForm(text: string): Promise<{ form: SlackMessage; blocks: Block[]; submit: string; decline: string; id: string }> {
-    await bot.deliver(mention(text));
-    const update = await bot.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
+  async function askForForm(text: string, on: SlackBot = bot): Promise<{ form: SlackMessage; blocks: Block[]; submit: string; decline: string; id: string }> {
+    await on.deliver(mention(text));
+    const update = await on.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
     const blocks = update.args.blocks as Block[];
     const [submit, decline] = blocks.find((block) => block.type === 'actions')!.elements!;
-    return { form: bot.slack.messages.get(update.args.ts)!, blocks, submit: submit!.action_id, decline: decline!.action_id, id: submit!.value! };
+    return { form: on.slack.messages.get(update.args.ts)!, blocks, submit: submit!.action_id, decline: decline!.action_id, id: submit!.value! };
   }
 
   it('shows one pre-filled input per field, hears only the asker, checks the entries and hands them to the server', async () => {
@@ -80,8 +80,15 @@ describe.each(MODES)("Slack: a server's form (MCP elicitation) as Block Kit inpu
   });
 
   it('cancels the form when nobody answers within ELICITATION_TIMEOUT_S', async () => {
-    const { form } = await askForForm('ignore the form');
-    await answered(bot.slack, 'Result of ask:\ncancel');
-    expect(form.text).toContain('⌛ No answer in time.');
+    // A process configured with a time-out nobody could meet, so the test need not wait one out.
+    const impatient = await startSlackBotBeside(bot, { settings: { elicitationTimeoutMs: 20 } });
+    try {
+      const { form } = await askForForm('ignore the form', impatient);
+      await answered(impatient.slack, 'Result of ask:\ncancel');
+      expect(form.text).toContain('⌛ No answer in time.');
+      expect(form.blocks?.some((block: Block) => block.type === 'actions' || block.type === 'input')).toBeFalsy();
+    } finally {
+      await impatient.close();
+    }
   });
 });

@@ -219,6 +219,41 @@ describe('conversation engine limits', () => {
   });
 });
 
+describe('conversation engine history budget', () => {
+  let harness: EngineHarness;
+  beforeAll(async () => {
+    harness = await startEngineHarness({ engine: { historyMaxMessages: 4, historyMaxChars: 200 } });
+  });
+  afterAll(async () => {
+    await harness?.close();
+  });
+  beforeEach(() => {
+    harness.llm.requests.clear();
+  });
+  const contents = (messages: { content?: unknown }[]) => messages.map((message) => message.content);
+
+  it('keeps only the newest whole turns that fit the message budget, and the model reads no more', async () => {
+    harness.llm.setScript((request) => `answer to ${request.lastUserText}`);
+    for (const question of ['first', 'second', 'third']) await ask(harness, question, 'budget:count');
+    expect(contents(await harness.store.history.get('budget:count'))).toEqual(['second', 'answer to second', 'third', 'answer to third']);
+
+    await ask(harness, 'fourth', 'budget:count');
+    const prompt = harness.llm.requests.items.at(-1)!.messages.slice(1);
+    expect(contents(prompt)).toEqual(['second', 'answer to second', 'third', 'answer to third', 'fourth']);
+  });
+
+  it('drops an older turn that would take the history over the character budget', async () => {
+    const long = 'x'.repeat(250);
+    harness.llm.setScript((request) => (request.lastUserText === 'tell me a lot' ? long : 'short'));
+    await ask(harness, 'tell me a lot', 'budget:chars');
+    await ask(harness, 'and briefly?', 'budget:chars');
+    expect(contents(await harness.store.history.get('budget:chars'))).toEqual(['and briefly?', 'short']);
+
+    await ask(harness, 'anything else?', 'budget:chars');
+    expect(JSON.stringify(harness.llm.requests.items.at(-1)!.messages)).not.toContain(long);
+  });
+});
+
 describe('conversation engine (native tool mode)', () => {
   let harness: EngineHarness;
   beforeAll(async () => {
@@ -226,6 +261,9 @@ describe('conversation engine (native tool mode)', () => {
   });
   afterAll(async () => {
     await harness?.close();
+  });
+  beforeEach(() => {
+    harness.llm.requests.clear();
   });
 
   it('passes the catalog as tools and answers from tool messages', async () => {
@@ -236,5 +274,53 @@ describe('conversation engine (native tool mode)', () => {
     expect(reply.answer?.text).toBe('sum is 42');
     const first = harness.llm.requests.items[0];
     expect((first?.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain('add');
+  });
+
+  it('answers two calls of one reply with a tool message for each id, which OpenAI takes, in this turn and the next', async () => {
+    const toolMessages = (request: LlmRequest) => request.messages.filter((message) => message.role === 'tool');
+    harness.llm.setScript((request) =>
+      request.messages.at(-1)?.role === 'tool'
+        ? `results: ${toolMessages(request).map((message) => String(message.content)).join(' and ')}`
+        : { nativeToolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }, { name: 'echo', arguments: { text: 'hi' } }] },
+    );
+    const reply = await ask(harness, 'add and echo', 'native:pair');
+    expect(reply.errorMessage).toBeUndefined();
+    expect(reply.answer?.text).toBe('results: 3 and hi');
+
+    const [asked, answered] = harness.llm.requests.items;
+    const calls = answered!.messages.find((message) => message.role === 'assistant')?.tool_calls as { id: string }[];
+    expect(toolMessages(answered!).map((message) => message.tool_call_id)).toEqual(calls.map((call) => call.id));
+    expect(asked!.refusal).toBeUndefined();
+
+    harness.llm.setScript(() => 'nothing more');
+    const next = await ask(harness, 'thanks', 'native:pair');
+    expect(next.answer?.text).toBe('nothing more');
+    expect(harness.llm.refusals()).toEqual([]);
+  });
+
+  it('offers every tool with parameters OpenAI takes (an object at the root)', async () => {
+    harness.llm.setScript(() => 'no tool needed');
+    const reply = await ask(harness, 'hello', 'native:schemas');
+    expect(reply.errorMessage).toBeUndefined();
+    expect(reply.answer?.text).toBe('no tool needed');
+    const tools = harness.llm.requests.items[0]?.body.tools as { function: { parameters?: { type?: string } } }[];
+    expect(tools.length).toBeGreaterThan(0);
+    expect(tools.map((tool) => tool.function.parameters?.type ?? 'object')).toEqual(tools.map(() => 'object'));
+  });
+});
+
+describe('the engine harness', () => {
+  it('closes everything even when one part fails to close, then reports that failure', async () => {
+    const harness = await startEngineHarness();
+    const closePool = harness.pool.close.bind(harness.pool);
+    harness.pool.close = () => Promise.reject(new Error('pool would not close'));
+    try {
+      const closing = harness.close();
+      await expect(closing).rejects.toBeInstanceOf(AggregateError);
+      await expect(closing).rejects.toMatchObject({ errors: [expect.objectContaining({ message: 'pool would not close' })] });
+      await expect(fetch(`${harness.llm.url}/models`)).rejects.toThrow();
+    } finally {
+      await closePool();
+    }
   });
 });

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openStore } from '../../../src/store/index.js';
 import { toolResultText, type LlmRequest, type ScriptedAnswer } from '../../fakes/fake-llm.js';
 import { BOT_ID, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, OTHER_USER_ID, SIGNING_SECRET, nextTs } from '../../fakes/fake-slack.js';
-import { APP_TOKEN, BOT_TOKEN, MODES, PLACEHOLDER, answered, channelMessage, dm, expectNothingLeftBehind, mention, startSlackBot, textOf, type SlackBot } from './slack-bot.js';
+import { POSTGRES_URL, REDIS_URL, forgetNamespace, postgresAvailable, redisAvailable } from '../../helpers/services.js';
+import { APP_TOKEN, BOT_TOKEN, MODES, PLACEHOLDER, answered, channelMessage, dm, expectNothingLeftBehind, mention, startSlackBot, startSlackBotBeside, textOf, type SlackBot } from './slack-bot.js';
 
 const LONG_CODE = Array.from({ length: 120 }, (_, index) => `print("line ${index} of the long answer")`).join('\n');
 const LONG_ANSWER = `**Bold start** and [the docs](https://example.com/docs) <!channel>\n\n\`\`\`python\n${LONG_CODE}\n\`\`\`\n\n- first\n- second\n\nThe end.`;
@@ -120,19 +122,39 @@ describe.each(MODES)('Slack in %s mode', (mode) => {
     expect(asked('say this once')).toHaveLength(1);
   });
 
-  it('answers once when a redelivery reaches a second bot instance sharing the store', async () => {
-    const second = await bot.startInstance();
+  /**
+   * Two bot processes sharing a Redis or PostgreSQL, each with its own connection and engine: a redelivery
+   * Slack sends to the other one is answered only once. Each run writes under a namespace of its own.
+   */
+  async function answersOnceAcrossInstances(url: string): Promise<void> {
+    const namespace = `test-${randomUUID()}`;
+    const stores = await Promise.all([0, 1].map(() => openStore({ url, historyTtlMs: 60_000, namespace }, bot.harness.logger)));
+    const deployment = await startSlackBotBeside(bot, { stores }).catch(async (error: unknown) => {
+      await Promise.all(stores.map((store) => store.close()));
+      throw error;
+    });
     try {
+      const second = await deployment.startInstance();
       const event = dm('one answer between two instances');
-      await bot.deliver(event, { eventId: 'Ev-two-instances' });
-      await bot.deliver(event, { eventId: 'Ev-two-instances', retryNum: 1, via: second });
-      await answered(bot.slack, 'You said: one answer between two instances');
-      await sentinel();
+      await deployment.deliver(event, { eventId: 'Ev-two-instances' });
+      await deployment.deliver(event, { eventId: 'Ev-two-instances', retryNum: 1, via: second });
+      await answered(deployment.slack, 'You said: one answer between two instances');
+      // Both instances answer a new message each, so the redelivery has been dealt with by now.
+      for (const word of ['first', 'second']) {
+        await deployment.deliver(dm(`after the redelivery, ${word}`), { via: word === 'first' ? deployment.adapter : second });
+        await answered(deployment.slack, `You said: after the redelivery, ${word}`);
+      }
       expect(asked('one answer between two instances')).toHaveLength(1);
+      expect(deployment.slack.callsOf('chat.postMessage').filter((call) => textOf(call).includes(PLACEHOLDER))).toHaveLength(3);
     } finally {
-      await second.stop();
+      await deployment.close();
+      await forgetNamespace(stores[0]!, url);
+      await Promise.all(stores.map((store) => store.close()));
     }
-  });
+  }
+
+  it.runIf(redisAvailable)('answers once when a redelivery reaches a second bot instance sharing a Redis store', () => answersOnceAcrossInstances(REDIS_URL));
+  it.runIf(postgresAvailable)('answers once when a redelivery reaches a second bot instance sharing a PostgreSQL store', () => answersOnceAcrossInstances(POSTGRES_URL));
 
   it('ignores bot messages, its own messages, edits, deletes, joins and empty messages', async () => {
     await bot.deliver(dm('from another bot', { bot_id: 'B0000OTHER', user: OTHER_USER_ID }));

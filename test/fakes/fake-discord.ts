@@ -29,6 +29,8 @@ export interface GatewaySend {
 interface Failure {
   method: string;
   path: RegExp;
+  /** Only calls whose body and attached files this accepts fail; by default every matching call. */
+  when?: (call: { body: unknown; files: string[] }) => boolean;
   status: number;
   body: unknown;
   headers?: Record<string, string>;
@@ -110,9 +112,9 @@ export class FakeDiscord {
     return `http://127.0.0.1:${this.port}/api`;
   }
 
-  /** Makes the next `times` calls matching method and path fail with the given status and body. */
-  failNext(method: string, path: RegExp, status: number, body: unknown, options: { times?: number; headers?: Record<string, string> } = {}): void {
-    this.failures.push({ method, path, status, body, headers: options.headers, times: options.times ?? 1 });
+  /** Makes the next `times` calls matching method, path (and `when`, if given) fail with the given status and body. */
+  failNext(method: string, path: RegExp, status: number, body: unknown, options: { times?: number; headers?: Record<string, string>; when?: Failure['when'] } = {}): void {
+    this.failures.push({ method, path, status, body, headers: options.headers, when: options.when, times: options.times ?? 1 });
   }
 
   calls(method: string, path: RegExp): RestCall[] {
@@ -384,7 +386,7 @@ export class FakeDiscord {
         const raw = await readBody(request);
         const contentType = request.headers['content-type'] ?? '';
         const parsed = contentType.startsWith('multipart/form-data') ? parseMultipart(raw, contentType) : { body: raw.length ? JSON.parse(raw.toString('utf8')) : undefined, files: [] };
-        const failure = this.failures.find((candidate) => candidate.method === method && candidate.path.test(path) && candidate.times > 0);
+        const failure = this.failures.find((candidate) => candidate.method === method && candidate.path.test(path) && candidate.times > 0 && (candidate.when?.(parsed) ?? true));
         const result = failure ? { status: failure.status, body: failure.body } : this.answer(method, path, parsed.body as Record<string, unknown> | undefined);
         if (failure) failure.times -= 1;
         this.rest.push({ method, path, query: url.searchParams, body: parsed.body, files: parsed.files, at: Date.now(), status: result.status, response: result.body });

@@ -1,5 +1,9 @@
 import { EventEmitter } from 'node:events';
 
+// Taken before any test installs fake timers, so a wait still times out while a test moves a fake clock.
+const realSetTimeout = setTimeout;
+const realClearTimeout = clearTimeout;
+
 /**
  * Keeps everything a fake saw, in order, and lets a test wait for the first item matching a predicate
  * (already seen or still to come) with a time-out, instead of sleeping.
@@ -28,11 +32,11 @@ export class Recorder<T> {
     return new Promise((resolve, reject) => {
       const onItem = (item: T) => {
         if (!predicate(item)) return;
-        clearTimeout(timer);
+        realClearTimeout(timer);
         this.events.off('item', onItem);
         resolve(item);
       };
-      const timer = setTimeout(() => {
+      const timer = realSetTimeout(() => {
         this.events.off('item', onItem);
         reject(new Error(`timed out after ${timeoutMs} ms waiting for ${options.what ?? 'a matching item'} (saw ${this.items.length})`));
       }, timeoutMs);

@@ -14,13 +14,14 @@ import { unconfirmedFeedback } from './confirmation-text.js';
 import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
 import { trimHistory } from './history-budget.js';
+import type { ToolIndex } from './model-replies/index.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
-import { ACCESS_DENIED_MESSAGE, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { userContent } from './speaker.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
@@ -58,6 +59,14 @@ interface TurnState {
   steps: number;
 }
 
+/** What every model request of a turn carries, built once per catalog. */
+interface ModelSetup {
+  system: ChatMessage;
+  options: CompleteOptions;
+  /** The offered tools by the names the model sees, for reading its calls. */
+  tools: ToolIndex;
+}
+
 function firstLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }
@@ -71,7 +80,7 @@ export class ConversationEngine {
   private readonly access: AccessPolicy;
   private readonly questions: QuestionBroker;
   /** Prompt and tool list per catalog: the pool hands out the same array until its tools change. */
-  private readonly modelSetup = new WeakMap<CatalogTool[], { system: ChatMessage; options: CompleteOptions }>();
+  private readonly modelSetup = new WeakMap<CatalogTool[], ModelSetup>();
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
@@ -122,7 +131,8 @@ export class ConversationEngine {
     const { maxInputChars } = this.deps.settings;
     if (!this.access.admits(message.asker)) return this.refuse(message, reply, ACCESS_DENIED_MESSAGE, 'not allowed here');
     if (message.text.length > maxInputChars) return this.refuse(message, reply, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
-    if (!this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
+    // The console is the operator at the keyboard, as for the access lists.
+    if (!message.asker.operator && !this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
     return this.queue.run(message.threadKey, () => this.runTurn(message, reply));
   }
 
@@ -202,10 +212,14 @@ export class ConversationEngine {
     this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
 
-  private setupFor(catalog: CatalogTool[]): { system: ChatMessage; options: CompleteOptions } {
+  private setupFor(catalog: CatalogTool[]): ModelSetup {
     let setup = this.modelSetup.get(catalog);
     if (!setup) {
-      setup = { system: { role: 'system', content: this.protocol.systemPrompt(catalog) }, options: this.protocol.completeOptions(catalog) };
+      setup = {
+        system: { role: 'system', content: this.protocol.systemPrompt(catalog) },
+        options: this.protocol.completeOptions(catalog),
+        tools: new Map(catalog.map((tool) => [tool.name, tool.inputSchema])),
+      };
       this.modelSetup.set(catalog, setup);
     }
     return setup;
@@ -214,13 +228,13 @@ export class ConversationEngine {
   /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */
   private async converse(history: ChatMessage[], turn: TurnState): Promise<string> {
     const { settings, llm } = this.deps;
-    const { system, options } = this.setupFor(turn.catalog);
+    const { system, options, tools } = this.setupFor(turn.catalog);
     for (;;) {
       const atLimit = turn.steps >= settings.maxToolSteps;
       const prompt = [system, ...history, ...turn.messages, ...(atLimit ? [FINAL_ANSWER_REQUEST] : [])];
       const reply = await llm.complete(prompt, atLimit ? {} : options);
-      const decision = this.protocol.interpret(reply);
-      if (decision.kind === 'answer') return decision.text;
+      const decision = this.protocol.interpret(reply, tools);
+      if (decision.kind === 'answer') return decision.text || emptyAnswerMessage(reply.finishReason);
       if (atLimit) {
         turn.log.warn({ steps: turn.steps }, 'model kept calling tools after the step limit');
         return stepLimitMessage(turn.steps);

@@ -7,5 +7,5 @@ export type { AnswerResult } from './questions.js';
 export { progressText } from './progress.js';
 export { elicitationOutcomeText, elicitationText, settledElicitationText } from './elicitation-text.js';
 export type { ElicitationAnswer, FormField } from './elicitation-form.js';
-export { parseToolCall } from './tool-call-parser.js';
+export { readReply, type ReadReply, type ToolIndex } from './model-replies/index.js';
 export type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, ImageAttachment, IncomingMessage, Reply, ServerTools, TurnProgress } from './types.js';

@@ -1,8 +1,8 @@
 import type { ChatMessage, CompleteOptions, LlmReply } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
+import { readReply, type ToolIndex } from './model-replies/index.js';
 import { jsonModeSystemPrompt } from './system-prompt.js';
-import { parseToolCall } from './tool-call-parser.js';
-import { TOOL_FEEDBACK_PREFIX, type Decision, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
+import { textFeedback, type Decision, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 
 /** The seed protocol: works with any chat model, tools described in the system prompt. */
 export class JsonToolProtocol implements ToolProtocol {
@@ -14,18 +14,16 @@ export class JsonToolProtocol implements ToolProtocol {
     return {};
   }
 
-  interpret(reply: LlmReply): Decision {
-    const parsed = parseToolCall(reply.text);
-    if (parsed.kind === 'text') return { kind: 'answer', text: parsed.text };
-    const assistantMessage: ChatMessage = { role: 'assistant', content: reply.text };
-    // The id never reaches the model in this protocol; one call per reply keeps it unambiguous.
-    const id = 'json-call';
-    const call: RequestedCall = parsed.kind === 'tool' ? { id, tool: parsed.tool, arguments: parsed.arguments } : { id, invalid: parsed.reason };
-    return { kind: 'calls', assistantMessage, calls: [call] };
+  interpret(reply: LlmReply, tools: ToolIndex): Decision {
+    const read = readReply(reply.text, tools);
+    if (read.kind === 'text') return { kind: 'answer', text: read.text };
+    const assistantMessage: ChatMessage = { role: 'assistant', content: read.said };
+    // The ids never reach the model in this protocol; they only pair each call with its result.
+    const calls: RequestedCall[] = read.calls.map((call, index) => ({ id: `json-call-${index + 1}`, ...call }));
+    return { kind: 'calls', assistantMessage, calls };
   }
 
   feedback(call: RequestedCall, text: string): ChatMessage {
-    const subject = 'tool' in call ? `Result of ${call.tool}:` : 'Your tool call could not be used:';
-    return { role: 'user', content: `${TOOL_FEEDBACK_PREFIX}${subject}\n${text}` };
+    return textFeedback(call, text);
   }
 }

@@ -1,3 +1,4 @@
+import { functionParameters } from '../llm/function-parameters.js';
 import type { CatalogTool, JsonSchema } from '../mcp/types.js';
 
 function typeOf(schema: JsonSchema): string {
@@ -22,7 +23,14 @@ function describeArguments(schema: JsonSchema): string {
 }
 
 function describeTools(tools: CatalogTool[]): string {
-  return tools.map((tool) => `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:\n${describeArguments(tool.inputSchema)}`).join('\n');
+  return tools
+    .map((tool) => {
+      // The same view of the arguments native mode sends: variants folded into one list, described in words.
+      const parameters = functionParameters(tool.inputSchema);
+      const note = parameters.description ? ` ${parameters.description}` : '';
+      return `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:${note}\n${describeArguments(parameters)}`;
+    })
+    .join('\n');
 }
 
 const BASE =
@@ -36,9 +44,9 @@ export function jsonModeSystemPrompt(tools: CatalogTool[]): string {
 You can use these tools:
 ${describeTools(tools)}
 
-To use a tool, reply with exactly one JSON object and nothing else:
+To use a tool, reply with exactly this JSON object and nothing else (for several tools at once, one such object per line):
 {"tool": "<tool name>", "arguments": {<argument name>: <value>}}
-You will get the tool's result in the next message and may then use another tool or answer.
+You will get each result in the next messages and may then use another tool or answer.
 When you have what you need, or need no tool, answer the user in plain language (never in JSON).`;
 }
 

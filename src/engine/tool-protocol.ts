@@ -1,5 +1,6 @@
 import type { ChatMessage, CompleteOptions, LlmReply } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
+import type { ToolIndex } from './model-replies/index.js';
 
 /** One tool call the model asked for; `invalid` when it could not be read. */
 export type RequestedCall =
@@ -14,7 +15,8 @@ export type Decision =
 export interface ToolProtocol {
   systemPrompt(tools: CatalogTool[]): string;
   completeOptions(tools: CatalogTool[]): CompleteOptions;
-  interpret(reply: LlmReply): Decision;
+  /** What the reply asks for; `tools` are those offered, by the names the model sees. */
+  interpret(reply: LlmReply, tools: ToolIndex): Decision;
   /** The message that feeds a call's result (or the reason it failed) back to the model. */
   feedback(call: RequestedCall, text: string): ChatMessage;
 }
@@ -25,6 +27,12 @@ export const TOOL_FEEDBACK_PREFIX = '[tool] ';
 export function isToolFeedback(message: ChatMessage): boolean {
   if (message.role === 'tool') return true;
   return message.role === 'user' && typeof message.content === 'string' && message.content.startsWith(TOOL_FEEDBACK_PREFIX);
+}
+
+/** Feedback as a user message, for calls the model made in its text rather than through `tool_calls`. */
+export function textFeedback(call: RequestedCall, text: string): ChatMessage {
+  const subject = 'tool' in call ? `Result of ${call.tool}:` : 'Your tool call could not be used:';
+  return { role: 'user', content: `${TOOL_FEEDBACK_PREFIX}${subject}\n${text}` };
 }
 
 export const FINAL_ANSWER_REQUEST: ChatMessage = {

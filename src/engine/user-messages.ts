@@ -22,6 +22,13 @@ export function stepLimitMessage(steps: number): string {
   return `I stopped after ${steps} tool calls without reaching an answer. Try asking a narrower question.`;
 }
 
+/** The model said nothing a person can read (only reasoning, or nothing at all). */
+export function emptyAnswerMessage(finishReason: string | undefined): string {
+  return finishReason === 'length'
+    ? 'The language model ran out of room before it finished its answer. Please try again, or ask a narrower question.'
+    : 'The language model sent an empty answer. Please try again.';
+}
+
 export const RATE_LIMITED_MESSAGE = "You're sending messages faster than I can keep up with. Please wait a minute and ask again.";
 
 export function inputTooLongMessage(length: number, limit: number): string {

@@ -5,7 +5,8 @@ import type { Logger } from '../logging/logger.js';
 import { endpointFetch } from './endpoint-fetch.js';
 import { toLlmError, type EndpointFacts } from './llm-errors.js';
 import { sdkLogger } from './sdk-logger.js';
-import { LlmError, type ChatMessage, type ChatModel, type CompleteOptions, type LlmReply, type NativeToolCall } from './types.js';
+import { readCompletion } from './read-completion.js';
+import type { ChatMessage, ChatModel, CompleteOptions, LlmReply } from './types.js';
 
 /** Local endpoints (Ollama, vLLM) take no key, but the SDK insists on one. */
 const NO_KEY = 'not-needed';
@@ -24,16 +25,6 @@ function withoutCredentials(url: string): string {
   } catch {
     return url;
   }
-}
-
-function readReply(completion: ChatCompletion, endpoint: string): LlmReply {
-  // Typed as a completion, but an endpoint may send any JSON, or text the SDK hands back as a string.
-  const message = (completion as Partial<ChatCompletion> | undefined)?.choices?.[0]?.message;
-  if (!message || typeof message !== 'object') throw new LlmError('bad_response', `LLM endpoint ${endpoint} sent an answer without choices; check that LLM_BASE_URL is an OpenAI-compatible API`);
-  const toolCalls: NativeToolCall[] = (message.tool_calls ?? []).flatMap((call) =>
-    call.type === 'function' ? [{ id: call.id, name: call.function.name, arguments: call.function.arguments }] : [],
-  );
-  return { text: typeof message.content === 'string' ? message.content : '', toolCalls };
 }
 
 /**
@@ -75,7 +66,7 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
         log.debug({ kind: failure.kind, ms: Date.now() - started }, 'LLM request failed');
         throw failure;
       }
-      const reply = readReply(completion, facts.endpoint);
+      const reply = readCompletion(completion, facts.endpoint);
       const usage = completion.usage;
       log.debug(
         { ms: Date.now() - started, promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens, toolCalls: reply.toolCalls.length },

@@ -6,7 +6,7 @@ export type NativeToolDefinition = ChatCompletionTool;
 export interface NativeToolCall {
   id: string;
   name: string;
-  /** Raw JSON text as the model produced it. */
+  /** JSON text (an endpoint that sent an object has it serialized). */
   arguments: string;
 }
 
@@ -14,6 +14,8 @@ export interface LlmReply {
   text: string;
   /** Filled only in native tool mode. */
   toolCalls: NativeToolCall[];
+  /** As the endpoint sent it (`stop`, `tool_calls`, `length`…), when it did. */
+  finishReason?: string;
 }
 
 export interface CompleteOptions {

@@ -50,7 +50,7 @@ describe('a chat model on an OpenAI-compatible endpoint', () => {
   it('returns the text of a completion and sends the model and key', async () => {
     llm.setScript(() => 'Hello there');
     const reply = await createChatModel(settings(), testLogger()).complete(hi);
-    expect(reply).toEqual({ text: 'Hello there', toolCalls: [] });
+    expect(reply).toEqual({ text: 'Hello there', toolCalls: [], finishReason: 'stop' });
     const [request] = llm.requests.items;
     expect(request?.body.model).toBe('fake-model');
     expect(request?.body.stream).toBeFalsy();
@@ -68,7 +68,7 @@ describe('a chat model on an OpenAI-compatible endpoint', () => {
     llm.setScript(() => ({ nativeToolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }] }));
     const tools = [{ type: 'function' as const, function: { name: 'add', description: 'adds', parameters: { type: 'object' } } }];
     const reply = await createChatModel(settings(), testLogger()).complete([{ role: 'user', content: 'add' }], { tools });
-    expect(reply).toEqual({ text: '', toolCalls: [{ id: expect.any(String), name: 'add', arguments: '{"a":1,"b":2}' }] });
+    expect(reply).toEqual({ text: '', toolCalls: [{ id: expect.any(String), name: 'add', arguments: '{"a":1,"b":2}' }], finishReason: 'tool_calls' });
     expect(llm.requests.items[0]?.body.tools).toEqual(tools);
   });
 

@@ -89,6 +89,11 @@ export class FakeDiscord {
   identifyCloseCode: number | undefined;
   /** Refuses the bot's token on REST, as Discord does a reset or mistyped one. */
   tokenRefused = false;
+  /** Keeps READY back after IDENTIFY until `releaseReady()`, as a slow or struggling gateway does. */
+  holdReady = false;
+  private heldReady: WebSocket | undefined;
+  /** Set by `dropGateway`: every new gateway connection is closed at once, as during an outage. */
+  private gatewayDown = false;
   /** When a client closed its gateway connection. */
   readonly disconnects = new Recorder<{ at: number }>();
   private readonly failures: Failure[] = [];
@@ -213,6 +218,20 @@ export class FakeDiscord {
     return { id, token };
   }
 
+  /** Sends the READY kept back by `holdReady`. */
+  releaseReady(): void {
+    const socket = this.heldReady;
+    this.heldReady = undefined;
+    this.holdReady = false;
+    if (socket) this.sendReady(socket);
+  }
+
+  /** Closes the bot's gateway connections and refuses new ones, as an outage does (1001: going away). */
+  dropGateway(): void {
+    this.gatewayDown = true;
+    for (const socket of this.sockets) socket.close(1001, 'going away');
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.terminate();
     await this.closeServer?.();
@@ -301,27 +320,30 @@ export class FakeDiscord {
       socket.close(this.identifyCloseCode, 'refused');
       return;
     }
-    if (message.op === 2) {
-      this.sequence += 1;
-      socket.send(
-        JSON.stringify({
-          op: 0,
-          t: 'READY',
-          s: this.sequence,
-          d: {
-            v: 10,
-            user: BOT,
-            guilds: [{ id: GUILD_ID, unavailable: true }],
-            session_id: 'fake-session',
-            resume_gateway_url: `ws://127.0.0.1:${this.port}`,
-            application: { id: APPLICATION_ID, flags: 0 },
-            private_channels: [],
-          },
-        }),
-      );
-      this.sequence += 1;
-      socket.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: this.sequence, d: this.guildCreate() }));
-    }
+    if (message.op === 2 && this.holdReady) this.heldReady = socket;
+    else if (message.op === 2) this.sendReady(socket);
+  }
+
+  private sendReady(socket: WebSocket): void {
+    this.sequence += 1;
+    socket.send(
+      JSON.stringify({
+        op: 0,
+        t: 'READY',
+        s: this.sequence,
+        d: {
+          v: 10,
+          user: BOT,
+          guilds: [{ id: GUILD_ID, unavailable: true }],
+          session_id: 'fake-session',
+          resume_gateway_url: `ws://127.0.0.1:${this.port}`,
+          application: { id: APPLICATION_ID, flags: 0 },
+          private_channels: [],
+        },
+      }),
+    );
+    this.sequence += 1;
+    socket.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: this.sequence, d: this.guildCreate() }));
   }
 
   private answer(method: string, path: string, body: Record<string, unknown> | undefined): { status: number; body?: unknown } {
@@ -403,6 +425,10 @@ export class FakeDiscord {
     });
     const gateway = new WebSocketServer({ server });
     gateway.on('connection', (socket) => {
+      if (this.gatewayDown) {
+        socket.close(1001, 'going away');
+        return;
+      }
       this.sockets.add(socket);
       socket.on('close', () => {
         this.sockets.delete(socket);

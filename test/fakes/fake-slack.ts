@@ -89,6 +89,7 @@ export class FakeSlack {
   private readonly failures: { method: string; error: string; times: number }[] = [];
   private readonly sockets: WebSocket[] = [];
   private nextSocket = 0;
+  private connectionsRefused = false;
   private closeServer: (() => Promise<void>) | undefined;
 
   static async start(): Promise<FakeSlack> {
@@ -208,6 +209,12 @@ export class FakeSlack {
     return envelopeId;
   }
 
+  /** Closes the bot's Socket Mode connections and refuses new ones, as an outage does. */
+  dropConnections(): void {
+    this.connectionsRefused = true;
+    for (const socket of [...this.sockets]) socket.close(1001, 'going away');
+  }
+
   async close(): Promise<void> {
     for (const socket of [...this.sockets]) socket.terminate();
     await this.closeServer?.();
@@ -218,6 +225,7 @@ export class FakeSlack {
       case 'auth.test':
         return { ok: true, url: 'https://test.slack.com/', team: 'Test', user: 'mcpbot', team_id: TEAM_ID, user_id: BOT_USER_ID, bot_id: BOT_ID, is_enterprise_install: false };
       case 'apps.connections.open':
+        // Slack answers this during an outage too; the connection it names is what fails.
         return { ok: true, url: `ws://127.0.0.1:${this.port}/socket` };
       case 'chat.postMessage': {
         // Channel ids, and user ids (which post to the app's DM with that person).
@@ -293,6 +301,10 @@ export class FakeSlack {
     });
     const sockets = new WebSocketServer({ server, path: '/socket' });
     sockets.on('connection', (socket) => {
+      if (this.connectionsRefused) {
+        socket.close(1001, 'going away');
+        return;
+      }
       this.sockets.push(socket);
       this.connections.push('open');
       socket.on('close', () => {

@@ -11,6 +11,8 @@ export type ScriptedAnswer =
   | { toolCall: { tool: string; arguments: Record<string, unknown> } }
   /** Native mode: `tool_calls`. */
   | { nativeToolCalls: { name: string; arguments: Record<string, unknown> }[] }
+  /** The assistant message exactly as given, for the shapes real endpoints send (arguments as objects, no ids, content parts…). */
+  | { rawMessage: Record<string, unknown>; finishReason?: string }
   /** An HTTP error (429 with retry-after, 500, 401…); the body defaults to an OpenAI-style error. */
   | { status: number; headers?: Record<string, string>; body?: string }
   /** 200 with a broken JSON body. */
@@ -125,6 +127,7 @@ type MessageAnswer = Exclude<ScriptedAnswer, { status: number } | { malformed: t
 function messageFor(answer: MessageAnswer, id: string): { message: Record<string, unknown>; finish: string } {
   if (typeof answer === 'string') return { message: { content: answer }, finish: 'stop' };
   if ('toolCall' in answer) return { message: { content: JSON.stringify(answer.toolCall) }, finish: 'stop' };
+  if ('rawMessage' in answer) return { message: answer.rawMessage, finish: answer.finishReason ?? 'stop' };
   return {
     message: {
       content: null,

@@ -1,12 +1,15 @@
 import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { authProviderFor, ServerAuthorization, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
+import { readCallResult } from './call-result.js';
 import { ServerRequests } from './server-requests.js';
 import { connectServer, type ServerLink } from './transports.js';
+import { listAllTools, type ToolListProblem } from './tool-list.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
 import type { CallContext, JsonSchema, ServerState, ToolOutcome } from './types.js';
 
@@ -49,6 +52,15 @@ export interface ServerConnectionOptions {
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 
+/**
+ * What tools/list and tools/call results are requested with: anything, read afterwards by
+ * tool-list.ts and call-result.ts, because the SDK's own result schemas refuse a whole list or
+ * result for one deviation (and Client.callTool fails a call whose structured content misses its outputSchema).
+ */
+const ANY_RESULT = z.unknown();
+
+const TOOL_LIST_LOG: Record<ToolListProblem['action'], string> = { repaired: 'tool repaired', 'left out': 'tool left out', 'cut short': 'tool list cut short' };
+
 function offered(config: ServerConfig, tool: Tool): boolean {
   // Task-based execution is not supported yet, and the SDK refuses plain calls to such tools.
   if (tool.execution?.taskSupport === 'required') return false;
@@ -80,6 +92,8 @@ export class ServerConnection {
   /** For servers a person authorizes (`"type": "oauth"`). */
   private readonly authorization: ServerAuthorization | undefined;
   private readonly requests: ServerRequests;
+  /** Deviations already warned about, so a server that keeps deviating is named once, not on every listing, call or line. */
+  private readonly warned = new Set<string>();
 
   constructor(
     readonly config: ServerConfig,
@@ -174,8 +188,10 @@ export class ServerConnection {
     const started = Date.now();
     try {
       const params = { name: toolName, arguments: args, ...(progressToken ? { _meta: { progressToken } } : {}) };
-      const result = (await link.client.callTool(params, undefined, { timeout: timeoutMs, signal })) as CallToolResult;
-      const outcome = toToolOutcome(this.name, toolName, result);
+      const raw = await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal });
+      const problems: string[] = [];
+      const outcome = toToolOutcome(this.name, toolName, readCallResult(raw, problems));
+      if (problems.length > 0) this.warnOnce(`result:${toolName}`, { tool: toolName, problem: problems.join('; ') }, 'tool result repaired');
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
       return outcome;
     } catch (error) {
@@ -208,6 +224,13 @@ export class ServerConnection {
     await link?.close().catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'server did not close cleanly'));
   }
 
+  private warnOnce(key: string, fields: Record<string, unknown>, message: string): boolean {
+    if (this.warned.has(key)) return false;
+    this.warned.add(key);
+    this.log.warn(fields, message);
+    return true;
+  }
+
   private callFailure(error: unknown, link: ServerLink, toolName: string, timeoutMs: number, signal: AbortSignal | undefined): string {
     const where = `tool "${toolName}" on server "${this.name}"`;
     if (signal?.aborted) return `${where} was cancelled`;
@@ -225,9 +248,23 @@ export class ServerConnection {
     const attempt = new AbortController();
     const { startupTimeoutMs } = this.options;
     const timer = setTimeout(() => attempt.abort(new Error(`no answer within the start-up time-out of ${seconds(startupTimeoutMs)}`)), startupTimeoutMs);
+    // What a stdio server wrote to stdout besides the protocol: quoted if it does not start, as the likely reason.
+    let stdoutNoise: string | undefined;
+    const onStdoutNoise = (text: string) => {
+      stdoutNoise ??= text;
+      if (!this.warnOnce('stdout', { stdout: text }, 'server wrote non-protocol output to stdout; ignoring it')) this.log.debug({ stdout: text }, 'server stdout');
+    };
+    const onHandshakeRepaired = (problems: string[]) => this.warnOnce('handshake', { problem: problems.join('; ') }, 'server handshake repaired');
     const run = async () => {
       this.log.debug('connecting');
-      const link = await connectServer(this.config, this.log, { signal: attempt.signal, timeoutMs: startupTimeoutMs, setup: this.requests.clientSetup(), authProvider: this.authProvider });
+      const link = await connectServer(this.config, this.log, {
+        signal: attempt.signal,
+        timeoutMs: startupTimeoutMs,
+        setup: this.requests.clientSetup(),
+        authProvider: this.authProvider,
+        onStdoutNoise,
+        onHandshakeRepaired,
+      });
       let tools: ServerTool[];
       try {
         tools = await this.listTools(link.client, attempt.signal);
@@ -244,7 +281,10 @@ export class ServerConnection {
       onReady();
     };
     this.attempt = attempt;
-    this.connecting = run().finally(() => {
+    const withStdoutNoise = (error: unknown) => {
+      throw stdoutNoise === undefined ? error : new Error(`${startFailure(error, this.config)}; it wrote non-protocol output to stdout: ${JSON.stringify(stdoutNoise)}`);
+    };
+    this.connecting = run().catch(withStdoutNoise).finally(() => {
       clearTimeout(timer);
       this.attempt = undefined;
       this.connecting = undefined;
@@ -268,13 +308,17 @@ export class ServerConnection {
   }
 
   private async listTools(client: Client, signal?: AbortSignal): Promise<ServerTool[]> {
-    const tools: Tool[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await client.listTools(cursor ? { cursor } : undefined, { signal, timeout: this.options.startupTimeoutMs });
-      tools.push(...page.tools);
-      cursor = page.nextCursor;
-    } while (cursor);
+    const fetchPage = (cursor: string | undefined) => client.request({ method: 'tools/list', params: cursor ? { cursor } : undefined }, ANY_RESULT, { signal, timeout: this.options.startupTimeoutMs });
+    const report = ({ tool, problem, action }: ToolListProblem) => this.warnOnce(`list:${tool}:${action}:${problem}`, { tool, problem }, TOOL_LIST_LOG[action]);
+    let tools: Tool[];
+    try {
+      tools = await listAllTools(fetchPage, report);
+    } catch (error) {
+      // A server of resources or prompts only may have no tools/list at all: it is up, with no tools.
+      if (!(error instanceof McpError && error.code === ErrorCode.MethodNotFound)) throw error;
+      this.log.info('server has no tools/list method; it offers no tools');
+      tools = [];
+    }
     return tools
       .filter((tool) => offered(this.config, tool))
       .map((tool) => ({ toolName: tool.name, description: tool.description ?? '', inputSchema: tool.inputSchema as JsonSchema }));

@@ -6,11 +6,14 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveCommand } from './command-path.js';
+import { LenientHandshake } from './handshake.js';
+import { StdoutFilter } from './stdout-filter.js';
 
 const CLIENT_INFO = { name: 'mcp-chat-bot', version: '0.1.0' };
 
@@ -42,6 +45,10 @@ export interface ConnectOptions {
   setup: ClientSetup;
   /** For remote servers with an `auth` block: the SDK asks it for tokens and runs OAuth with it. */
   authProvider?: OAuthClientProvider;
+  /** A stdio server wrote something to stdout that is not a protocol message (readable, truncated); it was skipped. */
+  onStdoutNoise: (text: string) => void;
+  /** The server's answer to `initialize` had to be repaired before the SDK would take it. */
+  onHandshakeRepaired: (problems: string[]) => void;
 }
 
 function newClient(setup: ClientSetup): Client {
@@ -61,6 +68,18 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   return Promise.race([promise, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
+/**
+ * Puts a StdoutFilter where StdioClientTransport keeps its ReadBuffer (a private field in SDK 1.x,
+ * which offers no option for it), so a server's stray stdout output is skipped instead of costing
+ * the message it is glued to. Returns false, changing nothing, if the SDK no longer has that field.
+ */
+function filterStdout(transport: StdioClientTransport, filter: StdoutFilter): boolean {
+  const fields = transport as unknown as { _readBuffer?: unknown };
+  if (!(fields._readBuffer instanceof ReadBuffer)) return false;
+  fields._readBuffer = filter;
+  return true;
+}
+
 function terminate(pid: number): void {
   try {
     process.kill(pid, 'SIGTERM');
@@ -74,21 +93,23 @@ function logLines(stream: Readable, log: Logger): void {
   createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => log.debug({ stderr: line }, 'server stderr'));
 }
 
-async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup }: ConnectOptions): Promise<ServerLink> {
-  const transport = new StdioClientTransport({
+async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup, onStdoutNoise, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
+  const stdio = new StdioClientTransport({
     command: resolveCommand(config.command, config.env, config.cwd),
     args: config.args,
     env: config.env,
     cwd: config.cwd,
     stderr: 'pipe',
   });
-  if (transport.stderr) logLines(transport.stderr as Readable, log);
+  if (!filterStdout(stdio, new StdoutFilter(onStdoutNoise))) log.debug('this SDK version reads stdout itself; stray stdout output may cost messages');
+  if (stdio.stderr) logLines(stdio.stderr as Readable, log);
+  const transport = new LenientHandshake(stdio, onHandshakeRepaired);
   // The SDK keeps this handler and calls it when the child's process has exited and its pipes closed.
   const exited = new Promise<void>((resolve) => (transport.onclose = resolve));
   const client = newClient(setup);
   const connecting = client.connect(transport, { signal, timeout: timeoutMs });
   // The SDK spawns synchronously inside connect(), so the pid is known here; it stays known after the SDK forgets it.
-  const pid = transport.pid ?? undefined;
+  const pid = stdio.pid ?? undefined;
   const close = async () => {
     await client.close();
     // A grandchild (an `npx` launch) may hold the pipes open after the child is gone: it must not hold up shutdown.
@@ -106,9 +127,9 @@ async function connectStdio(config: StdioServerConfig, log: Logger, { signal, ti
   return { client, transport: 'stdio', pid, close };
 }
 
-async function connectOver(transport: Transport, kind: TransportKind, { signal, timeoutMs, setup }: ConnectOptions): Promise<ServerLink> {
+async function connectOver(remote: Transport, kind: TransportKind, { signal, timeoutMs, setup, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
   const client = newClient(setup);
-  const connecting = client.connect(transport, { signal, timeout: timeoutMs });
+  const connecting = client.connect(new LenientHandshake(remote, onHandshakeRepaired), { signal, timeout: timeoutMs });
   try {
     await untilAborted(connecting, signal);
   } catch (error) {

@@ -14,6 +14,7 @@ export interface LogLine {
 }
 
 export const DEBUG = 20;
+export const WARN = 40;
 export const ERROR = 50;
 
 export interface PoolUnderTest {

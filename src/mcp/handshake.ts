@@ -1,0 +1,107 @@
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import { ImplementationSchema, isJSONRPCRequest, LATEST_PROTOCOL_VERSION, isJSONRPCResultResponse, ServerCapabilitiesSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+
+type Fields = Record<string, unknown>;
+
+const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Capabilities the SDK's ServerCapabilitiesSchema accepts: an entry that does not parse becomes `{}` when set, or goes. */
+function repairCapabilities(capabilities: unknown, problems: string[]): Fields {
+  if (!isObject(capabilities)) {
+    problems.push(`capabilities is ${JSON.stringify(capabilities) ?? 'missing'}, not an object`);
+    return {};
+  }
+  const repaired: Fields = {};
+  for (const [name, value] of Object.entries(capabilities)) {
+    if (ServerCapabilitiesSchema.safeParse({ [name]: value }).success) {
+      repaired[name] = value;
+      continue;
+    }
+    problems.push(`capabilities.${name} is ${JSON.stringify(value)}, not an object`);
+    if (value) repaired[name] = {};
+  }
+  return repaired;
+}
+
+function repairServerInfo(serverInfo: unknown, problems: string[]): Fields {
+  if (ImplementationSchema.safeParse(serverInfo).success) return serverInfo as Fields;
+  const info = isObject(serverInfo) ? serverInfo : {};
+  problems.push(`serverInfo ${JSON.stringify(serverInfo) ?? 'is missing'} lacks a name or version`);
+  return { ...info, name: typeof info.name === 'string' ? info.name : 'unknown', version: typeof info.version === 'string' ? info.version : 'unknown' };
+}
+
+/**
+ * An initialize result the SDK's Client.connect accepts, made from what the server sent: a protocol
+ * version the SDK does not know (it would disconnect) is taken as the one the bot asked for, a
+ * serverInfo without name or version gets "unknown", capabilities that are not objects are read as
+ * present or absent. Each repair is added to `problems`.
+ */
+export function repairInitializeResult(result: Fields, requestedVersion: string, problems: string[]): Fields {
+  const repaired: Fields = { ...result };
+  const version = result.protocolVersion;
+  if (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {
+    problems.push(`protocol version ${JSON.stringify(version) ?? '(none)'} is not one this client knows; going on with ${requestedVersion}`);
+    repaired.protocolVersion = requestedVersion;
+  }
+  repaired.capabilities = repairCapabilities(result.capabilities, problems);
+  repaired.serverInfo = repairServerInfo(result.serverInfo, problems);
+  if (repaired.instructions !== undefined && typeof repaired.instructions !== 'string') {
+    problems.push('instructions is not a string');
+    delete repaired.instructions;
+  }
+  return repaired;
+}
+
+/**
+ * Wraps a transport so the server's answer to `initialize` reaches the SDK repaired
+ * (repairInitializeResult); everything else passes through untouched. `report` gets the repairs.
+ * The SDK validates that answer inside Client.connect, where no option reaches it, hence the wrapper.
+ */
+export class LenientHandshake implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  setProtocolVersion?: (version: string) => void;
+  private initialize: { id: RequestId; version: string } | undefined;
+
+  constructor(
+    readonly inner: Transport,
+    private readonly report: (problems: string[]) => void,
+  ) {
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => this.onmessage?.(this.repaired(message), extra);
+    if (inner.setProtocolVersion) this.setProtocolVersion = (version) => inner.setProtocolVersion?.(version);
+  }
+
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    if (isJSONRPCRequest(message) && message.method === 'initialize') {
+      const version = message.params?.protocolVersion;
+      this.initialize = { id: message.id, version: typeof version === 'string' ? version : LATEST_PROTOCOL_VERSION };
+    }
+    return this.inner.send(message, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  private repaired<T extends JSONRPCMessage>(message: T): T {
+    const initialize = this.initialize;
+    if (!initialize || !isJSONRPCResultResponse(message) || String(message.id) !== String(initialize.id)) return message;
+    this.initialize = undefined;
+    const problems: string[] = [];
+    const result = repairInitializeResult(message.result, initialize.version, problems);
+    if (problems.length === 0) return message;
+    this.report(problems);
+    return { ...message, result };
+  }
+}

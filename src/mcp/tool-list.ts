@@ -43,6 +43,10 @@ function repairInputSchema(schema: unknown, problems: string[]): Entry | undefin
   if (repaired.type === undefined) {
     problems.push('its inputSchema has no type');
     repaired.type = 'object';
+  } else if (Array.isArray(repaired.type) && repaired.type.includes('object')) {
+    // A nullable object (`["object", "null"]`, as pydantic writes Optional): arguments are always an object.
+    problems.push(`its inputSchema is of type ${JSON.stringify(repaired.type)}`);
+    repaired.type = 'object';
   } else if (repaired.type !== 'object') {
     problems.push(`its inputSchema is of type ${JSON.stringify(repaired.type)}; tool arguments are an object`);
     return undefined;

@@ -7,7 +7,7 @@ import { childPids, ERROR, startPool, WARN, type LogLine, type PoolUnderTest } f
  * quoted); `add` works on every one of them. Grouped so that few processes start on a busy machine.
  */
 const SERVERS: Record<string, string[]> = {
-  tools: ['empty-schema', 'no-schema', 'bad-schema-type', 'boolean-properties', 'odd-optional-fields', 'nameless-tool', 'duplicate-tool'],
+  tools: ['empty-schema', 'no-schema', 'bad-schema-type', 'nullable-schema-type', 'boolean-properties', 'odd-optional-fields', 'nameless-tool', 'duplicate-tool'],
   'repeating-cursor': ['repeating-cursor'],
   'no-tools-method': ['no-tools-method'],
   results: ['output-schema', 'odd-content', 'string-content', 'is-error-string', 'structured-array', 'null-cursor', 'no-tools-capability'],
@@ -65,7 +65,7 @@ describe('MCP servers written in a hurry', () => {
   describe('a tool list with odd tools keeps the others', () => {
     it('offers add and the repaired tools, and leaves out the rest', async () => {
       await expectUsable('tools');
-      expect(toolsOf('tools').map((tool) => tool.toolName)).toEqual(['add', 'odd_empty', 'odd_noschema', 'odd_bool', 'odd_fields']);
+      expect(toolsOf('tools').map((tool) => tool.toolName)).toEqual(['add', 'odd_empty', 'odd_noschema', 'odd_nullable', 'odd_bool', 'odd_fields']);
     });
 
     it('gives a tool whose inputSchema is {} an object schema', () => {
@@ -83,6 +83,11 @@ describe('MCP servers written in a hurry', () => {
       expectOneWarning('tools', 'tool left out', { tool: 'odd_text', problem: 'its inputSchema is a string, not a JSON Schema object' });
     });
 
+    it('reads a nullable object schema as an object schema', () => {
+      expect(toolNamed('tools', 'odd_nullable')?.inputSchema).toEqual({ type: 'object', properties: { a: { type: 'number' } } });
+      expectOneWarning('tools', 'tool repaired', { tool: 'odd_nullable', problem: 'its inputSchema is of type ["object","null"]' });
+    });
+
     it('turns boolean property schemas into plain ones and drops a required that is not a list', () => {
       expect(toolNamed('tools', 'odd_bool')?.inputSchema).toEqual({ type: 'object', properties: { anything: {} } });
       expectOneWarning('tools', 'tool repaired', { tool: 'odd_bool' });
@@ -94,7 +99,7 @@ describe('MCP servers written in a hurry', () => {
     });
 
     it('leaves out entries that are not tools: not an object, or without a name', () => {
-      expect(['#8', '#9', '#10', '#11'].map((position) => warnings('tools', 'tool left out', position).map((line) => line.problem))).toEqual([
+      expect(['#9', '#10', '#11', '#12'].map((position) => warnings('tools', 'tool left out', position).map((line) => line.problem))).toEqual([
         ['the entry is a string, not a tool'],
         ['the entry is null, not a tool'],
         ['the tool has no name'],

@@ -53,7 +53,8 @@ function balancedSpans(text: string): { start: number; end: number }[] {
     else if (char === '}' || char === ']') {
       const opener = char === '}' ? '{' : '[';
       // Prose brackets that do not pair up are skipped over rather than ending the scan.
-      const at = stack.map((entry) => entry.char).lastIndexOf(opener);
+      let at = stack.length - 1;
+      while (at >= 0 && stack[at]!.char !== opener) at -= 1;
       if (at === -1) continue;
       const { index: start } = stack[at]!;
       stack.length = at;

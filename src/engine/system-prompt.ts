@@ -27,8 +27,8 @@ function describeTools(tools: CatalogTool[]): string {
     .map((tool) => {
       // The same view of the arguments native mode sends: variants folded into one list, described in words.
       const parameters = functionParameters(tool.inputSchema);
-      const note = parameters.description ? ` ${parameters.description}` : '';
-      return `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments:${note}\n${describeArguments(parameters)}`;
+      const note = parameters.description ? ` (${parameters.description})` : '';
+      return `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments${note}:\n${describeArguments(parameters)}`;
     })
     .join('\n');
 }

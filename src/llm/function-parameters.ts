@@ -88,7 +88,7 @@ function foldRootVariants(root: Schema): Schema {
         ? variants.flatMap((variant) => [...requiredBy(variant)])
         : names.filter((name) => variants.length > 0 && variants.every((variant) => requiredBy(variant).has(name)));
     const required = [...new Set([...own, ...fromVariants])];
-    const choices = combinator === 'allOf' ? undefined : `Arguments: one of (${variants.map((variant, index) => `${index + 1}) ${describeVariant(variant)}`).join('; ')}).`;
+    const choices = combinator === 'allOf' ? undefined : `one of these sets: ${variants.map((variant, index) => `${index + 1}) ${describeVariant(variant)}`).join('; ')}`;
     folded = { ...rest, properties };
     if (required.length > 0) folded.required = required;
     if (choices) folded.description = [rest.description, choices].filter(Boolean).join(' ');

@@ -47,7 +47,7 @@ describe('tool parameters as an OpenAI-compatible endpoint accepts them', () => 
     const folded = functionParameters(CREATE_OR_DELETE);
     expect(folded.properties).toEqual({ action: { type: 'string', enum: ['create', 'delete'] }, name: { type: 'string' }, id: { type: 'string' } });
     expect(folded.required).toEqual(['action']);
-    expect(folded.description).toBe('Arguments: one of (1) action = "create", name; 2) action = "delete", id).');
+    expect(folded.description).toBe('one of these sets: 1) action = "create", name; 2) action = "delete", id');
   });
 
   it('leaves the server schema to judge the arguments the model sends for a folded tool', () => {

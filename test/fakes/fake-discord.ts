@@ -232,6 +232,11 @@ export class FakeDiscord {
     for (const socket of this.sockets) socket.close(1001, 'going away');
   }
 
+  /** Ends the outage `dropGateway` began: new connections are let in again and may resume their session. */
+  restoreGateway(): void {
+    this.gatewayDown = false;
+  }
+
   async close(): Promise<void> {
     for (const socket of this.sockets) socket.terminate();
     await this.closeServer?.();
@@ -322,6 +327,13 @@ export class FakeDiscord {
     }
     if (message.op === 2 && this.holdReady) this.heldReady = socket;
     else if (message.op === 2) this.sendReady(socket);
+    // RESUME: the fake keeps no missed events to replay, so the session is resumed at once.
+    if (message.op === 6) this.sendResumed(socket);
+  }
+
+  private sendResumed(socket: WebSocket): void {
+    this.sequence += 1;
+    socket.send(JSON.stringify({ op: 0, t: 'RESUMED', s: this.sequence, d: {} }));
   }
 
   private sendReady(socket: WebSocket): void {

@@ -17,6 +17,7 @@ import type { LlmRequest } from '../fakes/fake-llm.js';
 import { FakeSlack, SIGNING_SECRET } from '../fakes/fake-slack.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, TEST_ENGINE_SETTINGS, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
+import { capturingLogger } from '../helpers/logger.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 import { TOKEN } from '../platforms/discord/discord-bot.js';
 import { APP_TOKEN, BOT_TOKEN } from '../platforms/slack/slack-bot.js';
@@ -170,10 +171,10 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     };
   }
 
-  async function discordAdapter(): Promise<{ discord: FakeDiscord; adapter: DiscordAdapter; health: () => Promise<{ ok: boolean; platform: boolean }> }> {
+  async function discordAdapter(logger = harness.logger): Promise<{ discord: FakeDiscord; adapter: DiscordAdapter; health: () => Promise<{ ok: boolean; platform: boolean }> }> {
     const discord = await FakeDiscord.start();
     cleanups.push(() => discord.close());
-    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, logger: harness.logger });
+    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, logger });
     cleanups.push(() => adapter.stop());
     return { discord, adapter, health: await healthOf(adapter) };
   }
@@ -189,16 +190,25 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     expect(await health()).toEqual({ ok: true, platform: true });
   });
 
-  // Known bug, reported with issue 13: DiscordAdapter.connected() asks client.isReady(), which stays true
-  // once the client has been ready, whatever its shard's connection does since. Make this `it` once fixed.
-  it.fails('is not ok once Discord closes the gateway and lets no one back in', async () => {
-    const { discord, adapter, health } = await discordAdapter();
+  // client.isReady() stays true once the client has been ready; the adapter follows its shard instead (issue 13).
+  it('is not ok while Discord closes the gateway and lets no one back in, and ok again once the session resumes', async () => {
+    const { logger, logs } = capturingLogger();
+    const { discord, adapter, health } = await discordAdapter(logger);
     await adapter.start();
     expect(await health()).toEqual({ ok: true, platform: true });
+
     discord.dropGateway();
-    // The fake sees the close once discord.js has answered the close frame, so the client knows by now.
-    await discord.disconnects.waitFor(() => true, { what: 'the gateway closed' });
+    const lost = await logs.waitFor((line) => line.msg.startsWith('Discord gateway connection lost'), { what: 'the drop logged' });
+    expect(lost).toMatchObject({ level: 40, platform: 'discord', shard: 0 });
     expect(await health()).toEqual({ ok: false, platform: false });
+
+    discord.restoreGateway();
+    const back = await logs.waitFor((line) => line.msg === 'Discord gateway connection back', { what: 'the return logged' });
+    expect(back).toMatchObject({ level: 30, platform: 'discord', shard: 0 });
+    expect(await health()).toEqual({ ok: true, platform: true });
+    // Back through RESUME on the same session, not a second IDENTIFY.
+    expect(discord.gatewaySends.filter((send) => send.op === 2)).toHaveLength(1);
+    expect(discord.gatewaySends.filter((send) => send.op === 6).length).toBeGreaterThan(0);
   });
 
   it.each(['http', 'socket'] as const)('follows the Slack adapter in %s mode: not ok before it connects or once it stops, ok in between', async (mode) => {

@@ -10,6 +10,7 @@ import { isConfirmationButton, onConfirmationButton } from './confirmation-butto
 import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
 import { hintFor, loginRefusal } from './discord-failures.js';
 import { DiscordReply, type ReplyTarget } from './discord-reply.js';
+import { GatewayConnection } from './gateway-connection.js';
 import { questionText } from './mentions.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
 import { tellRefused } from './refusal.js';
@@ -36,6 +37,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly commands: SlashCommands;
   private readonly turns: InFlightTurns;
+  private readonly gateway: GatewayConnection;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DiscordAdapterOptions) {
@@ -49,10 +51,12 @@ export class DiscordAdapter implements PlatformAdapter {
       allowedMentions: { parse: [] },
       ...(options.settings.apiUrl ? { rest: { api: options.settings.apiUrl } } : {}),
     });
+    this.gateway = new GatewayConnection(this.client, this.log);
   }
 
+  /** Whether a shard holds a live gateway connection now, not whether the client was ever ready. */
   connected(): boolean {
-    return this.client.isReady() && !this.stopping;
+    return this.gateway.connected() && !this.stopping;
   }
 
   /** Rejects with a ConfigError saying what to change when Discord refuses the token or the intents. */
@@ -81,6 +85,7 @@ export class DiscordAdapter implements PlatformAdapter {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
+      this.gateway.dispose();
       await this.client.destroy();
       this.log.info('disconnected from Discord');
     })();
@@ -100,10 +105,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private listen(): void {
     this.client.on(Events.MessageCreate, (message) => this.turns.track(this.onMessage(message)));
     this.client.on(Events.InteractionCreate, (interaction) => this.turns.track(this.onInteraction(interaction)));
-    // Reconnecting and resuming are discord.js's job; we only make them visible.
-    this.client.on(Events.ShardDisconnect, (event, shard) => this.log.warn({ shard, code: event.code }, 'gateway disconnected'));
-    this.client.on(Events.ShardReconnecting, (shard) => this.log.info({ shard }, 'gateway reconnecting'));
-    this.client.on(Events.ShardResume, (shard, replayed) => this.log.info({ shard, replayed }, 'gateway resumed'));
+    // Reconnecting and resuming are discord.js's job; GatewayConnection logs when a shard drops and comes back.
     this.client.on(Events.ShardError, (error, shard) => this.log.error({ shard, err: error }, 'gateway error'));
     this.client.on(Events.Error, (error) => this.log.error({ err: error }, 'discord.js error'));
     this.client.on(Events.Warn, (message) => this.log.warn({ detail: message }, 'discord.js warning'));

@@ -215,6 +215,11 @@ export class FakeSlack {
     for (const socket of [...this.sockets]) socket.close(1001, 'going away');
   }
 
+  /** Ends the outage `dropConnections` began: the bot's next connection gets its `hello`. */
+  restoreConnections(): void {
+    this.connectionsRefused = false;
+  }
+
   async close(): Promise<void> {
     for (const socket of [...this.sockets]) socket.terminate();
     await this.closeServer?.();

@@ -225,18 +225,25 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     expect(await health()).toEqual({ ok: false, platform: false });
   });
 
-  // Known bug, reported with issue 13: SlackAdapter.connected() is "started and not stopping", whatever
-  // the Socket Mode connection does after start. Make this `it` once fixed.
-  it.fails('is not ok while Slack has closed the Socket Mode connection', async () => {
+  // Socket Mode's client waits clientPingTimeout (5 s) before each reconnect, so the return takes that long.
+  it('is not ok while Slack has closed the Socket Mode connection, and ok again once it reconnects', async () => {
     const slack = await FakeSlack.start();
     cleanups.push(() => slack.close());
-    const adapter = new SlackAdapter({ settings: { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl }, port: 0, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
+    const { logger, logs } = capturingLogger();
+    const adapter = new SlackAdapter({ settings: { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl }, port: 0, engine: harness.engine, kv: harness.store.kv, logger });
     cleanups.push(() => adapter.stop());
     const health = await healthOf(adapter);
     await adapter.start();
     expect(await health()).toEqual({ ok: true, platform: true });
+
     slack.dropConnections();
-    await slack.connections.waitFor((event) => event === 'close', { what: 'the Socket Mode connection closed' });
+    const lost = await logs.waitFor((line) => line.msg.startsWith('Slack Socket Mode connection lost'), { what: 'the drop logged' });
+    expect(lost).toMatchObject({ level: 40, platform: 'slack' });
     expect(await health()).toEqual({ ok: false, platform: false });
-  });
+
+    slack.restoreConnections();
+    const back = await logs.waitFor((line) => line.msg === 'Slack Socket Mode connection back', { timeoutMs: 20_000, what: 'the return logged' });
+    expect(back).toMatchObject({ level: 30, platform: 'slack' });
+    expect(await health()).toEqual({ ok: true, platform: true });
+  }, 30_000);
 });

@@ -1,4 +1,4 @@
-import { App, type AppOptions, type CustomRoute, type webApi } from '@slack/bolt';
+import { App, SocketModeReceiver, type AppOptions, type CustomRoute, type webApi } from '@slack/bolt';
 import type { SlackSettings } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { boltLogger } from './bolt-logger.js';
@@ -20,18 +20,27 @@ export function slackMode(settings: SlackSettings): SlackMode {
   throw new Error('Slack needs SLACK_APP_TOKEN (Socket Mode) or SLACK_SIGNING_SECRET (HTTP events mode) besides SLACK_BOT_TOKEN');
 }
 
+export interface BoltApp {
+  app: App;
+  /** The Socket Mode receiver, whose `client` tells when the WebSocket drops (Socket Mode only). */
+  socketMode?: SocketModeReceiver;
+}
+
 /**
  * Bolt's App in the mode the settings choose: Socket Mode with an app token, else HTTP events on
  * /slack/events (events, slash commands and interactions) checked against the signing secret.
  */
-export function createBoltApp({ settings, logger, clientOptions, routes }: BoltAppOptions): App {
+export function createBoltApp({ settings, logger, clientOptions, routes }: BoltAppOptions): BoltApp {
   const client: webApi.WebClientOptions = { ...clientOptions, ...(settings.apiUrl ? { slackApiUrl: settings.apiUrl } : {}) };
+  const log = boltLogger(logger);
   // Initialised in start(), so building the adapter makes no network call.
-  const common: AppOptions = { token: settings.botToken, clientOptions: client, logger: boltLogger(logger), deferInitialization: true };
+  const common: AppOptions = { token: settings.botToken, clientOptions: client, logger: log, deferInitialization: true };
   if (slackMode(settings) === 'socket') {
-    // The Socket Mode receiver builds its own Web client for apps.connections.open; it needs the API base too.
-    return new App({ ...common, socketMode: true, appToken: settings.appToken, installerOptions: { clientOptions: client } });
+    // Built here rather than by the App (which keeps its receiver private) so the adapter can follow the connection.
+    // It makes its own Web client for apps.connections.open, which needs the API base too.
+    const socketMode = new SocketModeReceiver({ appToken: settings.appToken!, logger: log, installerOptions: { clientOptions: client } });
+    return { app: new App({ ...common, socketMode: true, receiver: socketMode }), socketMode };
   }
   // Acknowledge first, work after: Slack wants an answer within 3 s and redelivers otherwise.
-  return new App({ ...common, signingSecret: settings.signingSecret, processBeforeResponse: false, customRoutes: routes ?? [] });
+  return { app: new App({ ...common, signingSecret: settings.signingSecret, processBeforeResponse: false, customRoutes: routes ?? [] }) };
 }

@@ -15,6 +15,7 @@ import { mentionedUserIds, readableText } from './message-text.js';
 import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
+import { SocketModeConnection } from './socket-connection.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';
 
@@ -58,6 +59,8 @@ export class SlackAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly names: UserNames;
   private readonly turns: InFlightTurns;
+  /** Socket Mode only: HTTP mode has no connection of its own to lose. */
+  private readonly socket: SocketModeConnection | undefined;
   private stopping = false;
   private started = false;
   private botUserId = '';
@@ -67,7 +70,9 @@ export class SlackAdapter implements PlatformAdapter {
     this.mode = slackMode(options.settings);
     this.log = options.logger.child({ platform: 'slack' });
     this.turns = new InFlightTurns(this.log);
-    this.app = createBoltApp({ settings: options.settings, logger: this.log, clientOptions: options.clientOptions, routes: options.routes });
+    const { app, socketMode } = createBoltApp({ settings: options.settings, logger: this.log, clientOptions: options.clientOptions, routes: options.routes });
+    this.app = app;
+    this.socket = socketMode && new SocketModeConnection(socketMode.client, this.log);
     this.names = new UserNames(this.app.client, this.log);
 
     // Bolt has acknowledged an event before a listener runs; the turn runs after, tracked for stop().
@@ -86,8 +91,9 @@ export class SlackAdapter implements PlatformAdapter {
     return (this.server?.address() as AddressInfo | null)?.port;
   }
 
+  /** In Socket Mode, whether the WebSocket is up now; in HTTP mode, started and not stopping. */
   connected(): boolean {
-    return this.started && !this.stopping;
+    return this.started && !this.stopping && (this.socket?.connected() ?? true);
   }
 
   /** Rejects with a ConfigError naming the token when Slack refuses one. */

@@ -183,14 +183,13 @@ describe.runIf(postgresAvailable)('postgres store', () => {
 });
 
 describe('a store that cannot be used', () => {
+  /** Each caller checks the reason in the message: the failure itself, not openStore's deadline, ended the wait. */
   async function failure(url: string): Promise<StoreUnavailableError> {
-    const started = Date.now();
     const error = await open(url).then(
       () => undefined,
       (caught: unknown) => caught,
     );
     expect(error).toBeInstanceOf(StoreUnavailableError);
-    expect(Date.now() - started).toBeLessThan(6_000);
     return error as StoreUnavailableError;
   }
 
@@ -234,27 +233,25 @@ describe('a store that cannot be used', () => {
     try {
       const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./open-store-child.ts', import.meta.url)), ...urls], { stdio: ['ignore', 'pipe', 'inherit'] });
       const lines: Record<string, unknown>[] = [];
-      let doneAt = 0;
       child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-        for (const line of chunk.split('\n').filter(Boolean)) {
-          const parsed = JSON.parse(line) as Record<string, unknown>;
-          if (parsed.done) doneAt = Date.now();
-          else lines.push(parsed);
-        }
+        for (const line of chunk.split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
       });
+      // The child is never killed: if anything kept it alive, this wait is what would fail.
       const exitCode = await new Promise<number | null>((resolve) => child.on('exit', resolve));
-      const lingered = Date.now() - doneAt;
 
       expect(exitCode).toBe(0);
-      expect(lines).toHaveLength(urls.length);
-      for (const line of lines) {
+      const outcomes = lines.filter((line) => !line.done);
+      expect(outcomes).toHaveLength(urls.length);
+      for (const line of outcomes) {
         expect(line).toMatchObject({ name: 'StoreUnavailableError', message: expect.stringMatching(/\(check STORE_URL\)$/) });
-        // Five seconds to connect and answer, one to drop what is still pending, and slack for a busy machine.
-        expect(line.ms).toBeLessThan(7_000);
         expect(line.message).not.toContain('hunter2');
       }
-      expect(doneAt).toBeGreaterThan(0);
-      expect(lingered).toBeLessThan(1_000);
+      // Silent servers are given up on by a time-out (the driver's own or openStore's deadline); closed ports by the refusal.
+      const reasonOf = (url: string) => String(outcomes.find((line) => line.url === url)?.message);
+      for (const url of urls.slice(0, 2)) expect(reasonOf(url)).toMatch(/timeout|took longer than/i);
+      for (const url of urls.slice(2)) expect(reasonOf(url)).toContain('ECONNREFUSED');
+      // Once every open has failed, no timer of theirs is left to keep the process running.
+      expect(lines.at(-1)).toEqual({ done: true, timers: 0 });
     } finally {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
+import { engineBeside } from '../helpers/engine-beside.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../helpers/logger.js';
 import type { Recorder } from '../helpers/recorder.js';
@@ -18,7 +19,7 @@ describe('what servers do during a call: progress, logs, forms and sampling (fix
     logs = captured.logs;
     harness = await startEngineHarness({
       servers: [fixtureServerConfig('fixture', { allowSampling: true }), fixtureServerConfig('plain', { allowTools: ['sample'] })],
-      engine: { elicitationTimeoutMs: 1_500, maxSamplesPerTurn: 1 },
+      engine: { maxSamplesPerTurn: 1 },
       logger: captured.logger,
     });
   });
@@ -31,9 +32,9 @@ describe('what servers do during a call: progress, logs, forms and sampling (fix
   const callOnce = (tool: string, args: Record<string, unknown> = {}) =>
     harness.llm.setScript((request) => (isSampling(request) ? 'forty-two' : (toolResultText(request) ?? { toolCall: { tool, arguments: args } })));
 
-  function startTurn(text: string) {
+  function startTurn(text: string, engine = harness.engine) {
     const reply = new RecordingReply();
-    const done = harness.engine.handle({ threadKey: `t:${text}`, asker: testAsker('u1'), text }, reply);
+    const done = engine.handle({ threadKey: `t:${text}`, asker: testAsker('u1'), text }, reply);
     return { reply, done };
   }
 
@@ -86,7 +87,9 @@ describe('what servers do during a call: progress, logs, forms and sampling (fix
     await declined.done;
     expect(declined.reply.answer?.text).toContain('Result of ask:\ndecline');
 
-    const ignored = startTurn('nobody home');
+    // Forms wait minutes for a person; an engine of its own with a short wait lets this one lapse at once.
+    const impatient = engineBeside(harness, { settings: { elicitationTimeoutMs: 20 } });
+    const ignored = startTurn('nobody home', impatient);
     await ignored.done;
     expect(ignored.reply.answer?.text).toContain('Result of ask:\ncancel');
     expect(ignored.reply.elicitationsEnded.items.map((ended) => ended.outcome)).toEqual(['timed-out']);

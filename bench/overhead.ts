@@ -1,4 +1,4 @@
-import { jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
+import { describeTool, jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import { now, percentile } from './measure.js';
 import { BENCH_ASKER, engineWith, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
@@ -29,7 +29,7 @@ export async function measureOverhead(turns: number, poolCalls: number): Promise
 
       const rawStarted = now();
       const history = await store.history.get(`bench:raw:${index}`);
-      const prompt: ChatMessage[] = [{ role: 'system', content: jsonModeSystemPrompt(pool.tools()) }, ...history, { role: 'user', content: 'echo something' }];
+      const prompt: ChatMessage[] = [{ role: 'system', content: jsonModeSystemPrompt(pool.tools().map(describeTool)) }, ...history, { role: 'user', content: 'echo something' }];
       await model.complete(prompt);
       const result = await raw.callTool({ name: 'echo', arguments: { text: 'bench' } });
       await model.complete([...prompt, { role: 'user', content: `[tool] ${JSON.stringify(result.content)}` }]);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
+import { knownContextWindow } from './context-windows.js';
 import { loadServersConfig, type ServerConfig } from './servers.js';
 
 const optionalText = z
@@ -22,6 +23,9 @@ const envSchema = z.object({
   LLM_TOOL_MODE: z.enum(['json', 'native']).default('json'),
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
+  LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
+  TOOLS_MAX_PER_TURN: positiveInt(24),
+  TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
   MAX_TOOL_STEPS: positiveInt(8),
   MAX_TOOL_RESULT_CHARS: positiveInt(20_000),
   MAX_INPUT_CHARS: positiveInt(8_000),
@@ -80,6 +84,12 @@ export interface EngineSettings {
   elicitationTimeoutMs: number;
   /** Sampling requests (servers borrowing the model) served per question, for servers allowed them. */
   maxSamplesPerTurn: number;
+  /** At most this many tools offered on one request; a larger catalog is ranked against the conversation. */
+  toolsMaxPerTurn: number;
+  /** At most this many characters of tool descriptions (or definitions, in native mode) on one request. */
+  toolsPromptMaxChars: number;
+  /** The model's context window in tokens (LLM_CONTEXT_TOKENS, or known for some hosted models); unlimited when undefined. */
+  contextTokens: number | undefined;
 }
 
 /** Empty lists allow everyone; see src/access for how they combine. */
@@ -175,6 +185,9 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
       confirmTimeoutMs: vars.CONFIRM_TIMEOUT_S * 1000,
       elicitationTimeoutMs: vars.ELICITATION_TIMEOUT_S * 1000,
       maxSamplesPerTurn: vars.SAMPLING_MAX_PER_TURN,
+      toolsMaxPerTurn: vars.TOOLS_MAX_PER_TURN,
+      toolsPromptMaxChars: vars.TOOLS_PROMPT_MAX_CHARS,
+      contextTokens: vars.LLM_CONTEXT_TOKENS ?? knownContextWindow(vars.LLM_MODEL),
     },
     access: { users: vars.ALLOWED_USERS, roles: vars.ALLOWED_ROLES, channels: vars.ALLOWED_CHANNELS },
     mcp: {

@@ -2,7 +2,7 @@ import type Keyv from 'keyv';
 import { AccessPolicy, type Asker } from '../access/index.js';
 import type { EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import type { ChatMessage, ChatModel, CompleteOptions } from '../llm/types.js';
+import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
 import type { HistoryStore } from '../store/types.js';
@@ -14,12 +14,13 @@ import { unconfirmedFeedback } from './confirmation-text.js';
 import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
 import { trimHistory } from './history-budget.js';
-import type { ToolIndex } from './model-replies/index.js';
+import { ModelRequests } from './model-request.js';
+import { FIND_TOOLS, foundToolsText, isFindTools, type TurnTools } from './tool-choice/index.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
-import { FINAL_ANSWER_REQUEST, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
+import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
 import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { userContent } from './speaker.js';
@@ -53,18 +54,11 @@ interface TurnState {
   samples: number;
   log: Logger;
   reply: Reply;
-  catalog: CatalogTool[];
+  /** Everything this asker may use, and what each request offers of it. */
+  tools: TurnTools;
   messages: ChatMessage[];
   images: ImageAttachment[];
   steps: number;
-}
-
-/** What every model request of a turn carries, built once per catalog. */
-interface ModelSetup {
-  system: ChatMessage;
-  options: CompleteOptions;
-  /** The offered tools by the names the model sees, for reading its calls. */
-  tools: ToolIndex;
 }
 
 function firstLine(text: string): string {
@@ -79,11 +73,11 @@ export class ConversationEngine {
   private readonly rateLimiter: RateLimiter;
   private readonly access: AccessPolicy;
   private readonly questions: QuestionBroker;
-  /** Prompt and tool list per catalog: the pool hands out the same array until its tools change. */
-  private readonly modelSetup = new WeakMap<CatalogTool[], ModelSetup>();
+  private readonly requests: ModelRequests;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
+    this.requests = new ModelRequests(this.protocol, deps.settings);
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();
     this.questions = new QuestionBroker(deps.kv, deps.logger);
@@ -184,7 +178,7 @@ export class ConversationEngine {
       samples: 0,
       log,
       reply,
-      catalog: this.access.catalogFor(message.asker, this.deps.tools.tools()),
+      tools: this.requests.turnTools(this.access.catalogFor(message.asker, this.deps.tools.tools()), message.text, history),
       messages: [{ role: 'user', content: userContent(message) }],
       images: [],
       steps: 0,
@@ -212,28 +206,14 @@ export class ConversationEngine {
     this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
 
-  private setupFor(catalog: CatalogTool[]): ModelSetup {
-    let setup = this.modelSetup.get(catalog);
-    if (!setup) {
-      setup = {
-        system: { role: 'system', content: this.protocol.systemPrompt(catalog) },
-        options: this.protocol.completeOptions(catalog),
-        tools: new Map(catalog.map((tool) => [tool.name, tool.inputSchema])),
-      };
-      this.modelSetup.set(catalog, setup);
-    }
-    return setup;
-  }
-
   /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */
   private async converse(history: ChatMessage[], turn: TurnState): Promise<string> {
     const { settings, llm } = this.deps;
-    const { system, options, tools } = this.setupFor(turn.catalog);
     for (;;) {
       const atLimit = turn.steps >= settings.maxToolSteps;
-      const prompt = [system, ...history, ...turn.messages, ...(atLimit ? [FINAL_ANSWER_REQUEST] : [])];
-      const reply = await llm.complete(prompt, atLimit ? {} : options);
-      const decision = this.protocol.interpret(reply, tools);
+      const request = await this.requests.next(turn.tools, history, turn.messages, atLimit, turn.log);
+      const reply = await llm.complete(request.messages, request.options);
+      const decision = this.protocol.interpret(reply, request.tools);
       if (decision.kind === 'answer') return decision.text || emptyAnswerMessage(reply.finishReason);
       if (atLimit) {
         turn.log.warn({ steps: turn.steps }, 'model kept calling tools after the step limit');
@@ -252,9 +232,12 @@ export class ConversationEngine {
   private async runCall(call: RequestedCall, turn: TurnState): Promise<string> {
     turn.steps += 1;
     if ('invalid' in call) return `${call.invalid}. Try again or answer without the tool.`;
-    const tool = turn.catalog.find((candidate) => candidate.name === call.tool);
+    const offer = turn.tools.current();
+    if (offer.cut && isFindTools(call.tool)) return this.findTools(turn, call.arguments);
+    const tool = turn.tools.catalog.find((candidate) => candidate.name === call.tool);
     if (!tool) {
-      const names = turn.catalog.map((candidate) => candidate.name).join(', ') || 'none';
+      if (offer.cut) return `There is no tool named "${call.tool}". Search for one with ${FIND_TOOLS.name}, or answer without it.`;
+      const names = offer.tools.map((candidate) => candidate.name).join(', ') || 'none';
       return `There is no tool named "${call.tool}". Available tools: ${names}.`;
     }
     const invalid = this.validator.check(tool, call.arguments);
@@ -276,6 +259,15 @@ export class ConversationEngine {
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
     return this.capped(outcome.text);
+  }
+
+  /** The bot's own search over the whole catalog; what it finds is offered from the next request on. */
+  private findTools(turn: TurnState, args: Record<string, unknown>): string {
+    const query = typeof args.query === 'string' ? args.query : '';
+    if (query.trim() === '') return `${FIND_TOOLS.name} needs a "query": what you want to do, in a few words.`;
+    const found = turn.tools.find(query);
+    turn.log.info({ query, found: found.map((tool) => tool.name) }, 'tools searched');
+    return foundToolsText(query, found);
   }
 
   /** What the tool's server may do during the call: report progress, ask the person, borrow the model. */

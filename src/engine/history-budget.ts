@@ -3,10 +3,12 @@ import { isToolFeedback } from './tool-protocol.js';
 
 export interface HistoryBudget {
   maxMessages: number;
+  /** In the unit of the size function given to `trimHistory`: characters unless told otherwise. */
   maxChars: number;
 }
 
-function size(message: ChatMessage): number {
+/** A message's size in characters: its text and its tool calls. */
+export function messageChars(message: ChatMessage): number {
   const content = typeof message.content === 'string' ? message.content.length : JSON.stringify(message.content ?? '').length;
   const calls = 'tool_calls' in message && message.tool_calls ? JSON.stringify(message.tool_calls).length : 0;
   return content + calls;
@@ -27,7 +29,7 @@ function splitIntoTurns(messages: ChatMessage[]): ChatMessage[][] {
  * Keeps the newest whole turns that fit the budget, so a tool result is never kept without the call
  * that asked for it. When even the newest turn is too big, its question and answer are kept alone.
  */
-export function trimHistory(messages: ChatMessage[], budget: HistoryBudget): ChatMessage[] {
+export function trimHistory(messages: ChatMessage[], budget: HistoryBudget, size: (message: ChatMessage) => number = messageChars): ChatMessage[] {
   const kept: ChatMessage[][] = [];
   let count = 0;
   let chars = 0;

@@ -1,13 +1,21 @@
 import type { ChatMessage, CompleteOptions, LlmReply } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
 import { readReply, type ToolIndex } from './model-replies/index.js';
-import { jsonModeSystemPrompt } from './system-prompt.js';
+import { describeTool, jsonModeSystemPrompt } from './system-prompt.js';
 import { textFeedback, type Decision, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 
 /** The seed protocol: works with any chat model, tools described in the system prompt. */
 export class JsonToolProtocol implements ToolProtocol {
+  private readonly texts = new WeakMap<CatalogTool, string>();
+
+  toolText(tool: CatalogTool): string {
+    let text = this.texts.get(tool);
+    if (text === undefined) this.texts.set(tool, (text = describeTool(tool)));
+    return text;
+  }
+
   systemPrompt(tools: CatalogTool[]): string {
-    return jsonModeSystemPrompt(tools);
+    return jsonModeSystemPrompt(tools.map((tool) => this.toolText(tool)));
   }
 
   completeOptions(): CompleteOptions {

@@ -1,5 +1,5 @@
 import { functionParameters } from '../llm/function-parameters.js';
-import type { ChatMessage, CompleteOptions, LlmReply } from '../llm/types.js';
+import type { ChatMessage, CompleteOptions, LlmReply, NativeToolDefinition } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
 import { canonicalName, readArguments, readReply, withoutReasoning, type ToolIndex } from './model-replies/index.js';
 import { nativeModeSystemPrompt } from './system-prompt.js';
@@ -28,18 +28,31 @@ function callIdFor(index: number): string {
 
 /** OpenAI function calling, for models that support it: the catalog travels as `tools`. */
 export class NativeToolProtocol implements ToolProtocol {
+  private readonly definitions = new WeakMap<CatalogTool, { definition: NativeToolDefinition; text: string }>();
+
+  private definitionOf(tool: CatalogTool): { definition: NativeToolDefinition; text: string } {
+    let entry = this.definitions.get(tool);
+    if (!entry) {
+      const definition: NativeToolDefinition = {
+        type: 'function',
+        function: { name: tool.name, description: truncated(tool.description), parameters: functionParameters(tool.inputSchema) },
+      };
+      this.definitions.set(tool, (entry = { definition, text: JSON.stringify(definition) }));
+    }
+    return entry;
+  }
+
+  toolText(tool: CatalogTool): string {
+    return this.definitionOf(tool).text;
+  }
+
   systemPrompt(tools: CatalogTool[]): string {
     return nativeModeSystemPrompt(tools);
   }
 
   completeOptions(tools: CatalogTool[]): CompleteOptions {
     if (tools.length === 0) return {};
-    return {
-      tools: tools.map((tool) => ({
-        type: 'function',
-        function: { name: tool.name, description: truncated(tool.description), parameters: functionParameters(tool.inputSchema) },
-      })),
-    };
+    return { tools: tools.map((tool) => this.definitionOf(tool).definition) };
   }
 
   interpret(reply: LlmReply, tools: ToolIndex): Decision {

@@ -22,27 +22,24 @@ function describeArguments(schema: JsonSchema): string {
     .join('\n');
 }
 
-function describeTools(tools: CatalogTool[]): string {
-  return tools
-    .map((tool) => {
-      // The same view of the arguments native mode sends: variants folded into one list, described in words.
-      const parameters = functionParameters(tool.inputSchema);
-      const note = parameters.description ? ` (${parameters.description})` : '';
-      return `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments${note}:\n${describeArguments(parameters)}`;
-    })
-    .join('\n');
+/** One tool as the JSON-mode prompt lists it: name, description, and its arguments one a line. */
+export function describeTool(tool: CatalogTool): string {
+  // The same view of the arguments native mode sends: variants folded into one list, described in words.
+  const parameters = functionParameters(tool.inputSchema);
+  const note = parameters.description ? ` (${parameters.description})` : '';
+  return `- ${tool.name}: ${tool.description || '(no description)'}\n  Arguments${note}:\n${describeArguments(parameters)}`;
 }
 
 const BASE =
   'You are a helpful assistant in a team chat. Answer concisely in Markdown. In shared channels several people may talk to you: each of their messages starts with its author\'s name in brackets, like [Ada]; your answers carry no such tag.';
 
-/** The JSON-mode protocol: the catalog in words, and the one shape a tool call may take. */
-export function jsonModeSystemPrompt(tools: CatalogTool[]): string {
-  if (tools.length === 0) return `${BASE} No tools are available right now; answer from what you know.`;
+/** The JSON-mode protocol: the offered tools in words (each as `describeTool` writes it), and the shape of a tool call. */
+export function jsonModeSystemPrompt(toolTexts: readonly string[]): string {
+  if (toolTexts.length === 0) return `${BASE} No tools are available right now; answer from what you know.`;
   return `${BASE}
 
 You can use these tools:
-${describeTools(tools)}
+${toolTexts.join('\n')}
 
 To use a tool, reply with exactly this JSON object and nothing else (for several tools at once, one such object per line):
 {"tool": "<tool name>", "arguments": {<argument name>: <value>}}

@@ -13,6 +13,8 @@ export type Decision =
 
 /** How tool calls travel between the engine and the model: JSON in the text, or native function calling. */
 export interface ToolProtocol {
+  /** What one tool adds to a request (its description in the prompt, or its definition in `tools`); its length is its cost. */
+  toolText(tool: CatalogTool): string;
   systemPrompt(tools: CatalogTool[]): string;
   completeOptions(tools: CatalogTool[]): CompleteOptions;
   /** What the reply asks for; `tools` are those offered, by the names the model sees. */

@@ -23,6 +23,9 @@ export const TEST_ENGINE_SETTINGS: EngineSettings = {
   confirmTimeoutMs: 300_000,
   elicitationTimeoutMs: 300_000,
   maxSamplesPerTurn: 3,
+  toolsMaxPerTurn: 24,
+  toolsPromptMaxChars: 10_000,
+  contextTokens: undefined,
 };
 
 export interface EngineHarness {

@@ -1,0 +1,111 @@
+import type { EngineSettings } from '../config/index.js';
+import type { Logger } from '../logging/logger.js';
+import { TokenCounter } from '../llm/token-count.js';
+import type { ChatMessage, CompleteOptions } from '../llm/types.js';
+import type { CatalogTool } from '../mcp/types.js';
+import { contextWindow, fitContext, type ContextWindow, type Fitted } from './context-fit.js';
+import type { ToolIndex } from './model-replies/index.js';
+import { FIND_TOOLS, ToolSearch, toolsUsedIn, TurnTools, type Offer } from './tool-choice/index.js';
+import { FINAL_ANSWER_REQUEST, isToolFeedback, type ToolProtocol } from './tool-protocol.js';
+
+/** One request to the model, ready to send. */
+export interface ModelRequest {
+  messages: ChatMessage[];
+  options: CompleteOptions;
+  /** Every tool the asker may call (offered or not), by the name the model sees, for reading its calls. */
+  tools: ToolIndex;
+}
+
+/** User messages of the history that count towards what a turn is about, besides its question. */
+const RECENT_QUESTIONS = 2;
+
+/** Per catalog the pool hands out (the same array until its tools change): its search index and its names. */
+interface CatalogIndex {
+  search: ToolSearch;
+  tools: ToolIndex;
+}
+
+/**
+ * Builds each request of a turn: which tools to offer (all, or those that fit the question within
+ * TOOLS_MAX_PER_TURN / TOOLS_PROMPT_MAX_CHARS, plus `find_tools`), and, when the model's context window
+ * is known, history and tools fitted into it with room left for the answer.
+ */
+export class ModelRequests {
+  private readonly indexes = new WeakMap<readonly CatalogTool[], CatalogIndex>();
+  private readonly window: ContextWindow | undefined;
+  private readonly counter = new TokenCounter();
+
+  constructor(
+    private readonly protocol: ToolProtocol,
+    private readonly settings: EngineSettings,
+  ) {
+    this.window = settings.contextTokens === undefined ? undefined : contextWindow(settings.contextTokens);
+    // Loaded while the bot starts rather than on the first question.
+    if (this.window) void this.counter.ready();
+  }
+
+  /** The tools of a turn that starts with `question` in a thread with `history`. */
+  turnTools(catalog: readonly CatalogTool[], question: string, history: readonly ChatMessage[]): TurnTools {
+    const recent = history
+      .filter((message) => message.role === 'user' && !isToolFeedback(message) && typeof message.content === 'string')
+      .slice(-RECENT_QUESTIONS)
+      .map((message) => message.content as string);
+    const budget = { maxTools: this.settings.toolsMaxPerTurn, maxPromptChars: this.settings.toolsPromptMaxChars };
+    return new TurnTools(catalog, this.indexFor(catalog).search, [question, ...recent].join('\n'), toolsUsedIn(history), budget, (tool) => this.protocol.toolText(tool).length);
+  }
+
+  /** The next request of a turn; at the step limit it asks for an answer without tools. */
+  async next(turnTools: TurnTools, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, log: Logger): Promise<ModelRequest> {
+    const messages = atLimit ? [...turn, FINAL_ANSWER_REQUEST] : turn;
+    const tools = this.indexFor(turnTools.catalog).tools;
+    let offer = turnTools.current();
+    if (!this.window) return { messages: this.assemble(offer, history, messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+
+    await this.counter.ready();
+    for (;;) {
+      const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter);
+      if (fitted) return this.fittedRequest(offer, fitted, atLimit, tools);
+      const smaller = TurnTools.withoutLast(offer);
+      if (!smaller) {
+        log.warn({ contextTokens: this.window.tokens }, 'the question alone does not fit LLM_CONTEXT_TOKENS; sending it anyway');
+        return { messages: this.assemble(offer, [], messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+      }
+      offer = smaller;
+    }
+  }
+
+  /**
+   * Throws when even the smallest request (system prompt, `find_tools`, a short question and the
+   * answer's room) cannot fit the window, so a wrong LLM_CONTEXT_TOKENS stops start-up, not every question.
+   */
+  async minimalRequestFits(): Promise<{ fits: boolean; neededTokens: number }> {
+    if (!this.window) return { fits: true, neededTokens: 0 };
+    await this.counter.ready();
+    const neededTokens = this.fixedTokens([FIND_TOOLS], false) + this.counter.countMessage({ role: 'user', content: 'What can you do?' }) + this.window.answerTokens;
+    return { fits: neededTokens <= this.window.tokens, neededTokens };
+  }
+
+  private fittedRequest(offer: Offer, fitted: Fitted, atLimit: boolean, tools: ToolIndex): ModelRequest {
+    return { messages: this.assemble(offer, fitted.history, fitted.turn), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+  }
+
+  private assemble(offer: Offer, history: ChatMessage[], turn: ChatMessage[]): ChatMessage[] {
+    return [{ role: 'system', content: this.protocol.systemPrompt(offer.tools) }, ...history, ...turn];
+  }
+
+  /** Tokens of the system prompt and, in native mode, the tool definitions. */
+  private fixedTokens(offered: CatalogTool[], atLimit: boolean): number {
+    const system = this.counter.countMessage({ role: 'system', content: this.protocol.systemPrompt(offered) });
+    const options = atLimit ? {} : this.protocol.completeOptions(offered);
+    return system + (options.tools ? offered.reduce((sum, tool) => sum + this.counter.count(this.protocol.toolText(tool)), 0) : 0);
+  }
+
+  private indexFor(catalog: readonly CatalogTool[]): CatalogIndex {
+    let index = this.indexes.get(catalog);
+    if (!index) {
+      const tools = new Map([...catalog, FIND_TOOLS].map((tool) => [tool.name, tool.inputSchema]));
+      this.indexes.set(catalog, (index = { search: new ToolSearch(catalog), tools }));
+    }
+    return index;
+  }
+}

@@ -1,0 +1,55 @@
+import type { CatalogTool } from '../../mcp/types.js';
+import { FIND_TOOLS } from './find-tools.js';
+import type { ToolSearch } from './tool-search.js';
+
+/** How much of the catalog one model request may carry (TOOLS_MAX_PER_TURN, TOOLS_PROMPT_MAX_CHARS). */
+export interface ToolBudget {
+  maxTools: number;
+  /** Characters of tool descriptions (JSON mode) or tool definitions (native mode) in one request. */
+  maxPromptChars: number;
+}
+
+export interface ToolChoiceInput {
+  /** What this asker may use, in the catalog's order. */
+  catalog: readonly CatalogTool[];
+  search: ToolSearch;
+  /** The question and the recent messages, to rank the catalog against. */
+  query: string;
+  /** Offered first, whatever the ranking says: tools used in this thread, and found by `find_tools` in this turn. */
+  keep: ReadonlySet<string>;
+  budget: ToolBudget;
+  /** A tool's share of the prompt, in characters, as the tool protocol writes it. */
+  promptChars: (tool: CatalogTool) => number;
+}
+
+/** Server, then name: the same tools come in the same order on every request, so endpoints' prompt caches hold. */
+export function stableOrder(tools: readonly CatalogTool[]): CatalogTool[] {
+  return [...tools].sort((a, b) => (a.server === b.server ? (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) : a.server < b.server ? -1 : 1));
+}
+
+/**
+ * The tools offered on one request: the whole catalog when it fits the budget; otherwise the kept tools,
+ * then the best matches of the ranking, within the budget, plus `find_tools` so the model can reach
+ * the rest. `ranked` lists the chosen tools best first, for cutting further when the context is short.
+ */
+export function chooseTools(input: ToolChoiceInput): { tools: CatalogTool[]; ranked: CatalogTool[]; cut: boolean } {
+  const { catalog, budget, promptChars } = input;
+  const total = catalog.reduce((sum, tool) => sum + promptChars(tool), 0);
+  if (catalog.length <= budget.maxTools && total <= budget.maxPromptChars) {
+    const all = stableOrder(catalog);
+    return { tools: all, ranked: [...catalog], cut: false };
+  }
+  const kept = catalog.filter((tool) => input.keep.has(tool.name));
+  const candidates = [...kept, ...input.search.rank(input.query, budget.maxTools + kept.length)];
+  const chosen: CatalogTool[] = [];
+  let chars = promptChars(FIND_TOOLS);
+  for (const tool of candidates) {
+    if (chosen.length >= budget.maxTools - 1) break;
+    if (chosen.includes(tool)) continue;
+    const size = promptChars(tool);
+    if (chars + size > budget.maxPromptChars) continue;
+    chosen.push(tool);
+    chars += size;
+  }
+  return { tools: stableOrder([...chosen, FIND_TOOLS]), ranked: chosen, cut: true };
+}

@@ -44,6 +44,9 @@ function runBot(input: string, env: Record<string, string>): Promise<Run> {
 
 const lastContent = (request: LlmRequest) => String(request.messages.at(-1)?.content ?? '');
 
+/** For a test that runs the bot twice in a row: each start (tsx, MCP servers, store) can take over ten seconds on a loaded machine. */
+const TWO_RUNS_TIMEOUT_MS = 90_000;
+
 describe('console adapter, end to end through npm start', () => {
   let dir: string;
   let llm: FakeLlm;
@@ -93,7 +96,7 @@ describe('console adapter, end to end through npm start', () => {
     expect(first.code, first.stderr).toBe(0);
     const second = await runBot('still there?\n', env);
     expect(second.stdout.trim()).toBe('You said: still there? (history 2)');
-  });
+  }, TWO_RUNS_TIMEOUT_MS);
 
   it('stops with one line naming the file, the server and the field for a bad servers file', async () => {
     const bad = path.join(dir, 'bad.json');

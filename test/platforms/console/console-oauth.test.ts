@@ -16,6 +16,9 @@ async function freePort(): Promise<number> {
   return port;
 }
 
+/** The test starts the bot twice and goes through an authorization between; each start can take over ten seconds on a loaded machine. */
+const TWO_RUNS_TIMEOUT_MS = 90_000;
+
 describe('npm start with a remote MCP server behind OAuth (the SDK’s authorization server, the console bot)', () => {
   let dir: string;
   let llm: FakeLlm;
@@ -74,5 +77,5 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
     expect(second.output.stdout.trim()).toBe('Tracker said: Result of echo:\nand again');
     expect(second.logs().filter((line) => line.msg.includes('needs authorization'))).toEqual([]);
     expect(fixture.authorizations.items).toHaveLength(1);
-  });
+  }, TWO_RUNS_TIMEOUT_MS);
 });

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import dotenv from 'dotenv';
 import { AccessPolicy } from './access/index.js';
 import { ConfigError, loadSettings, type Settings } from './config/index.js';
-import { ConversationEngine } from './engine/index.js';
+import { checkContextWindow, ConversationEngine } from './engine/index.js';
 import { createChatModel } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { McpPool, oauthCallbackRoute } from './mcp/index.js';
@@ -39,6 +39,7 @@ function buildAdapters(settings: Settings, engine: ConversationEngine, store: St
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
   const settings = await loadSettings(process.env);
+  await checkContextWindow(settings.engine);
   const logger = createLogger(settings.logLevel);
 
   const metrics = new BotMetrics();

@@ -1,6 +1,6 @@
 import type Keyv from 'keyv';
 import { AccessPolicy, type Asker } from '../access/index.js';
-import type { EngineSettings } from '../config/index.js';
+import { ConfigError, type EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -61,6 +61,23 @@ interface TurnState {
   steps: number;
 }
 
+function protocolFor(settings: EngineSettings): ToolProtocol {
+  return settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
+}
+
+/**
+ * Refuses a context window too small for even the smallest request (system prompt, `find_tools`, a
+ * short question and room for the answer), before anything starts.
+ * @throws ConfigError naming LLM_CONTEXT_TOKENS
+ */
+export async function checkContextWindow(settings: EngineSettings): Promise<void> {
+  const { fits, neededTokens } = await new ModelRequests(protocolFor(settings), settings).minimalRequestFits();
+  if (fits) return;
+  throw new ConfigError(
+    `LLM_CONTEXT_TOKENS=${settings.contextTokens} is too small: the system prompt, one tool and a short question with room for the answer need about ${neededTokens} tokens; set it to the context size the model is served with`,
+  );
+}
+
 function firstLine(text: string): string {
   return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }
@@ -76,7 +93,7 @@ export class ConversationEngine {
   private readonly requests: ModelRequests;
 
   constructor(private readonly deps: EngineDeps) {
-    this.protocol = deps.settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
+    this.protocol = protocolFor(deps.settings);
     this.requests = new ModelRequests(this.protocol, deps.settings);
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();

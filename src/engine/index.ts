@@ -1,4 +1,4 @@
-export { ConversationEngine } from './engine.js';
+export { checkContextWindow, ConversationEngine } from './engine.js';
 export type { AccessCheck, EngineDeps, TurnObserver } from './engine.js';
 export { ASKS_FIRST_NOTE, confirmationOutcomeText, confirmationText, settledConfirmationText } from './confirmation-text.js';
 export { goneQuestionText, NOT_YOUR_QUESTION_TEXT } from './question-text.js';

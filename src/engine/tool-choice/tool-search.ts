@@ -56,7 +56,7 @@ export class ToolSearch {
       fields: ['name', 'server', 'description', 'arguments'],
       tokenize: words,
       processTerm: term,
-      searchOptions: { boost: { name: 3, server: 2, arguments: 1.5 }, prefix: (word) => word.length >= 4, fuzzy: (word) => (word.length >= 5 ? 0.2 : false), combineWith: 'OR' },
+      searchOptions: { boost: { name: 1, server: 1, arguments: 0.5 }, prefix: (word) => word.length >= 4, fuzzy: (word) => (word.length >= 5 ? 0.2 : false), combineWith: 'OR' },
     });
     index.addAll(this.catalog.map((tool, id) => ({ id, name: tool.toolName, server: tool.server, description: tool.description, arguments: argumentText(tool) })));
     return index;

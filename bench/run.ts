@@ -12,6 +12,7 @@ import { measureOverhead } from './overhead.js';
 import { measureParser } from './parser.js';
 import { measureStartup } from './startup.js';
 import { measureStoreOps } from './store-ops.js';
+import { measureToolChoice } from './tool-choice.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const size = quick
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const store = await measureStoreOps(size.storeMs);
   log('tool-call parser');
   const parser = measureParser();
+  log('tools offered from a catalog of 200');
+  const toolChoice = await measureToolChoice();
 
   const rows: Row[] = [
     { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
@@ -54,6 +57,10 @@ async function main(): Promise<void> {
     { key: 'rss_growth_mb_10k_threads', value: round(memory.rss_growth_mb, 1), target: `≤ 30${memory.threads !== 10_000 ? ` (${memory.threads} threads)` : ''}`, ok: memory.rss_growth_mb <= 30 },
     ...Object.entries(store).map(([backend, value]) => ({ key: `store_ops_per_s_${backend}`, value: value === null ? null : Math.round(value) })),
     { key: 'parse_us_p50', value: round(parser.parse_us_p50, 2) },
+    { key: 'tool_prompt_chars_200_tools_json', value: toolChoice.prompt_chars_json, target: '≤ 12000', ok: toolChoice.prompt_chars_json <= 12_000 },
+    { key: 'tool_prompt_chars_200_tools_native', value: toolChoice.prompt_chars_native, target: '≤ 12000', ok: toolChoice.prompt_chars_native <= 12_000 },
+    { key: 'tool_recall_at_k', value: round(toolChoice.recall_first_call), target: `≥ 0.95 (${toolChoice.questions} questions)`, ok: toolChoice.recall_first_call >= 0.95 },
+    { key: 'tool_reach_within_two_steps', value: round(toolChoice.reach_within_two_steps), target: '= 1.0', ok: toolChoice.reach_within_two_steps === 1 },
   ];
 
   const width = Math.max(...rows.map((row) => row.key.length));

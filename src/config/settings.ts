@@ -23,7 +23,7 @@ const envSchema = z.object({
   LLM_TOOL_MODE: z.enum(['json', 'native']).default('json'),
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
-  LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
+  LLM_CONTEXT_TOKENS: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.coerce.number().int().positive().optional()),
   TOOLS_MAX_PER_TURN: positiveInt(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
   MAX_TOOL_STEPS: positiveInt(8),

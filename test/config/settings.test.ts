@@ -138,6 +138,16 @@ describe('environment', () => {
     expect(await configError(loadSettings({ LLM_MODEL: 'm', MAX_TOOL_STEPS: 'lots' }))).toMatch(/MAX_TOOL_STEPS/);
   });
 
+  it('reads the tool budget and the context window, empty as unset, known for OpenAI models', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    const defaults = await loadSettings({ LLM_MODEL: 'llama3.1:8b', MCP_CONFIG: file, LLM_CONTEXT_TOKENS: '' });
+    expect(defaults.engine).toMatchObject({ toolsMaxPerTurn: 24, toolsPromptMaxChars: 10_000, contextTokens: undefined });
+    expect((await loadSettings({ LLM_MODEL: 'openai/gpt-4o-mini', MCP_CONFIG: file })).engine.contextTokens).toBe(128_000);
+    const set = await loadSettings({ LLM_MODEL: 'gpt-4o', MCP_CONFIG: file, LLM_CONTEXT_TOKENS: '8192', TOOLS_MAX_PER_TURN: '12', TOOLS_PROMPT_MAX_CHARS: '6000' });
+    expect(set.engine).toMatchObject({ toolsMaxPerTurn: 12, toolsPromptMaxChars: 6_000, contextTokens: 8_192 });
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, LLM_CONTEXT_TOKENS: 'big' }))).toMatch(/LLM_CONTEXT_TOKENS/);
+  });
+
   it('enables platforms by their tokens and needs a Slack mode', async () => {
     const file = await serversFile({ mcpServers: {} });
     const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, DISCORD_TOKEN: 't', SLACK_BOT_TOKEN: 'xoxb', SLACK_APP_TOKEN: 'xapp' });

@@ -19,6 +19,7 @@ import { fixtureServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, TEST_ENGINE_SETTINGS, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { capturingLogger } from '../helpers/logger.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
+import { runCleanups } from '../helpers/teardown.js';
 import { TOKEN } from '../platforms/discord/discord-bot.js';
 import { APP_TOKEN, BOT_TOKEN } from '../platforms/slack/slack-bot.js';
 
@@ -145,13 +146,13 @@ describe('health and metrics endpoints', () => {
 
 describe('/healthz with the real adapters (discord.js against the fake Discord, Bolt against the fake Slack)', () => {
   let harness: EngineHarness;
-  const cleanups: (() => Promise<unknown>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [];
 
   beforeAll(async () => {
     harness = await startEngineHarness();
   });
   afterEach(async () => {
-    for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+    await runCleanups(cleanups.splice(0));
   });
   afterAll(async () => {
     await harness?.close();
@@ -161,7 +162,7 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
   async function healthOf(adapter: PlatformAdapter): Promise<() => Promise<{ ok: boolean; platform: boolean }>> {
     const routes = observabilityRoutes({ adapters: () => [adapter], serverStates: () => harness.pool.serverStates(), storeAnswers: () => harness.store.ping() }, new BotMetrics(), harness.logger);
     const server = await serveRoutes(routes, 0, harness.logger);
-    cleanups.push(() => new Promise((resolve) => server.close(resolve)));
+    cleanups.push(() => new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`;
     return async () => {
       const response = await fetch(url);
@@ -216,12 +217,15 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     cleanups.push(() => slack.close());
     const settings = mode === 'http' ? { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl } : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
     const adapter = new SlackAdapter({ settings, port: 0, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
-    cleanups.push(() => adapter.stop());
+    // The test stops the adapter itself, and Bolt refuses to stop an HTTP receiver twice: teardown stops it only if the test did not get that far.
+    let stopped: Promise<void> | undefined;
+    const stop = () => (stopped ??= adapter.stop());
+    cleanups.push(stop);
     const health = await healthOf(adapter);
     expect(await health()).toEqual({ ok: false, platform: false });
     await adapter.start();
     expect(await health()).toEqual({ ok: true, platform: true });
-    await adapter.stop();
+    await stop();
     expect(await health()).toEqual({ ok: false, platform: false });
   });
 

@@ -8,6 +8,7 @@ import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-bes
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
+import { runCleanups } from '../../helpers/teardown.js';
 
 export const TOKEN = 'fake-discord-bot-token';
 
@@ -43,12 +44,17 @@ async function connectDiscordBot(
 ): Promise<DiscordBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const parts: Partial<Omit<DiscordBot, 'close'>> = { logs, rawLogs };
-  // Reads `bot.adapter` at the end, so a test that swaps in a restarted adapter has that one stopped.
-  const close = async () => {
-    await parts.adapter?.stop().catch(() => undefined);
-    await parts.discord?.close();
-    if (options.closesHarness) await parts.harness?.close();
-  };
+  // Newest first: the adapter, then Discord, then the harness (which checks the fake LLM refused nothing),
+  // each even when one before it failed. Reads `bot.adapter` at the end, so a test that swaps in a
+  // restarted adapter has that one stopped; stopping an adapter the test already stopped is a no-op.
+  const close = () =>
+    runCleanups([
+      async () => {
+        if (options.closesHarness) await parts.harness?.close();
+      },
+      async () => await parts.discord?.close(),
+      async () => await parts.adapter?.stop(),
+    ]);
   const bot = Object.assign(parts, { close });
   try {
     bot.harness = await harnessFor();
@@ -58,7 +64,9 @@ async function connectDiscordBot(
     await bot.adapter.start();
     return bot as DiscordBot;
   } catch (error) {
-    await close();
+    await close().catch((failed: unknown) => {
+      throw new AggregateError([error, failed], 'the Discord bot failed to start and then to clean up');
+    });
     throw error;
   }
 }

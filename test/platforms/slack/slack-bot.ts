@@ -1,3 +1,4 @@
+import { ErrorCode, type CodedError } from '@slack/bolt';
 import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import type Keyv from 'keyv';
@@ -10,6 +11,7 @@ import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-bes
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
+import { runCleanups } from '../../helpers/teardown.js';
 
 export type Mode = 'http' | 'socket';
 export const MODES: Mode[] = ['http', 'socket'];
@@ -67,11 +69,16 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
   const instances: SlackAdapter[] = [];
   let harness: EngineHarness | undefined;
   let slack: FakeSlack | undefined;
-  const close = async () => {
-    for (const instance of instances) await instance.stop().catch(() => undefined);
-    await slack?.close();
-    if (options.closesHarness) await harness?.close();
-  };
+  // Newest first: the instances (the last started first), then Slack, then the harness (which checks the
+  // fake LLM refused nothing), each even when one before it failed.
+  const close = () =>
+    runCleanups([
+      async () => {
+        if (options.closesHarness) await harness?.close();
+      },
+      async () => await slack?.close(),
+      ...instances.map((instance) => () => instance.stop()),
+    ]);
 
   try {
     harness = await harnessFor();
@@ -91,8 +98,15 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
         // Quick retries: a refused connection or a 429 is retried in milliseconds, not minutes.
         clientOptions: { retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } },
       });
+      try {
+        await instance.start();
+      } catch (error) {
+        await stopAfterFailedStart(instance).catch((failed: unknown) => {
+          throw new AggregateError([error, failed], 'a Slack instance failed to start and then to stop');
+        });
+        throw error;
+      }
       instances.push(instance);
-      await instance.start();
       return instance;
     };
     const adapter = await startInstance();
@@ -130,9 +144,21 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
     };
     return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, startInstance, close };
   } catch (error) {
-    await close();
+    await close().catch((failed: unknown) => {
+      throw new AggregateError([error, failed], 'the Slack bot failed to start and then to clean up');
+    });
     throw error;
   }
+}
+
+/**
+ * Lets go of whatever a start that failed part-way left open. In HTTP mode Bolt refuses to stop a
+ * receiver that never started listening; that refusal is expected here and is the only failure ignored.
+ */
+async function stopAfterFailedStart(instance: SlackAdapter): Promise<void> {
+  await instance.stop().catch((error: unknown) => {
+    if ((error as Partial<CodedError>).code !== ErrorCode.ReceiverInconsistentStateError) throw error;
+  });
 }
 
 export const textOf = (call: SlackCall) => String(call.args.text ?? '');

@@ -7,6 +7,7 @@ import { createLogger } from '../../src/logging/logger.js';
 import { startFakeLlm, type FakeLlm } from '../fakes/fake-llm.js';
 import { testLogger } from '../helpers/logger.js';
 import { listenOnLoopback } from '../helpers/loopback-server.js';
+import { Recorder } from '../helpers/recorder.js';
 
 const KEY = 'sk-test-secret-key';
 let llm: FakeLlm;
@@ -135,16 +136,19 @@ describe('retries and time-outs', () => {
   });
 
   it('gives up on an endpoint that sends headers and then stalls the body', async () => {
-    const stalling = createServer((_request, response) => {
+    // The body never ends, so only the client's own time-out can end the request.
+    const hangUps = new Recorder<{ bodyEnded: boolean }>();
+    const stalling = createServer((request, response) => {
       response.writeHead(200, { 'content-type': 'application/json' });
       response.write('{"id": "chatcmpl-1", ');
+      request.socket.once('close', () => hangUps.push({ bodyEnded: response.writableEnded }));
     });
     const server = await listenOnLoopback(stalling);
     try {
-      const started = Date.now();
       const error = await failure(createChatModel(settings({ baseUrl: `http://127.0.0.1:${server.port}/v1`, timeoutMs: 200, maxRetries: 0 }), testLogger()));
       expect(error.kind).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(2_000);
+      // The client hung up on the half-sent body rather than leaving the connection open.
+      expect(await hangUps.waitFor(() => true, { what: 'the client closing the stalled connection' })).toEqual({ bodyEnded: false });
     } finally {
       await server.close();
     }

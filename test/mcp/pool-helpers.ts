@@ -22,8 +22,6 @@ export interface PoolUnderTest {
   events: Recorder<ServerEvent>;
   /** Every log line at debug level and above, parsed. */
   logs: Recorder<LogLine>;
-  /** How long `McpPool.start` took. */
-  startMs: number;
 }
 
 export interface PoolSettings {
@@ -37,16 +35,14 @@ export async function startPool(servers: ServerConfig[], settings: PoolSettings 
   const events = new Recorder<ServerEvent>();
   const logs = new Recorder<LogLine>();
   const logger = createLogger('debug', { write: (line: string) => logs.push(JSON.parse(line) as LogLine) });
-  const started = Date.now();
   const pool = await McpPool.start(
     { configPath: 'test', servers, startupTimeoutMs: settings.startupTimeoutMs ?? 20_000, defaultToolTimeoutMs: settings.defaultToolTimeoutMs ?? 10_000 },
     logger,
     // Long enough that a test sees the server down before it is back, short enough to keep tests fast.
     { restart: { initialDelayMs: 100, maxDelayMs: 400, ...settings.restart } },
   );
-  const startMs = Date.now() - started;
   pool.onServerEvent((event) => events.push(event));
-  return { pool, events, logs, startMs };
+  return { pool, events, logs };
 }
 
 export function isAlive(pid: number | undefined): boolean {

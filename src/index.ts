@@ -12,8 +12,6 @@ import { countRestarts, measuredChatModel, measuredTools } from './observability
 import { BotMetrics } from './observability/metrics.js';
 import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
-import { DiscordAdapter } from './platforms/discord/index.js';
-import { SlackAdapter } from './platforms/slack/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
@@ -23,11 +21,16 @@ const slackServesHttp = (settings: Settings) => settings.slack !== undefined && 
 /** A person's authorization comes back to `/oauth/callback`, so the bot listens when any server may need one. */
 const needsOAuthCallback = (settings: Settings) => settings.mcp.servers.some((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth');
 
-function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): PlatformAdapter[] {
+/** discord.js and Bolt take a noticeable part of start-up to load: only a bot that uses one loads it. */
+async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
-  if (settings.discord) adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger, drainTimeoutMs }));
+  if (settings.discord) {
+    const { DiscordAdapter } = await import('./platforms/discord/index.js');
+    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger, drainTimeoutMs }));
+  }
   if (settings.slack) {
+    const { SlackAdapter } = await import('./platforms/slack/index.js');
     const slackRoutes = slackServesHttp(settings) ? routes : [];
     adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs }));
   }
@@ -75,7 +78,7 @@ async function main(): Promise<void> {
     ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = buildAdapters(settings, engine, store, logger, routes);
+  const adapters = await buildAdapters(settings, engine, store, logger, routes);
   let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;

@@ -1,9 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import KeyvRedis, { createClient } from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
 import type { KeyvStoreAdapter } from 'keyv';
-import { PostgresAdapter } from './postgres-adapter.js';
+import { claimWithPostgres, claimWithRedis, claimWithSqlite } from './claim-once.js';
 import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 
 /**
@@ -25,7 +23,9 @@ export interface Backend {
 
 const SCHEMES = 'sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://';
 
-function redisBackend(url: string): Backend {
+/** Each backend's driver is loaded only when STORE_URL names it: the others would cost start-up time for nothing. */
+async function redisBackend(url: string): Promise<Backend> {
+  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
   let connected = false;
   const client = createClient({
     url,
@@ -38,6 +38,7 @@ function redisBackend(url: string): Backend {
     },
   });
   const store = new KeyvRedis(client, { throwOnErrors: true });
+  claimWithRedis(store);
   return {
     store,
     async connect() {
@@ -55,7 +56,9 @@ async function sqliteBackend(url: string, file: string): Promise<Backend> {
   await mkdir(path.dirname(path.resolve(file)), { recursive: true }).catch((error: NodeJS.ErrnoException) => {
     throw new StoreUnavailableError(`store ${describeStoreUrl(url)} cannot be used: cannot create the folder for the database (${error.code ?? error.message}) (check STORE_URL)`);
   });
+  const { default: KeyvSqlite } = await import('@keyv/sqlite');
   const store = new KeyvSqlite({ uri: `sqlite://${file}`, busyTimeout: CONNECT_TIMEOUT_MS });
+  claimWithSqlite(store);
   return {
     store,
     connect: async () => {
@@ -81,7 +84,9 @@ export async function createBackend(url: string): Promise<Backend> {
       return redisBackend(url);
     case 'postgres://':
     case 'postgresql://': {
+      const { PostgresAdapter } = await import('./postgres-adapter.js');
       const store = new PostgresAdapter({ uri: url, table: 'mcp_bot_store', connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: QUERY_TIMEOUT_MS, max: 5 });
+      claimWithPostgres(store);
       return { store, connect: async () => undefined, destroy: () => store.disconnect() };
     }
     default:

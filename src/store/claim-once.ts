@@ -1,6 +1,6 @@
-import KeyvPostgres from '@keyv/postgres';
-import KeyvRedis from '@keyv/redis';
-import KeyvSqlite from '@keyv/sqlite';
+import type KeyvPostgres from '@keyv/postgres';
+import type KeyvRedis from '@keyv/redis';
+import type KeyvSqlite from '@keyv/sqlite';
 import type Keyv from 'keyv';
 
 const CLAIMS_TABLE = 'mcp_bot_claims';
@@ -73,6 +73,26 @@ async function claimInTable(adapter: object, table: ClaimsTable, key: string, tt
   return won;
 }
 
+type Claim = (key: string, ttlMs: number) => Promise<boolean>;
+
+/** How each store claims a key, registered by the backend that built it (so no driver is loaded to ask). */
+const claimsByStore = new WeakMap<object, Claim>();
+
+/** Claims in this Redis store go through SET NX PX. */
+export function claimWithRedis(store: KeyvRedis<unknown>): void {
+  claimsByStore.set(store, (key, ttlMs) => claimInRedis(store, key, ttlMs));
+}
+
+/** Claims in this PostgreSQL store go through an upsert on the claims table. */
+export function claimWithPostgres(store: KeyvPostgres): void {
+  claimsByStore.set(store, (key, ttlMs) => claimInTable(store, postgresClaims(store), key, ttlMs));
+}
+
+/** Claims in this SQLite store go through an upsert on the claims table. */
+export function claimWithSqlite(store: KeyvSqlite): void {
+  claimsByStore.set(store, (key, ttlMs) => claimInTable(store, sqliteClaims(store), key, ttlMs));
+}
+
 const memoryClaims = new WeakMap<object, Map<string, number>>();
 
 /** A memory store lives in one process, where a synchronous check-and-set is atomic. */
@@ -96,9 +116,7 @@ export async function claimOnce(kv: Keyv, key: string, ttlMs: number): Promise<b
   const scoped = `${kv.namespace ?? ''}:claim:${key}`;
   // Redis and PostgreSQL take whole milliseconds, and at least one.
   const ms = Math.max(1, Math.ceil(ttlMs));
-  const store: unknown = kv.store;
-  if (store instanceof KeyvRedis) return claimInRedis(store, scoped, ms);
-  if (store instanceof KeyvPostgres) return claimInTable(store, postgresClaims(store), scoped, ms);
-  if (store instanceof KeyvSqlite) return claimInTable(store, sqliteClaims(store), scoped, ms);
-  return claimInMemory(store as object, scoped, ms);
+  const store = kv.store as object;
+  const claim = claimsByStore.get(store);
+  return claim ? claim(scoped, ms) : claimInMemory(store, scoped, ms);
 }

@@ -15,8 +15,10 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY package.json package-lock.json tsconfig.json servers_config.json ./
+COPY scripts ./scripts
 COPY src ./src
-RUN mkdir -p data && chown node:node data
+# Compiled once here, so every start of the container runs JavaScript without compiling anything.
+RUN node scripts/build.mjs && mkdir -p data && chown node:node data
 USER node
 # The SQLite store, the memory server's file and the filesystem server's root live here.
 VOLUME ["/app/data"]
@@ -25,4 +27,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node runs as PID 1 directly (no npm in between), so SIGTERM reaches the bot and it shuts down cleanly.
-CMD ["node", "--import", "tsx", "src/index.ts"]
+CMD ["node", "scripts/start.mjs"]

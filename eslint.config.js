@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'data', 'bench/results.json'] },
+  { ignores: ['node_modules', 'data', 'dist', 'bench/results.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -14,6 +14,10 @@ export default tseslint.config(
         { object: 'process', property: 'env', message: 'Read settings from src/config; only the entry point passes process.env in.' },
       ],
     },
+  },
+  {
+    files: ['scripts/**'],
+    languageOptions: { globals: { process: 'readonly' } },
   },
   {
     files: ['src/index.ts', 'src/cli/**', 'test/**', 'bench/**'],

@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { measureConcurrency } from './concurrency.js';
+import { measureFirstAnswer } from './first-answer.js';
 import { round } from './measure.js';
 import { measureMemory } from './memory.js';
 import { measureOverhead } from './overhead.js';
@@ -38,6 +39,8 @@ async function main(): Promise<void> {
   const concurrency = await measureConcurrency(size.threads);
   log('parallel start-up');
   const startup = await measureStartup(size.startupRounds);
+  log('npm start to the first answer');
+  const firstAnswer = await measureFirstAnswer(size.startupRounds + 2);
   log(`memory over ${size.memoryThreads} threads × 10 messages`);
   const memory = await measureMemory(size.memoryThreads);
   log('store operations');
@@ -54,6 +57,7 @@ async function main(): Promise<void> {
     { key: 'concurrency_ratio', value: round(concurrency.concurrency_ratio), target: '≤ 1.10', ok: concurrency.concurrency_ratio <= 1.1 },
     { key: 'ordering_ok', value: concurrency.ordering_ok, target: 'true', ok: concurrency.ordering_ok },
     { key: 'startup_ratio', value: round(startup.startup_ratio), target: '≤ 1.15', ok: startup.startup_ratio <= 1.15 },
+    { key: 'startup_first_answer_ms', value: Math.round(firstAnswer.startup_first_answer_ms), target: '≤ 1000', ok: firstAnswer.startup_first_answer_ms <= 1_000 },
     { key: 'rss_growth_mb_10k_threads', value: round(memory.rss_growth_mb, 1), target: `≤ 30${memory.threads !== 10_000 ? ` (${memory.threads} threads)` : ''}`, ok: memory.rss_growth_mb <= 30 },
     ...Object.entries(store).map(([backend, value]) => ({ key: `store_ops_per_s_${backend}`, value: value === null ? null : Math.round(value) })),
     { key: 'parse_us_p50', value: round(parser.parse_us_p50, 2) },

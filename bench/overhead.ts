@@ -53,10 +53,14 @@ export async function measureOverhead(turns: number, poolCalls: number): Promise
       sdkTimes.push(now() - started);
     }
 
+    // Each engine turn against the raw turn run right after it, so both saw the same machine state;
+    // a difference of two percentiles would compare unrelated turns (and can come out negative).
+    const overheads = engineTimes.map((time, index) => time - rawTimes[index]!);
+    const callRatios = poolTimes.map((time, index) => time / sdkTimes[index]!);
     return {
-      overhead_p50_ms: percentile(engineTimes, 50) - percentile(rawTimes, 50),
-      overhead_p99_ms: percentile(engineTimes, 99) - percentile(rawTimes, 99),
-      pool_call_ratio: percentile(poolTimes, 50) / percentile(sdkTimes, 50),
+      overhead_p50_ms: percentile(overheads, 50),
+      overhead_p99_ms: percentile(overheads, 99),
+      pool_call_ratio: percentile(callRatios, 50),
     };
   } finally {
     await raw.close();

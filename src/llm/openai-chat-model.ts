@@ -4,7 +4,7 @@ import type { LlmSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { endpointFetch } from './endpoint-fetch.js';
 import { toLlmError, type EndpointFacts } from './llm-errors.js';
-import { sdkLogger } from './sdk-logger.js';
+import { sdkLogger, sdkLogLevel } from './sdk-logger.js';
 import { readCompletion } from './read-completion.js';
 import type { ChatMessage, ChatModel, CompleteOptions, LlmReply } from './types.js';
 
@@ -45,7 +45,7 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
     maxRetries: settings.maxRetries,
     fetch: endpointFetch({ timeoutMs: settings.timeoutMs, maxRetryWaitMs: MAX_RETRY_WAIT_MS }),
     logger: sdkLogger(log),
-    logLevel: 'debug',
+    logLevel: sdkLogLevel(log),
   });
 
   return {

@@ -17,3 +17,13 @@ export function sdkLogger(log: Logger): SdkLogger {
     };
   return { error: at('error'), warn: at('warn'), info: at('debug'), debug: at('trace') };
 }
+
+/**
+ * The least severe level the SDK should report: what the logger would drop, the SDK does not even
+ * format (at `debug` it builds a description of every request and response, a measurable cost per call).
+ */
+export function sdkLogLevel(log: Logger): NonNullable<ClientOptions['logLevel']> {
+  if (log.isLevelEnabled('trace')) return 'debug';
+  if (log.isLevelEnabled('debug')) return 'info';
+  return 'warn';
+}

@@ -140,6 +140,8 @@ export interface MarkupCalls {
 
 /** Finds every block of every dialect in `text` and reads the calls in them. */
 export function markupCalls(text: string): MarkupCalls {
+  // Every dialect's markup holds one of these; most replies are prose with none, and skip the scan.
+  if (!/[<[｜]|functools/.test(text)) return { found: false, calls: [] };
   let rest = text;
   const found: { index: number; calls: RawCall[] }[] = [];
   for (const dialect of DIALECTS) {

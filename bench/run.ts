@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { measureConcurrency } from './concurrency.js';
+import { measureEndToEndTurns } from './e2e-turn.js';
 import { measureFirstAnswer } from './first-answer.js';
 import { round } from './measure.js';
 import { measureMemory } from './memory.js';
@@ -17,8 +18,8 @@ import { measureToolChoice } from './tool-choice.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const size = quick
-  ? { turns: 200, poolCalls: 500, threads: 100, startupRounds: 1, memoryThreads: 2_000, storeMs: 500 }
-  : { turns: 1_000, poolCalls: 2_000, threads: 100, startupRounds: 3, memoryThreads: 10_000, storeMs: 2_000 };
+  ? { turns: 200, poolCalls: 500, threads: 100, startupRounds: 1, memoryThreads: 2_000, storeMs: 500, e2eQuestions: 50 }
+  : { turns: 1_000, poolCalls: 2_000, threads: 100, startupRounds: 3, memoryThreads: 10_000, storeMs: 2_000, e2eQuestions: 200 };
 
 interface Row {
   key: string;
@@ -33,6 +34,8 @@ function log(step: string): void {
 
 async function main(): Promise<void> {
   const started = Date.now();
+  log(`${size.e2eQuestions} questions through npm start against the same work done directly`);
+  const e2e = await measureEndToEndTurns(size.e2eQuestions);
   log('engine overhead and pool call cost');
   const overhead = await measureOverhead(size.turns, size.poolCalls);
   log(`${size.threads} threads at once`);
@@ -51,6 +54,9 @@ async function main(): Promise<void> {
   const toolChoice = await measureToolChoice();
 
   const rows: Row[] = [
+    { key: 'e2e_turn_ratio', value: round(e2e.e2e_turn_ratio), target: '≤ 1.10', ok: e2e.e2e_turn_ratio <= 1.1 },
+    { key: 'e2e_bot_ms_per_turn', value: round(e2e.bot_ms_per_turn, 2) },
+    { key: 'e2e_raw_ms_per_turn', value: round(e2e.raw_ms_per_turn, 2) },
     { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
     { key: 'overhead_p99_ms', value: round(overhead.overhead_p99_ms), target: '≤ 5', ok: overhead.overhead_p99_ms <= 5 },
     { key: 'pool_call_ratio', value: round(overhead.pool_call_ratio), target: '≤ 1.10', ok: overhead.pool_call_ratio <= 1.1 },

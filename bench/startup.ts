@@ -1,26 +1,97 @@
-import type { McpPool } from '../src/mcp/index.js';
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { loadServersConfig } from '../src/config/servers.js';
+import { resolveCommand } from '../src/mcp/command-path.js';
+import type { StdioServerConfig } from '../src/config/index.js';
+import { McpPool } from '../src/mcp/index.js';
+import { quirkyServerConfig } from '../test/fixtures/index.js';
+import { fakeLlmEnv, projectRoot } from '../test/helpers/bot-process.js';
+import { startFakeLlm } from '../test/fakes/fake-llm.js';
 import { median, now } from './measure.js';
-import { startPool } from './setup.js';
+import { logger } from './setup.js';
 
 const DELAYS_MS = [300, 400, 500, 600];
 
-async function timeStart(names: string[], delays: number[]): Promise<number> {
+/**
+ * Servers that take `delays` to start but next to no CPU doing it (the hand-written quirky fixture in
+ * plain JavaScript), so the figure is the pool's parallelism, not two cores loading four SDKs at once.
+ */
+async function timePool(delays: number[]): Promise<number> {
+  const servers = delays.map((delay, index) => quirkyServerConfig(`s${index}`, [], { env: { QUIRKY_START_DELAY_MS: String(delay) } }));
   const started = now();
-  const pool: McpPool = await startPool(names, delays.map((delay) => ({ FIXTURE_STARTUP_DELAY_MS: String(delay) })));
+  const pool = await McpPool.start({ configPath: 'bench', servers, startupTimeoutMs: 30_000, defaultToolTimeoutMs: 30_000 }, logger);
   const elapsed = now() - started;
   await pool.close();
   return elapsed;
 }
 
-/** Four servers that each take 300–600 ms to start, against the slowest one alone: parallel start-up. */
-export async function measureStartup(rounds: number): Promise<{ startup_ratio: number }> {
-  // A first start warms the file cache and the TypeScript loader's cache for both sides alike.
-  await timeStart(['warm'], [0]);
+/** One stdio server started alone with the SDK's own client, to its tool list. */
+async function timeServerAlone(server: StdioServerConfig): Promise<number> {
+  const started = now();
+  const env = { ...(process.env as Record<string, string>), ...server.env, PATH: `${path.join(projectRoot, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
+  const client = new Client({ name: 'bench-alone', version: '1.0.0' });
+  await client.connect(new StdioClientTransport({ command: resolveCommand(server.command, env, server.cwd), args: server.args, env, cwd: server.cwd, stderr: 'ignore' }));
+  await client.listTools();
+  const elapsed = now() - started;
+  await client.close();
+  return elapsed;
+}
+
+/** `npm start` with the sample servers_config.json, to its "bot ready" line. */
+function timeBotReady(env: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const started = now();
+    const child = spawn('npm', ['start', '--silent'], { cwd: projectRoot, env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stderr = '';
+    let readyAt: number | undefined;
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      if (readyAt === undefined && stderr.includes('"msg":"bot ready"')) {
+        readyAt = now() - started;
+        child.stdin.end();
+      }
+    });
+    child.on('error', reject);
+    child.on('close', () => (readyAt !== undefined ? resolve(readyAt) : reject(new Error(`the bot never got ready:\n${stderr.slice(-2000)}`))));
+  });
+}
+
+export interface StartupFigures {
+  /** Four servers taking 300–600 ms to start, through the pool, against the slowest one alone. */
+  startup_ratio: number;
+  /** `npm start` to "bot ready" with the sample servers_config.json. */
+  startup_ready_ms: number;
+  /** The slowest server of the sample config started alone, to its tool list. */
+  slowest_server_ms: number;
+}
+
+export async function measureStartup(rounds: number): Promise<StartupFigures> {
+  // A first start warms the file cache for both sides alike.
+  await timePool([0]);
   const all: number[] = [];
   const slowest: number[] = [];
   for (let round = 0; round < rounds; round += 1) {
-    all.push(await timeStart(DELAYS_MS.map((_, index) => `s${index}`), DELAYS_MS));
-    slowest.push(await timeStart(['slowest'], [Math.max(...DELAYS_MS)]));
+    all.push(await timePool(DELAYS_MS));
+    slowest.push(await timePool([Math.max(...DELAYS_MS)]));
   }
-  return { startup_ratio: median(all) / median(slowest) };
+
+  const sample = (await loadServersConfig(path.join(projectRoot, 'servers_config.json'), process.env)).filter((server): server is StdioServerConfig => server.kind === 'stdio');
+  const llm = await startFakeLlm(() => 'ok');
+  try {
+    const env = { ...fakeLlmEnv(llm), STORE_URL: 'memory://' };
+    await timeBotReady(env);
+    const ready: number[] = [];
+    const alone: number[] = [];
+    for (let round = 0; round < rounds; round += 1) {
+      ready.push(await timeBotReady(env));
+      const each: number[] = [];
+      for (const server of sample) each.push(await timeServerAlone(server));
+      alone.push(Math.max(...each));
+    }
+    return { startup_ratio: median(all) / median(slowest), startup_ready_ms: median(ready), slowest_server_ms: median(alone) };
+  } finally {
+    await llm.close();
+  }
 }

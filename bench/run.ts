@@ -12,6 +12,7 @@ import { round } from './measure.js';
 import { measureMemory } from './memory.js';
 import { measureOverhead } from './overhead.js';
 import { measureParser } from './parser.js';
+import { measureProcessMemory } from './process-memory.js';
 import { measureStartup } from './startup.js';
 import { measureStoreOps } from './store-ops.js';
 import { measureToolChoice } from './tool-choice.js';
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
   const firstAnswer = await measureFirstAnswer(size.startupRounds + 2);
   log(`memory over ${size.memoryThreads} threads × 10 messages`);
   const memory = await measureMemory(size.memoryThreads);
+  log(`the bot process on Discord: idle, then ${size.threads} threads at once`);
+  const processMemory = await measureProcessMemory(size.threads);
   log('store operations');
   const store = await measureStoreOps(size.storeMs);
   log('tool-call parser');
@@ -66,6 +69,8 @@ async function main(): Promise<void> {
     { key: 'startup_ready_ms', value: Math.round(startup.startup_ready_ms), target: `≤ ${Math.round(startup.slowest_server_ms * 1.15 + 150)} (slowest server alone × 1.15 + 150)`, ok: startup.startup_ready_ms <= startup.slowest_server_ms * 1.15 + 150 },
     { key: 'slowest_server_ms', value: Math.round(startup.slowest_server_ms) },
     { key: 'startup_first_answer_ms', value: Math.round(firstAnswer.startup_first_answer_ms), target: '≤ 1000', ok: firstAnswer.startup_first_answer_ms <= 1_000 },
+    { key: 'rss_mb_idle', value: round(processMemory.rss_mb_idle, 1), target: '≤ 120', ok: processMemory.rss_mb_idle <= 120 },
+    { key: 'rss_mb_100_threads', value: round(processMemory.rss_mb_threads, 1), target: `≤ ${round(processMemory.rss_mb_idle + 40, 1)} (idle + 40)`, ok: processMemory.rss_mb_threads <= processMemory.rss_mb_idle + 40 },
     { key: 'rss_growth_mb_10k_threads', value: round(memory.rss_growth_mb, 1), target: `≤ 30${memory.threads !== 10_000 ? ` (${memory.threads} threads)` : ''}`, ok: memory.rss_growth_mb <= 30 },
     ...Object.entries(store).map(([backend, value]) => ({ key: `store_ops_per_s_${backend}`, value: value === null ? null : Math.round(value) })),
     { key: 'parse_us_p50', value: round(parser.parse_us_p50, 2) },

@@ -5,6 +5,7 @@ import type { Logger } from '../logging/logger.js';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
+import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
@@ -15,6 +16,7 @@ import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
 import { trimHistory } from './history-budget.js';
 import { ModelRequests } from './model-request.js';
+import { toolSummary } from './tool-summary.js';
 import { FIND_TOOLS, foundToolsText, isFindTools, type TurnTools } from './tool-choice/index.js';
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
@@ -76,10 +78,6 @@ export async function checkContextWindow(settings: EngineSettings): Promise<void
   throw new ConfigError(
     `LLM_CONTEXT_TOKENS=${settings.contextTokens} is too small: the system prompt, one tool and a short question with room for the answer need about ${neededTokens} tokens; set it to the context size the model is served with`,
   );
-}
-
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
 }
 
 /** Runs conversations: one turn at a time per thread, tools through the pool, history in the store. */
@@ -144,7 +142,18 @@ export class ConversationEngine {
     if (message.text.length > maxInputChars) return this.refuse(message, reply, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
     // The console is the operator at the keyboard, as for the access lists.
     if (!message.asker.operator && !this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
-    return this.queue.run(message.threadKey, () => this.runTurn(message, reply));
+    // One trace per turn from the moment it is queued, so the wait behind the thread's earlier turns shows.
+    const attributes = { [ATTR.conversationId]: message.threadKey, [ATTR.platform]: message.threadKey.split(':')[0] };
+    return inSpan('turn', { root: true, attributes }, () => {
+      const waiting = startSpan('queue wait');
+      return this.queue.run(
+        message.threadKey,
+        inCurrentContext(() => {
+          waiting.end();
+          return this.runTurn(message, reply);
+        }),
+      );
+    });
   }
 
   async reset(threadKey: string): Promise<void> {
@@ -160,7 +169,7 @@ export class ConversationEngine {
       if (this.access.mayUseServer(name, asker)) byServer.set(name, { server: name, state, tools: [] });
     }
     for (const tool of this.deps.tools.tools()) {
-      byServer.get(tool.server)?.tools.push({ name: tool.name, description: firstLine(tool.description), asksFirst: this.access.needsConfirmation(tool) });
+      byServer.get(tool.server)?.tools.push({ name: tool.name, description: toolSummary(tool.description), asksFirst: this.access.needsConfirmation(tool) });
     }
     const all = [...byServer.values()];
     return server === undefined ? all : all.filter((entry) => entry.server === server);
@@ -184,6 +193,7 @@ export class ConversationEngine {
       history = await this.deps.history.get(message.threadKey);
     } catch (error) {
       log.error({ err: error }, 'history could not be read');
+      recordError(error);
       await this.deliver(log, () => reply.error(STORE_UNAVAILABLE_MESSAGE));
       this.finished(message.threadKey, 'failed', started);
       return;
@@ -209,6 +219,7 @@ export class ConversationEngine {
       this.finished(message.threadKey, 'answered', started);
     } catch (error) {
       log.error({ err: error, steps: turn.steps }, 'turn failed');
+      recordError(error);
       await this.deliver(log, () => reply.error(userMessageFor(error)));
       this.finished(message.threadKey, 'failed', started);
     }

@@ -2,6 +2,7 @@ import OpenAI from 'openai';
 import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { LlmSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { ATTR, inSpan, SpanKind } from '../observability/tracing.js';
 import { endpointFetch } from './endpoint-fetch.js';
 import { toLlmError, type EndpointFacts } from './llm-errors.js';
 import { sdkLogger, sdkLogLevel } from './sdk-logger.js';
@@ -27,6 +28,13 @@ function withoutCredentials(url: string): string {
   }
 }
 
+/** What every model request's span carries (GenAI semantic conventions, inference client span). */
+function chatSpanAttributes(settings: LlmSettings): Record<string, string | number> {
+  const endpoint = new URL(settings.baseUrl);
+  const port = Number(endpoint.port) || (endpoint.protocol === 'https:' ? 443 : 80);
+  return { [ATTR.operationName]: 'chat', [ATTR.requestModel]: settings.model, [ATTR.serverAddress]: endpoint.hostname, [ATTR.serverPort]: port };
+}
+
 /**
  * The model behind any OpenAI-compatible endpoint. The SDK retries 429 (honouring retry-after),
  * 408/409, 5xx and connection failures with exponential backoff, and applies the time-out to each
@@ -48,9 +56,13 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
     logLevel: sdkLogLevel(log),
   });
 
+  const spanName = `chat ${settings.model}`;
+  const spanOptions = { kind: SpanKind.CLIENT, attributes: chatSpanAttributes(settings) };
+
   return {
     model: settings.model,
-    async complete(messages: ChatMessage[], options: CompleteOptions = {}): Promise<LlmReply> {
+    // One span per request, the SDK's retries inside it.
+    complete: (messages: ChatMessage[], options: CompleteOptions = {}): Promise<LlmReply> => inSpan(spanName, spanOptions, async (span) => {
       const started = Date.now();
       let completion: ChatCompletion;
       try {
@@ -68,11 +80,16 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
       }
       const reply = readCompletion(completion, facts.endpoint);
       const usage = completion.usage;
+      span.setAttributes({
+        ...(typeof completion.model === 'string' ? { [ATTR.responseModel]: completion.model } : {}),
+        ...(reply.finishReason ? { [ATTR.finishReasons]: [reply.finishReason] } : {}),
+        ...(usage ? { [ATTR.inputTokens]: usage.prompt_tokens, [ATTR.outputTokens]: usage.completion_tokens } : {}),
+      });
       log.debug(
         { ms: Date.now() - started, promptTokens: usage?.prompt_tokens, completionTokens: usage?.completion_tokens, toolCalls: reply.toolCalls.length },
         'LLM answered',
       );
       return reply;
-    },
+    }),
   };
 }

@@ -5,6 +5,7 @@ import { ErrorCode, McpError, ToolListChangedNotificationSchema, type Tool } fro
 import { z } from 'zod';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import { ATTR, inSpan, markFailed, SpanKind, traceContextMeta } from '../observability/tracing.js';
 import { authProviderFor, ServerAuthorization, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
 import { readCallResult } from './call-result.js';
 import { ServerRequests } from './server-requests.js';
@@ -75,6 +76,21 @@ function startFailure(error: unknown, config: ServerConfig): string {
   return (error as Error).message ?? String(error);
 }
 
+/** What every tool call's span on this server carries (MCP client span, which is also GenAI's execute_tool span). */
+function callSpanAttributes(config: ServerConfig): Record<string, string | number> {
+  const attributes: Record<string, string | number> = { [ATTR.mcpMethod]: 'tools/call', [ATTR.operationName]: 'execute_tool', [ATTR.mcpServer]: config.name };
+  if (config.kind === 'stdio') return { ...attributes, [ATTR.networkTransport]: 'pipe' };
+  const url = new URL(config.url);
+  return { ...attributes, [ATTR.networkTransport]: 'tcp', [ATTR.serverAddress]: url.hostname, [ATTR.serverPort]: Number(url.port) || (url.protocol === 'https:' ? 443 : 80) };
+}
+
+/** `error.type` of a call that threw: the JSON-RPC error code as MCP's conventions ask, else what kind of failure. */
+function callErrorType(error: unknown, signal: AbortSignal | undefined): string {
+  if (signal?.aborted) return 'cancelled';
+  if (error instanceof McpError) return String(error.code);
+  return error instanceof Error ? error.name : 'unknown';
+}
+
 /** One MCP server: connects, keeps its tools, calls them, and brings the server back after it dies. */
 export class ServerConnection {
   state: ServerState = 'starting';
@@ -94,6 +110,7 @@ export class ServerConnection {
   private readonly requests: ServerRequests;
   /** Deviations already warned about, so a server that keeps deviating is named once, not on every listing, call or line. */
   private readonly warned = new Set<string>();
+  private readonly spanAttributes: Record<string, string | number>;
 
   constructor(
     readonly config: ServerConfig,
@@ -103,6 +120,7 @@ export class ServerConnection {
     this.authProvider = config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined;
     if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log);
     this.requests = new ServerRequests(config, this.log);
+    this.spanAttributes = callSpanAttributes(config);
   }
 
   get name(): string {
@@ -172,12 +190,19 @@ export class ServerConnection {
 
   /** Never rejects: every failure is an outcome naming the tool and the server. */
   callTool(toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
-    return this.requests.during(context, (progressToken) => this.runCall(toolName, args, context, progressToken));
+    const attributes = { ...this.spanAttributes, [ATTR.toolName]: toolName };
+    return inSpan(`tools/call ${toolName}`, { kind: SpanKind.CLIENT, attributes }, () =>
+      this.requests.during(context, (progressToken) => this.runCall(toolName, args, context, progressToken)),
+    );
   }
 
   private async runCall(toolName: string, args: Record<string, unknown>, context: CallContext, progressToken: string | undefined): Promise<ToolOutcome> {
     const { signal } = context;
-    const fail = (text: string) => failedOutcome(this.name, toolName, text);
+    // Failures are outcomes, not throws, so the call's span (the active one) is marked here.
+    const fail = (text: string, errorType = 'unavailable') => {
+      markFailed(errorType, text);
+      return failedOutcome(this.name, toolName, text);
+    };
     if (this.closed) return fail(`server "${this.name}" is shut down, so "${toolName}" cannot run`);
     if (this.state === 'restarting') return fail(`server "${this.name}" is restarting, try again in a few seconds`);
     const link = this.link;
@@ -187,11 +212,14 @@ export class ServerConnection {
     const log = this.log.child({ tool: toolName });
     const started = Date.now();
     try {
-      const params = { name: toolName, arguments: args, ...(progressToken ? { _meta: { progressToken } } : {}) };
+      // The trace goes on in the server when it reads `traceparent` from `_meta`.
+      const meta = { ...(progressToken ? { progressToken } : {}), ...traceContextMeta() };
+      const params = { name: toolName, arguments: args, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
       const raw = await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal });
       const problems: string[] = [];
       const outcome = toToolOutcome(this.name, toolName, readCallResult(raw, problems));
       if (problems.length > 0) this.warnOnce(`result:${toolName}`, { tool: toolName, problem: problems.join('; ') }, 'tool result repaired');
+      if (!outcome.ok) markFailed('tool_error', outcome.text);
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
       return outcome;
     } catch (error) {
@@ -202,7 +230,7 @@ export class ServerConnection {
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
       if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
-      return fail(text);
+      return fail(text, callErrorType(error, signal));
     }
   }
 

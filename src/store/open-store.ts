@@ -50,6 +50,12 @@ function reason(error: unknown, url: string): string {
   return password ? line.replaceAll(password, '***') : line;
 }
 
+/** The backend as OpenTelemetry's `db.system.name` names it, from the scheme openStore accepted. */
+function databaseSystem(url: string): string {
+  const scheme = url.slice(0, url.indexOf('://'));
+  return ({ rediss: 'redis', postgres: 'postgresql' } as Record<string, string>)[scheme] ?? scheme;
+}
+
 async function bringUp(backend: Backend, kv: Keyv): Promise<void> {
   await backend.connect();
   await roundTrip(kv);
@@ -81,7 +87,7 @@ export async function openStore(settings: OpenStoreSettings, logger: Logger): Pr
 
   let closed: Promise<void> | undefined;
   return {
-    history: new KeyvHistoryStore(kv, settings.historyTtlMs),
+    history: new KeyvHistoryStore(kv, settings.historyTtlMs, databaseSystem(settings.url)),
     kv,
     ping: async () => {
       // A closed Redis adapter would reconnect to answer; a closed store is simply down.

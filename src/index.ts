@@ -10,6 +10,7 @@ import { serveRoutes, type HttpRoute } from './http/index.js';
 import { observabilityRoutes } from './observability/http-endpoints.js';
 import { countRestarts, measuredChatModel, measuredTools } from './observability/instrument.js';
 import { BotMetrics } from './observability/metrics.js';
+import { startTracing } from './observability/start-tracing.js';
 import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   const settings = await loadSettings(process.env);
   await checkContextWindow(settings.engine);
   const logger = createLogger(settings.logLevel);
+  const tracing = await startTracing(settings.tracing, logger);
 
   const metrics = new BotMetrics();
   const store: Store = await openStore(settings.store, logger);
@@ -97,6 +99,8 @@ async function main(): Promise<void> {
       await engine.drain(settings.shutdownTimeoutMs);
       await pool.close();
       await store.close();
+      // Last, so the spans of the turns drained above are sent too.
+      await tracing.shutdown();
       clearTimeout(forced);
       logger.info('stopped');
     })();

@@ -16,6 +16,9 @@ const idList = z
 
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
+/** OTLP over HTTP: `collector:4318` alone would parse as a URL with the scheme `collector:`. */
+const otlpUrl = z.url({ protocol: /^https?$/ }).optional();
+
 const envSchema = z.object({
   LLM_BASE_URL: z.url().default('https://api.openai.com/v1'),
   LLM_API_KEY: optionalText,
@@ -56,6 +59,9 @@ const envSchema = z.object({
   ADMIN_USERS: idList,
   HTTP_ENABLED: z.stringbool().default(true),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(otlpUrl),
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText.pipe(otlpUrl),
+  OTEL_SERVICE_NAME: optionalText,
 });
 
 export interface LlmSettings {
@@ -132,6 +138,13 @@ export interface SlackSettings {
   apiUrl: string | undefined;
 }
 
+export interface TracingSettings {
+  /** Where spans are POSTed over OTLP/HTTP (JSON). */
+  tracesUrl: string;
+  /** The `service.name` of every span. */
+  serviceName: string;
+}
+
 export interface Settings {
   llm: LlmSettings;
   engine: EngineSettings;
@@ -148,9 +161,21 @@ export interface Settings {
   /** How long a stopping bot waits for turns in flight before it closes everything anyway. */
   shutdownTimeoutMs: number;
   logLevel: string;
+  /** Present only when an OTLP endpoint is set. */
+  tracing: TracingSettings | undefined;
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * OTLP/HTTP per OpenTelemetry's exporter spec: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL as
+ * it is; OTEL_EXPORTER_OTLP_ENDPOINT is a base to which `v1/traces` is appended.
+ */
+function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | undefined {
+  const base = vars.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
+  return tracesUrl === undefined ? undefined : { tracesUrl, serviceName: vars.OTEL_SERVICE_NAME ?? 'mcp-chat-bot' };
+}
 
 /** Parses the environment contract and the servers file once, at start-up. */
 export async function loadSettings(env: Record<string, string | undefined>): Promise<Settings> {
@@ -209,5 +234,6 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
     httpEnabled: vars.HTTP_ENABLED,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_S * 1000,
     logLevel: vars.LOG_LEVEL,
+    tracing: tracingSettings(vars),
   };
 }

@@ -28,6 +28,8 @@ describe('access control and confirmations in the engine (filesystem server from
         fixtureServerConfig('fixture'),
       ],
       access: { users: ['u1', 'u2'], roles: ['R-staff'], channels: [] },
+      // Every tool on every request: what is offered here must follow the access lists alone, not a ranking.
+      engine: { toolsMaxPerTurn: 100, toolsPromptMaxChars: 100_000 },
     });
   });
   afterAll(async () => {

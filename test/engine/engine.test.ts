@@ -6,12 +6,6 @@ import { RecordingReply } from '../helpers/recording-reply.js';
 const lastContent = (request: LlmRequest): string => String(request.messages.at(-1)?.content ?? '');
 const isFeedback = (request: LlmRequest): boolean => request.messages.at(-1)?.role === 'user' && lastContent(request).startsWith('[tool] ');
 
-async function ask(harness: EngineHarness, text: string, threadKey = 'test:thread'): Promise<RecordingReply> {
-  const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey, asker: testAsker('u1'), text }, reply);
-  return reply;
-}
-
 describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => {
   let harness: EngineHarness;
 
@@ -27,7 +21,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
 
   it('answers plain text without calling a tool, with the catalog in the system prompt', async () => {
     harness.llm.setScript(() => 'Hello, Ada.');
-    const reply = await ask(harness, 'hi', 'plain');
+    const reply = await harness.ask('hi', 'plain');
     expect(reply.answer?.text).toBe('Hello, Ada.');
     const [request] = harness.llm.requests.items;
     const system = String(request?.messages[0]?.content);
@@ -38,7 +32,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
 
   it('runs one tool call and answers with its result', async () => {
     harness.llm.setScript((request) => (isFeedback(request) ? `The sum is ${lastContent(request).split('\n')[1]}.` : { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } }));
-    const reply = await ask(harness, 'What is 2+3?', 'one-tool');
+    const reply = await harness.ask('What is 2+3?', 'one-tool');
     expect(reply.answer?.text).toBe('The sum is 5.');
     expect(reply.progressEvents).toEqual([{ type: 'tool', tool: 'add', server: 'fixture', step: 1 }]);
   });
@@ -50,7 +44,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
       { toolCall: { tool: 'echo', arguments: { text: 'third' } } },
     ];
     harness.llm.setScript((request) => calls[request.index] ?? `done: ${lastContent(request).split('\n')[1]}`);
-    const reply = await ask(harness, 'chain', 'chain');
+    const reply = await harness.ask('chain', 'chain');
     expect(reply.answer?.text).toBe('done: third');
     expect(reply.progressEvents.map((event) => event.step)).toEqual([1, 2, 3]);
     expect(harness.llm.requests.items.slice(1, 3).map((request) => lastContent(request).split('\n')[1])).toEqual(['2', '4']);
@@ -59,7 +53,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
   it('accepts a tool call in a json fence and one embedded in prose', async () => {
     const answers = ['Let me check.\n```json\n{"tool": "echo", "arguments": {"text": "fenced"}}\n```', 'Now: {"tool": "echo", "arguments": {"text": "embedded"}} ok?', 'finished'];
     harness.llm.setScript((request) => answers[request.index] ?? 'finished');
-    const reply = await ask(harness, 'go', 'fences');
+    const reply = await harness.ask('go', 'fences');
     expect(reply.answer?.text).toBe('finished');
     const feedback = harness.llm.requests.items.slice(1).map(lastContent);
     expect(feedback[0]).toContain('fenced');
@@ -69,7 +63,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
   it('feeds invalid JSON, an unknown tool and schema-invalid arguments back to the model', async () => {
     const answers = ['{"tool": "add", "arguments": {"a": 1,, }', { toolCall: { tool: 'no_such_tool', arguments: {} } }, { toolCall: { tool: 'add', arguments: { a: 'two', b: 3 } } }, 'gave up'];
     harness.llm.setScript((request) => answers[request.index] ?? 'gave up');
-    const reply = await ask(harness, 'break things', 'invalid');
+    const reply = await harness.ask('break things', 'invalid');
     expect(reply.answer?.text).toBe('gave up');
     const [badJson, unknown, badArgs] = harness.llm.requests.items.slice(1).map(lastContent);
     expect(badJson).toContain('not valid JSON');
@@ -83,7 +77,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     const capped = await startEngineHarness({ engine: { maxToolSteps: 2 } });
     try {
       capped.llm.setScript((request) => (lastContent(request).includes('limit for this question is reached') ? 'best effort answer' : { toolCall: { tool: 'echo', arguments: { text: 'again' } } }));
-      const reply = await ask(capped, 'loop forever');
+      const reply = await capped.ask('loop forever');
       expect(reply.answer?.text).toBe('best effort answer');
       expect(reply.progressEvents).toHaveLength(2);
       expect(capped.llm.requests.items).toHaveLength(3);
@@ -96,7 +90,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     const capped = await startEngineHarness({ engine: { maxToolSteps: 1 } });
     try {
       capped.llm.setScript(() => ({ toolCall: { tool: 'echo', arguments: { text: 'again' } } }));
-      const reply = await ask(capped, 'loop forever');
+      const reply = await capped.ask('loop forever');
       expect(reply.answer?.text).toMatch(/stopped after 1 tool call/);
       expect(reply.answer?.text).not.toContain('"tool"');
     } finally {
@@ -106,14 +100,14 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
 
   it('gives a tool error to the model, which answers', async () => {
     harness.llm.setScript((request) => (isFeedback(request) ? `Sorry: ${lastContent(request)}` : { toolCall: { tool: 'fail', arguments: { message: 'disk on fire' } } }));
-    const reply = await ask(harness, 'try the failing tool', 'tool-error');
+    const reply = await harness.ask('try the failing tool', 'tool-error');
     expect(reply.answer?.text).toContain('tool "fail" on server "fixture" failed');
     expect(reply.answer?.text).toContain('disk on fire');
   });
 
   it('returns images from tools with the answer', async () => {
     harness.llm.setScript((request) => (isFeedback(request) ? 'Here is the image.' : { toolCall: { tool: 'image', arguments: {} } }));
-    const reply = await ask(harness, 'show me an image', 'image');
+    const reply = await harness.ask('show me an image', 'image');
     expect(reply.answer?.images).toHaveLength(1);
     expect(reply.answer?.images[0]?.mimeType).toBe('image/png');
     expect(reply.answer?.images[0]?.data.subarray(1, 4).toString()).toBe('PNG');
@@ -121,36 +115,36 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
 
   it('remembers the thread and keeps threads apart', async () => {
     harness.llm.setScript((request) => `seen ${request.messages.filter((message) => message.role === 'user').length} user messages`);
-    await ask(harness, 'first', 'memory-a');
-    const second = await ask(harness, 'second', 'memory-a');
-    const other = await ask(harness, 'elsewhere', 'memory-b');
+    await harness.ask('first', 'memory-a');
+    const second = await harness.ask('second', 'memory-a');
+    const other = await harness.ask('elsewhere', 'memory-b');
     expect(second.answer?.text).toBe('seen 2 user messages');
     expect(other.answer?.text).toBe('seen 1 user messages');
     await harness.engine.reset('memory-a');
-    expect((await ask(harness, 'after reset', 'memory-a')).answer?.text).toBe('seen 1 user messages');
+    expect((await harness.ask('after reset', 'memory-a')).answer?.text).toBe('seen 1 user messages');
   });
 
   it('offers a tool added at run time in the next turn, not a stale catalog', async () => {
     harness.llm.setScript(() => 'noted');
-    await ask(harness, 'before', 'catalog');
+    await harness.ask('before', 'catalog');
     expect(String(harness.llm.requests.items.at(-1)?.messages[0]?.content)).not.toContain('- shout_late:');
     const changed = new Promise<void>((resolve) => harness.pool.onToolsChanged(() => harness.pool.tools().some((tool) => tool.name === 'shout_late') && resolve()));
     await harness.pool.callTool('add_tool', { name: 'shout_late' });
     await changed;
-    await ask(harness, 'after', 'catalog');
+    await harness.ask('after', 'catalog');
     expect(String(harness.llm.requests.items.at(-1)?.messages[0]?.content)).toContain('- shout_late: Added at run time');
   });
 
   it('retries a 429 and answers', async () => {
     harness.llm.setScript((request) => (request.index === 0 ? { status: 429, headers: { 'retry-after': '0' }, body: '{"error":{"message":"slow down"}}' } : 'after the retry'));
-    const reply = await ask(harness, 'hello', 'rate-limited');
+    const reply = await harness.ask('hello', 'rate-limited');
     expect(reply.answer?.text).toBe('after the retry');
     expect(harness.llm.requests.items).toHaveLength(2);
   });
 
   it('tells the user clearly when the LLM keeps failing, and keeps no half turn', async () => {
     harness.llm.setScript(() => ({ status: 500, body: '{"error":{"message":"boom"}}' }));
-    const reply = await ask(harness, 'hello', 'llm-down');
+    const reply = await harness.ask('hello', 'llm-down');
     expect(reply.answer).toBeUndefined();
     expect(reply.errorMessage).toMatch(/language model/i);
     expect(await harness.store.history.get('llm-down')).toEqual([]);
@@ -189,7 +183,7 @@ describe('conversation engine limits', () => {
 
   it('cuts a long tool result and tells the model', async () => {
     harness.llm.setScript((request) => (isFeedback(request) ? 'got it' : { toolCall: { tool: 'echo', arguments: { text: 'x'.repeat(500) } } }));
-    await ask(harness, 'echo a lot', 'limits:cut');
+    await harness.ask('echo a lot', 'limits:cut');
     const feedback = lastContent(harness.llm.requests.items.at(-1)!);
     expect(feedback).toContain(`${'x'.repeat(50)}\n[The result was cut here: it had 500 characters and only the first 50 are shown.]`);
     expect(feedback).not.toContain('x'.repeat(51));
@@ -197,7 +191,7 @@ describe('conversation engine limits', () => {
 
   it('refuses a message over the input limit without asking the model', async () => {
     harness.llm.requests.clear();
-    const reply = await ask(harness, 'y'.repeat(101), 'limits:long');
+    const reply = await harness.ask('y'.repeat(101), 'limits:long');
     expect(reply.errorMessage).toBe('Your message is too long for me (101 characters; the limit is 100). Please shorten it or split it up.');
     expect(harness.llm.requests.items).toHaveLength(0);
   });
@@ -215,7 +209,7 @@ describe('conversation engine limits', () => {
     expect(replies[3]?.errorMessage).toMatch(/faster than I can keep up/);
     expect(harness.llm.requests.items).toHaveLength(3);
     // Someone else is not affected.
-    expect((await ask(harness, 'me too', 'limits:other')).answer?.text).toBe('fine');
+    expect((await harness.ask('me too', 'limits:other')).answer?.text).toBe('fine');
   });
 });
 
@@ -234,10 +228,10 @@ describe('conversation engine history budget', () => {
 
   it('keeps only the newest whole turns that fit the message budget, and the model reads no more', async () => {
     harness.llm.setScript((request) => `answer to ${request.lastUserText}`);
-    for (const question of ['first', 'second', 'third']) await ask(harness, question, 'budget:count');
+    for (const question of ['first', 'second', 'third']) await harness.ask(question, 'budget:count');
     expect(contents(await harness.store.history.get('budget:count'))).toEqual(['second', 'answer to second', 'third', 'answer to third']);
 
-    await ask(harness, 'fourth', 'budget:count');
+    await harness.ask('fourth', 'budget:count');
     const prompt = harness.llm.requests.items.at(-1)!.messages.slice(1);
     expect(contents(prompt)).toEqual(['second', 'answer to second', 'third', 'answer to third', 'fourth']);
   });
@@ -245,11 +239,11 @@ describe('conversation engine history budget', () => {
   it('drops an older turn that would take the history over the character budget', async () => {
     const long = 'x'.repeat(250);
     harness.llm.setScript((request) => (request.lastUserText === 'tell me a lot' ? long : 'short'));
-    await ask(harness, 'tell me a lot', 'budget:chars');
-    await ask(harness, 'and briefly?', 'budget:chars');
+    await harness.ask('tell me a lot', 'budget:chars');
+    await harness.ask('and briefly?', 'budget:chars');
     expect(contents(await harness.store.history.get('budget:chars'))).toEqual(['and briefly?', 'short']);
 
-    await ask(harness, 'anything else?', 'budget:chars');
+    await harness.ask('anything else?', 'budget:chars');
     expect(JSON.stringify(harness.llm.requests.items.at(-1)!.messages)).not.toContain(long);
   });
 });
@@ -270,7 +264,7 @@ describe('conversation engine (native tool mode)', () => {
     harness.llm.setScript((request) =>
       request.messages.at(-1)?.role === 'tool' ? `sum is ${String(request.messages.at(-1)?.content)}` : { nativeToolCalls: [{ name: 'add', arguments: { a: 20, b: 22 } }] },
     );
-    const reply = await ask(harness, 'add 20 and 22');
+    const reply = await harness.ask('add 20 and 22');
     expect(reply.answer?.text).toBe('sum is 42');
     const first = harness.llm.requests.items[0];
     expect((first?.body.tools as { function: { name: string } }[]).map((tool) => tool.function.name)).toContain('add');
@@ -283,7 +277,7 @@ describe('conversation engine (native tool mode)', () => {
         ? `results: ${toolMessages(request).map((message) => String(message.content)).join(' and ')}`
         : { nativeToolCalls: [{ name: 'add', arguments: { a: 1, b: 2 } }, { name: 'echo', arguments: { text: 'hi' } }] },
     );
-    const reply = await ask(harness, 'add and echo', 'native:pair');
+    const reply = await harness.ask('add and echo', 'native:pair');
     expect(reply.errorMessage).toBeUndefined();
     expect(reply.answer?.text).toBe('results: 3 and hi');
 
@@ -293,14 +287,14 @@ describe('conversation engine (native tool mode)', () => {
     expect(asked!.refusal).toBeUndefined();
 
     harness.llm.setScript(() => 'nothing more');
-    const next = await ask(harness, 'thanks', 'native:pair');
+    const next = await harness.ask('thanks', 'native:pair');
     expect(next.answer?.text).toBe('nothing more');
     expect(harness.llm.refusals()).toEqual([]);
   });
 
   it('offers every tool with parameters OpenAI takes (an object at the root)', async () => {
     harness.llm.setScript(() => 'no tool needed');
-    const reply = await ask(harness, 'hello', 'native:schemas');
+    const reply = await harness.ask('hello', 'native:schemas');
     expect(reply.errorMessage).toBeUndefined();
     expect(reply.answer?.text).toBe('no tool needed');
     const tools = harness.llm.requests.items[0]?.body.tools as { function: { parameters?: { type?: string } } }[];

@@ -5,16 +5,9 @@ import type { LlmRequest } from '../fakes/fake-llm.js';
 import { offeredToolNames, toolSeekingScript, type SoughtTool } from '../fakes/tool-seeking-model.js';
 import { manyToolsServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
 
 /** All 200 tools of published servers, from one fixture process. */
 const servers = [manyToolsServerConfig('many')];
-
-async function ask(harness: EngineHarness, text: string, threadKey: string): Promise<RecordingReply> {
-  const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey, asker: testAsker(), text }, reply);
-  return reply;
-}
 
 function soughtBy(catalog: CatalogTool[], table: Record<string, string>) {
   return (question: string): SoughtTool | undefined => {
@@ -44,7 +37,7 @@ describe.each(['json', 'native'] as const)('a catalog of 200 tools (%s mode)', (
   it('offers at most TOOLS_MAX_PER_TURN tools that fit the question, find_tools among them, in a stable order', async () => {
     harness.llm.requests.clear();
     harness.llm.setScript(() => 'ok');
-    await ask(harness, 'which pull requests are waiting for review in acme/web on GitHub?', 'offer');
+    await harness.ask('which pull requests are waiting for review in acme/web on GitHub?', 'offer');
     const offered = offeredToolNames(harness.llm.requests.items[0]!);
     expect(offered.length).toBeLessThanOrEqual(24);
     expect(offered).toContain('find_tools');
@@ -58,7 +51,7 @@ describe.each(['json', 'native'] as const)('a catalog of 200 tools (%s mode)', (
     harness.llm.requests.clear();
     const question = 'whats 1234 plus 8766';
     harness.llm.setScript(toolSeekingScript(soughtBy(catalog, { [question]: 'get-sum' }), toolMode === 'native'));
-    const reply = await ask(harness, question, 'find');
+    const reply = await harness.ask(question, 'find');
     expect(offeredToolNames(harness.llm.requests.items[0]!)).not.toContain('get-sum');
     expect(reply.answer?.text).toMatch(/^done: (Result of get-sum:\n)?everything\/get-sum called with/);
     expect(harness.llm.requests.items).toHaveLength(3);
@@ -68,10 +61,10 @@ describe.each(['json', 'native'] as const)('a catalog of 200 tools (%s mode)', (
     harness.llm.requests.clear();
     const first = 'whats 1234 plus 8766';
     harness.llm.setScript(toolSeekingScript(soughtBy(catalog, { [first]: 'get-sum' }), toolMode === 'native'));
-    await ask(harness, first, 'keep');
+    await harness.ask(first, 'keep');
     harness.llm.requests.clear();
     harness.llm.setScript(() => 'ok');
-    await ask(harness, 'thanks! and what about the weather?', 'keep');
+    await harness.ask('thanks! and what about the weather?', 'keep');
     expect(offeredToolNames(harness.llm.requests.items[0]!)).toContain('get-sum');
   });
 
@@ -95,7 +88,7 @@ describe('a small LLM_CONTEXT_TOKENS', () => {
 
   it('fits tools, history and the turn into the window, dropping the oldest turns first', async () => {
     harness.llm.setScript((request) => `noted ${request.lastUserText.slice(0, 20)} ${'and more words '.repeat(60)}`);
-    for (let index = 0; index < 8; index += 1) await ask(harness, `remember fact number ${index}: ${'the sky is blue over the ocean. '.repeat(20)}`, 'small');
+    for (let index = 0; index < 8; index += 1) await harness.ask(`remember fact number ${index}: ${'the sky is blue over the ocean. '.repeat(20)}`, 'small');
     const requests = harness.llm.requests.items;
     for (const request of requests) expect(requestTokens(request)).toBeLessThanOrEqual(contextTokens - answerRoom);
     const last = requests.at(-1)!;
@@ -108,7 +101,7 @@ describe('a small LLM_CONTEXT_TOKENS', () => {
   it('cuts tools further when the question alone leaves no room for them', async () => {
     harness.llm.requests.clear();
     harness.llm.setScript(() => 'ok');
-    await ask(harness, `summarise this: ${'lorem ipsum dolor sit amet '.repeat(250)}`, 'big-question');
+    await harness.ask(`summarise this: ${'lorem ipsum dolor sit amet '.repeat(250)}`, 'big-question');
     const [request] = harness.llm.requests.items;
     expect(requestTokens(request!)).toBeLessThanOrEqual(contextTokens - answerRoom);
     expect(offeredToolNames(request!)).toContain('find_tools');

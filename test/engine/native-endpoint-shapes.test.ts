@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toolResultText, type LlmRequest, type ScriptedAnswer } from '../fakes/fake-llm.js';
-import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
-
-async function ask(harness: EngineHarness, text: string, threadKey: string): Promise<RecordingReply> {
-  const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey, asker: testAsker('u1'), text }, reply);
-  return reply;
-}
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 
 /** The assistant message with tool calls that the bot sent back with the results. */
 function echoedToolCalls(request: LlmRequest): { id: string; type: string; function: { name: string; arguments: unknown } }[] {
@@ -41,7 +34,7 @@ describe('native tool calls as endpoints really send them', () => {
 
   it('runs a call whose arguments arrive as a JSON object, and sends them back as a string (llama.cpp, Ollama)', async () => {
     harness.llm.setScript(thenAnswer({ rawMessage: { content: null, tool_calls: [addCall({ a: 2, b: 2 })] }, finishReason: 'tool_calls' }));
-    const reply = await ask(harness, '2+2', 'object-arguments');
+    const reply = await harness.ask('2+2', 'object-arguments');
     expect(reply.answer?.text).toBe('results: 4');
     expect(echoedToolCalls(harness.llm.requests.items[1]!)[0]?.function.arguments).toBe('{"a":2,"b":2}');
   });
@@ -54,7 +47,7 @@ describe('native tool calls as endpoints really send them', () => {
     ['with arguments encoded twice', [addCall(JSON.stringify('{"a":6,"b":1}'))], 'results: 7'],
   ])('answers calls %s, every id unique and answered', async (_case, toolCalls, answer) => {
     harness.llm.setScript(thenAnswer({ rawMessage: { content: null, tool_calls: toolCalls } }));
-    const reply = await ask(harness, 'calls', `ids-${_case}`);
+    const reply = await harness.ask('calls', `ids-${_case}`);
     expect(reply.answer?.text).toBe(answer);
     const ids = echoedToolCalls(harness.llm.requests.items[1]!).map((call) => call.id);
     expect(new Set(ids).size).toBe(toolCalls.length);
@@ -63,12 +56,12 @@ describe('native tool calls as endpoints really send them', () => {
 
   it('runs a legacy function_call', async () => {
     harness.llm.setScript(thenAnswer({ rawMessage: { content: null, function_call: { name: 'add', arguments: '{"a":8,"b":8}' } }, finishReason: 'function_call' }));
-    expect((await ask(harness, 'legacy', 'function-call')).answer?.text).toBe('results: 16');
+    expect((await harness.ask('legacy', 'function-call')).answer?.text).toBe('results: 16');
   });
 
   it('runs a call that arrives in content, in a family markup, as if the endpoint had parsed it', async () => {
     harness.llm.setScript(thenAnswer('<tool_call>\n{"name": "add", "arguments": {"a": 20, "b": 22}}\n</tool_call>'));
-    const reply = await ask(harness, 'content call', 'content-call');
+    const reply = await harness.ask('content call', 'content-call');
     expect(reply.answer?.text).toBe('results: 42');
     const [echoed] = echoedToolCalls(harness.llm.requests.items[1]!);
     expect(echoed).toMatchObject({ type: 'function', function: { name: 'add', arguments: '{"a":20,"b":22}' } });
@@ -76,7 +69,7 @@ describe('native tool calls as endpoints really send them', () => {
 
   it('feeds back a call in content it cannot read, without breaking the tool-message rules', async () => {
     harness.llm.setScript((request) => (request.index === 0 ? '[TOOL_CALLS] [{"name": ' : 'Sorry, that failed.'));
-    const reply = await ask(harness, 'broken content call', 'content-broken');
+    const reply = await harness.ask('broken content call', 'content-broken');
     expect(reply.answer?.text).toBe('Sorry, that failed.');
     expect(toolResultText(harness.llm.requests.items[1]!)).toContain('could not be read');
   });
@@ -85,11 +78,11 @@ describe('native tool calls as endpoints really send them', () => {
     harness.llm.setScript(() => ({
       rawMessage: { content: [{ type: 'text', text: '<think>private</think>Hello ' }, { type: 'text', text: 'there.' }], reasoning_content: 'also private' },
     }));
-    expect((await ask(harness, 'hi', 'content-parts')).answer?.text).toBe('Hello there.');
+    expect((await harness.ask('hi', 'content-parts')).answer?.text).toBe('Hello there.');
   });
 
   it('says the model ran out of room when a reply is cut off with nothing to show', async () => {
     harness.llm.setScript(() => ({ rawMessage: { content: '<think>long thoughts' }, finishReason: 'length' }));
-    expect((await ask(harness, 'long', 'length')).answer?.text).toMatch(/ran out of room/);
+    expect((await harness.ask('long', 'length')).answer?.text).toMatch(/ran out of room/);
   });
 });

@@ -1,17 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toolResultText, type LlmRequest, type ScriptedAnswer } from '../fakes/fake-llm.js';
 import { quirkyServerConfig } from '../fixtures/index.js';
-import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 
 /** A server whose `mutate` has `oneOf` at the root and whose `lookup` is a pydantic-style root `$ref`. */
 const servers = [quirkyServerConfig('quirky', ['model-refused-schemas'])];
-
-async function ask(harness: EngineHarness, text: string): Promise<RecordingReply> {
-  const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey: `t-${text}`, asker: testAsker(), text }, reply);
-  return reply;
-}
 
 function callThenEcho(first: ScriptedAnswer) {
   return (request: LlmRequest): ScriptedAnswer => toolResultText(request) ?? first;
@@ -27,7 +20,7 @@ describe('tools whose schemas a model endpoint refuses as they are', () => {
   it('are offered in native mode in a form OpenAI accepts, and their calls reach the server as its schema expects', async () => {
     harness = await startEngineHarness({ servers, engine: { toolMode: 'native' } });
     harness.llm.setScript(callThenEcho({ nativeToolCalls: [{ name: 'mutate', arguments: { action: 'create', name: 'report' } }, { name: 'lookup', arguments: { word: 'tide' } }] }));
-    const reply = await ask(harness, 'create a report and look up tide');
+    const reply = await harness.ask('create a report and look up tide', 'mutate-and-lookup');
     // The strict fake answers 400 to every request if a tool's parameters are refused; the turn would fail.
     expect(harness.llm.requests.items.every((request) => request.refusal === undefined)).toBe(true);
     expect(reply.answer?.text).toBe('tide: a word');
@@ -40,7 +33,7 @@ describe('tools whose schemas a model endpoint refuses as they are', () => {
   it('are described in JSON mode with every argument and which ones go together', async () => {
     harness = await startEngineHarness({ servers });
     harness.llm.setScript(() => 'ok');
-    await ask(harness, 'hello');
+    await harness.ask('hello', 'describe');
     const system = String(harness.llm.requests.items[0]!.messages[0]!.content);
     expect(system).toContain('- mutate: Creates or deletes an item.\n  Arguments (one of these sets: 1) action = "create", name; 2) action = "delete", id):');
     expect(system).toMatch(/- word \[string\] \(required\)/);
@@ -49,7 +42,7 @@ describe('tools whose schemas a model endpoint refuses as they are', () => {
   it('have a call that mixes the variants refused with the server schema as the reason', async () => {
     harness = await startEngineHarness({ servers, engine: { toolMode: 'native' } });
     harness.llm.setScript((request) => (request.index === 0 ? { nativeToolCalls: [{ name: 'mutate', arguments: { action: 'delete', name: 'report' } }] } : 'gave up'));
-    await ask(harness, 'delete it');
+    await harness.ask('delete it', 'mixed-variants');
     expect(toolResultText(harness.llm.requests.items[1]!)).toContain('do not match its input schema');
   });
 });

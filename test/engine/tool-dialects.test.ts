@@ -1,13 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
-import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
-
-async function ask(harness: EngineHarness, text: string, threadKey: string): Promise<RecordingReply> {
-  const reply = new RecordingReply();
-  await harness.engine.handle({ threadKey, asker: testAsker('u1'), text }, reply);
-  return reply;
-}
+import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 
 /** The results fed back since the person's question, in order: "Result of add:\n5" → "add=5". */
 function resultsFedBack(request: LlmRequest): string[] {
@@ -43,7 +36,7 @@ describe('tool-call dialects through the engine (JSON mode)', () => {
     ['Mistral markup', '[TOOL_CALLS] [{"name": "add", "arguments": {"a": 4, "b": 4}}]', 'add=8'],
   ])('runs a call written as %s instead of showing it', async (_dialect, reply, result) => {
     harness.llm.setScript(callThenAnswer(reply));
-    const answer = await ask(harness, 'add please', `dialect-${result}`);
+    const answer = await harness.ask('add please', `dialect-${result}`);
     expect(answer.answer?.text).toBe(`answered: ${result}`);
     expect(answer.progressEvents.map((event) => event.tool)).toEqual(['add']);
   });
@@ -51,7 +44,7 @@ describe('tool-call dialects through the engine (JSON mode)', () => {
   it('acts only on the call after the reasoning, never on one inside it', async () => {
     const reply = '<think>\nmaybe {"tool": "mutate", "arguments": {"action": "delete", "id": "x"}}\n</think>\n{"tool": "add", "arguments": {"a": 1, "b": 1}}';
     harness.llm.setScript(callThenAnswer(reply));
-    const answer = await ask(harness, 'one plus one', 'reasoning');
+    const answer = await harness.ask('one plus one', 'reasoning');
     expect(answer.answer?.text).toBe('answered: add=2');
     expect(answer.progressEvents.map((event) => event.tool)).toEqual(['add']);
     // The history the model sees again holds what it said, without its reasoning.
@@ -61,20 +54,20 @@ describe('tool-call dialects through the engine (JSON mode)', () => {
 
   it('never shows reasoning in an answer', async () => {
     harness.llm.setScript(() => '<think>The user is Ada; secret plan.</think>\nHello, Ada!');
-    const answer = await ask(harness, 'hi', 'reasoning-answer');
+    const answer = await harness.ask('hi', 'reasoning-answer');
     expect(answer.answer?.text).toBe('Hello, Ada!');
   });
 
   it('runs two calls of one reply in order and feeds back each result', async () => {
     harness.llm.setScript(callThenAnswer('{"tool": "add", "arguments": {"a": 1, "b": 2}}\n{"tool": "add", "arguments": {"a": 3, "b": 4}}'));
-    const answer = await ask(harness, 'two sums', 'two-calls');
+    const answer = await harness.ask('two sums', 'two-calls');
     expect(answer.answer?.text).toBe('answered: add=3, add=7');
     expect(answer.progressEvents.map((event) => event.step)).toEqual([1, 2]);
   });
 
   it('keeps a JSON object in prose as the answer when its name is no tool', async () => {
     harness.llm.setScript(() => 'Here is a user: {"name": "Alice"}');
-    const answer = await ask(harness, 'show a user', 'prose-json');
+    const answer = await harness.ask('show a user', 'prose-json');
     expect(answer.answer?.text).toBe('Here is a user: {"name": "Alice"}');
     expect(harness.llm.requests.items).toHaveLength(1);
   });
@@ -85,14 +78,14 @@ describe('tool-call dialects through the engine (JSON mode)', () => {
     ['arguments the schema refuses', '[TOOL_CALLS] [{"name": "add", "arguments": {"a": "two"}}]', 'do not match its input schema'],
   ])('feeds %s back to the model and never shows it', async (_case, reply, feedback) => {
     harness.llm.setScript((request) => (request.index === 0 ? reply : 'I could not do that.'));
-    const answer = await ask(harness, 'try', `unusable-${feedback.length}`);
+    const answer = await harness.ask('try', `unusable-${feedback.length}`);
     expect(answer.answer?.text).toBe('I could not do that.');
     expect(toolResultText(harness.llm.requests.items[1]!)).toContain(feedback);
   });
 
   it('tells the person when the model only thought and said nothing', async () => {
     harness.llm.setScript(() => '<think>I keep thinking and run out of tokens');
-    const answer = await ask(harness, 'think hard', 'only-reasoning');
+    const answer = await harness.ask('think hard', 'only-reasoning');
     expect(answer.answer?.text).toMatch(/empty answer/);
   });
 });

@@ -9,6 +9,7 @@ import type { Store } from '../../src/store/types.js';
 import { startFakeLlm, type FakeLlm, type LlmScript } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { testLogger } from './logger.js';
+import { RecordingReply } from './recording-reply.js';
 import { runCleanups } from './teardown.js';
 
 /** The engine as tests run it: the documented defaults, with the per-person rate limit off. */
@@ -34,6 +35,8 @@ export interface EngineHarness {
   pool: McpPool;
   store: Store;
   logger: Logger;
+  /** One message through the engine, as `asker` (someone admitted, by default) in `threadKey`; resolves with what the engine sent back. */
+  ask(text: string, threadKey?: string, asker?: Asker): Promise<RecordingReply>;
   close(): Promise<void>;
 }
 
@@ -86,7 +89,12 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       access: new AccessPolicy(options.access ?? OPEN_RULE, servers),
       kv: store.kv,
     });
-    return { engine, llm, pool, store, logger, close };
+    const ask = async (text: string, threadKey = 'test:thread', asker = testAsker('u1')) => {
+      const reply = new RecordingReply();
+      await engine.handle({ threadKey, asker, text }, reply);
+      return reply;
+    };
+    return { engine, llm, pool, store, logger, ask, close };
   } catch (error) {
     await close().catch((failed: unknown) => {
       throw new AggregateError([error, failed], 'the engine harness failed to start and then to clean up');

@@ -1,4 +1,5 @@
 import type { CatalogTool } from '../../mcp/types.js';
+import { toolSummary } from '../tool-summary.js';
 
 /** How many tools one `find_tools` call returns. */
 export const FIND_TOOLS_RESULTS = 8;
@@ -25,16 +26,12 @@ export function isFindTools(name: string): boolean {
   return name === FIND_TOOLS.name;
 }
 
-function firstLine(text: string): string {
-  return text.split('\n').find((line) => line.trim() !== '')?.trim() ?? '';
-}
-
 /** The tools found, in words the model can act on: name, what it does, its arguments. */
 export function foundToolsText(query: string, tools: readonly CatalogTool[]): string {
   if (tools.length === 0) return `No tool matches "${query}". Try other words, or answer without a tool.`;
   const lines = tools.map((tool) => {
     const args = Object.keys(tool.inputSchema.properties ?? {});
-    return `- ${tool.name}: ${firstLine(tool.description) || '(no description)'}${args.length > 0 ? ` Arguments: ${args.join(', ')}.` : ''}`;
+    return `- ${tool.name}: ${toolSummary(tool.description) || '(no description)'}${args.length > 0 ? ` Arguments: ${args.join(', ')}.` : ''}`;
   });
   return `Tools you can call from your next step on:\n${lines.join('\n')}`;
 }

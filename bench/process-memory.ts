@@ -37,7 +37,8 @@ export async function measureProcessMemory(threads: number): Promise<{ rss_mb_id
       SLACK_BOT_TOKEN: '',
       STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
       RATE_LIMIT_PER_MIN: '0',
-      HTTP_ENABLED: 'false',
+      // /healthz and /metrics on a free port, as a deployment serves them.
+      PORT: '0',
       LOG_LEVEL: 'info',
     },
     stdio: ['ignore', 'ignore', 'pipe'],

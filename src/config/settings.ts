@@ -27,7 +27,8 @@ const envSchema = z.object({
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   LLM_CONTEXT_TOKENS: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.coerce.number().int().positive().optional()),
-  TOOLS_MAX_PER_TURN: positiveInt(24),
+  // OpenAI refuses more than 128 tools in one request.
+  TOOLS_MAX_PER_TURN: z.coerce.number().int().positive().max(128).default(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
   MAX_TOOL_STEPS: positiveInt(8),
   MAX_TOOL_RESULT_CHARS: positiveInt(20_000),

@@ -146,6 +146,7 @@ describe('environment', () => {
     const set = await loadSettings({ LLM_MODEL: 'gpt-4o', MCP_CONFIG: file, LLM_CONTEXT_TOKENS: '8192', TOOLS_MAX_PER_TURN: '12', TOOLS_PROMPT_MAX_CHARS: '6000' });
     expect(set.engine).toMatchObject({ toolsMaxPerTurn: 12, toolsPromptMaxChars: 6_000, contextTokens: 8_192 });
     expect(await configError(loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, LLM_CONTEXT_TOKENS: 'big' }))).toMatch(/LLM_CONTEXT_TOKENS/);
+    expect(await configError(loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, TOOLS_MAX_PER_TURN: '200' }))).toMatch(/TOOLS_MAX_PER_TURN: .*128/);
   });
 
   it('enables platforms by their tokens and needs a Slack mode', async () => {

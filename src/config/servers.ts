@@ -25,6 +25,11 @@ const stdioServerSchema = z.strictObject({
   args: z.array(z.string()).default([]),
   env: z.record(z.string(), z.string()).default({}),
   cwd: z.string().min(1).optional(),
+  /**
+   * Processes of this server to run side by side, each call going to the least busy one. Only for a
+   * server that keeps no state between calls, which only the operator can know; one when left out.
+   */
+  instances: z.number().int().min(1).max(16).optional(),
   ...toolFilter,
 });
 
@@ -118,6 +123,8 @@ export function parseServer(file: string, name: string, raw: unknown, env: Recor
   const entry = interpolate(raw, env, where) as Record<string, unknown>;
   const isRemote = 'url' in entry;
   if (!isRemote && !('command' in entry)) throw new ConfigError(`${where('')}: needs either "command" (stdio) or "url" (remote)`);
+  // Said plainly rather than as an unknown field: the operator meant something the remote kind cannot do.
+  if (isRemote && 'instances' in entry) throw new ConfigError(`${where('instances')}: only a stdio server runs as several processes; a remote server is one connection`);
 
   const parsed = (isRemote ? remoteServerSchema : stdioServerSchema).safeParse(entry);
   if (!parsed.success) {

@@ -2,7 +2,8 @@ import Keyv from 'keyv';
 import type { McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { AuthorizationRequests, OAUTH_CALLBACK_PATH, type OAuthHost } from './auth/index.js';
-import { ServerConnection, type RestartPolicy, type ServerEventDetails, type ServerEventType } from './server-connection.js';
+import type { RestartPolicy, ServerEventDetails, ServerEventType } from './server-connection.js';
+import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
 import type { CallContext, CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
@@ -39,10 +40,10 @@ const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
  */
 export class McpPool implements ToolProvider {
   private catalog: CatalogTool[] = [];
-  private routes = new Map<string, { connection: ServerConnection; toolName: string }>();
+  private routes = new Map<string, { instances: ServerInstances; toolName: string }>();
   private readonly catalogListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: ServerEvent) => void>();
-  private readonly connections: ServerConnection[];
+  private readonly servers: ServerInstances[];
   private closing: Promise<void> | undefined;
   private readonly authorizations = new AuthorizationRequests();
 
@@ -58,11 +59,11 @@ export class McpPool implements ToolProvider {
       requests: this.authorizations,
       showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
     };
-    this.connections = settings.servers
+    this.servers = settings.servers
       .filter((server) => !server.disabled)
       .map(
         (config) =>
-          new ServerConnection(config, {
+          new ServerInstances(config, {
             logger,
             restart,
             startupTimeoutMs: settings.startupTimeoutMs,
@@ -77,7 +78,7 @@ export class McpPool implements ToolProvider {
   static async start(settings: McpSettings, logger: Logger, options: PoolOptions = {}): Promise<McpPool> {
     const pool = new McpPool(settings, logger, options);
     const started = Date.now();
-    await Promise.all(pool.connections.map((connection) => connection.start()));
+    await Promise.all(pool.servers.map((server) => server.start()));
     pool.rebuildCatalog();
     logger.info({ ms: Date.now() - started, servers: pool.serverStates(), tools: pool.catalog.length }, 'MCP servers started');
     return pool;
@@ -88,18 +89,23 @@ export class McpPool implements ToolProvider {
   }
 
   serverStates(): Record<string, ServerState> {
-    return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.state]));
+    return Object.fromEntries(this.servers.map((server) => [server.name, server.state]));
   }
 
-  /** Process ids of the running stdio servers, for checks that nothing is left behind. */
+  /** Process ids of the running stdio servers (the first instance's, for a server run as several). */
   serverPids(): Record<string, number | undefined> {
-    return Object.fromEntries(this.connections.map((connection) => [connection.name, connection.pid]));
+    return Object.fromEntries(this.servers.map((server) => [server.name, server.pids[0]]));
+  }
+
+  /** Process ids of every instance of a server, by instance (undefined for one that is down): for checks that nothing is left behind. */
+  instancePids(server: string): (number | undefined)[] {
+    return this.servers.find((entry) => entry.name === server)?.pids ?? [];
   }
 
   async callTool(name: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
     const route = this.routes.get(name);
     if (!route) return failedOutcome('', name, `there is no tool named "${name}"`);
-    return route.connection.callTool(route.toolName, args, context);
+    return route.instances.callTool(route.toolName, args, context);
   }
 
   /**
@@ -123,7 +129,7 @@ export class McpPool implements ToolProvider {
 
   /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.connections.map((connection) => connection.close())).then(() => this.logger.info('MCP servers closed'));
+    this.closing ??= Promise.all(this.servers.map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
     return this.closing;
   }
 
@@ -134,7 +140,7 @@ export class McpPool implements ToolProvider {
   }
 
   private rebuildCatalog(): void {
-    const entries = this.connections.flatMap((connection) => connection.tools.map((tool) => ({ connection, tool, server: connection.name, toolName: tool.toolName })));
+    const entries = this.servers.flatMap((instances) => instances.tools.map((tool) => ({ instances, tool, server: instances.name, toolName: tool.toolName })));
     const names = exposedNames(entries);
     const catalog = entries.map((entry, index) => ({
       name: names[index] ?? entry.toolName,
@@ -143,7 +149,7 @@ export class McpPool implements ToolProvider {
       description: entry.tool.description,
       inputSchema: entry.tool.inputSchema,
     }));
-    this.routes = new Map(entries.map((entry, index) => [catalog[index]?.name ?? entry.toolName, { connection: entry.connection, toolName: entry.toolName }]));
+    this.routes = new Map(entries.map((entry, index) => [catalog[index]?.name ?? entry.toolName, { instances: entry.instances, toolName: entry.toolName }]));
     const changed = JSON.stringify(catalog) !== JSON.stringify(this.catalog);
     this.catalog = catalog;
     if (changed) this.notify(this.catalogListeners, undefined);

@@ -26,6 +26,8 @@ export interface ServerEventDetails {
   /** Which restart this is, counting from 1 since the server was last ready. */
   attempt?: number;
   reason?: string;
+  /** Which process of a server run as several `instances` (from 0); absent for a single one. */
+  instance?: number;
 }
 
 export interface RestartPolicy {

@@ -19,9 +19,9 @@ export async function listenOnLoopback(server: Server): Promise<Listening> {
   return {
     port,
     close: () =>
-      new Promise<void>((resolve) => {
+      new Promise<void>((resolve, reject) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => resolve());
+        server.close((error) => (error ? reject(error) : resolve()));
       }),
   };
 }

@@ -3,6 +3,7 @@ import { SlackAdapter } from '../../../src/platforms/slack/index.js';
 import { FakeSlack, SIGNING_SECRET } from '../../fakes/fake-slack.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
 import { testLogger } from '../../helpers/logger.js';
+import { runCleanups } from '../../helpers/teardown.js';
 import { BOT_TOKEN, dm } from './slack-bot.js';
 
 describe('Slack HTTP events mode', () => {
@@ -26,9 +27,8 @@ describe('Slack HTTP events mode', () => {
     port = adapter.httpPort!;
   });
   afterAll(async () => {
-    await adapter?.stop();
-    await slack?.close();
-    await harness?.close();
+    // Newest first, every one run even when another fails, and any failure fails the file.
+    await runCleanups([async () => harness?.close(), async () => slack?.close(), async () => adapter?.stop()]);
   });
 
   it('listens on the port it was given, 0 meaning a free one', () => {

@@ -120,7 +120,10 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 export function parseServer(file: string, name: string, raw: unknown, env: Record<string, string | undefined>): ServerConfig {
   const where = (field: string) => `${file}: server "${name}"${field ? `: field "${field}"` : ''}`;
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new ConfigError(`${where('')}: expected an object`);
-  const entry = interpolate(raw, env, where) as Record<string, unknown>;
+  const baseDir = path.dirname(path.resolve(file));
+  // Servers resolve relative paths from wherever they run (the memory server: its own install folder), so
+  // `${MCP_CONFIG_DIR}` gives the servers file's folder as an absolute path, as editors offer `${workspaceFolder}`.
+  const entry = interpolate(raw, { ...env, MCP_CONFIG_DIR: baseDir }, where) as Record<string, unknown>;
   const isRemote = 'url' in entry;
   if (!isRemote && !('command' in entry)) throw new ConfigError(`${where('')}: needs either "command" (stdio) or "url" (remote)`);
   // Said plainly rather than as an unknown field: the operator meant something the remote kind cannot do.
@@ -134,7 +137,6 @@ export function parseServer(file: string, name: string, raw: unknown, env: Recor
   if (isRemote) return { ...(parsed.data as RemoteFields), kind: 'remote', name };
 
   const stdio = parsed.data as StdioFields;
-  const baseDir = path.dirname(path.resolve(file));
   return {
     ...stdio,
     kind: 'stdio',

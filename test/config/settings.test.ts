@@ -48,6 +48,12 @@ describe('servers_config.json', () => {
     expect(off).toMatchObject({ disabled: true, args: [] });
   });
 
+  it('replaces ${MCP_CONFIG_DIR} with the servers file\'s own folder', async () => {
+    const file = await serversFile({ mcpServers: { memory: { command: 'mcp-server-memory', env: { MEMORY_FILE_PATH: '${MCP_CONFIG_DIR}/data/memory.json' } } } });
+    const [memory] = await loadServersConfig(file, {});
+    expect(memory?.kind === 'stdio' && memory.env.MEMORY_FILE_PATH).toBe(path.join(path.dirname(file), 'data/memory.json'));
+  });
+
   it('names the file when it is missing', async () => {
     expect(await configError(loadServersConfig(path.join(dir, 'nope.json'), {}))).toMatch(/nope\.json: file not found/);
   });

@@ -34,15 +34,16 @@ export interface Fitted {
 
 /**
  * Fits history and the turn into what the window leaves beside the system prompt and tools: the
- * oldest whole turns of history go first, then this turn's oldest tool results (the model is told).
- * Undefined when even the system prompt, the tools and the question do not fit: the caller cuts tools.
+ * oldest whole turns of history go first. Undefined when the turn itself does not fit, so the caller
+ * cuts tools first; only once there are none left to cut does it pass `dropResults`, and this turn's
+ * oldest tool results give way (the model is told), since a model that loses a result calls again.
  */
-export function fitContext(input: FitInput, window: ContextWindow, counter: TokenCounter): Fitted | undefined {
+export function fitContext(input: FitInput, window: ContextWindow, counter: TokenCounter, dropResults = false): Fitted | undefined {
   const budget = window.tokens - window.answerTokens - input.fixedTokens;
   const turnTokens = (messages: ChatMessage[]) => messages.reduce((sum, message) => sum + counter.countMessage(message), 0);
   const turn = [...input.turn];
   let current = turnTokens(turn);
-  for (let index = 0; current > budget && index < turn.length; index += 1) {
+  for (let index = 0; dropResults && current > budget && index < turn.length; index += 1) {
     const message = turn[index]!;
     if (!isToolFeedback(message) || message.content === DROPPED_RESULT) continue;
     turn[index] = { ...message, content: DROPPED_RESULT } as ChatMessage;

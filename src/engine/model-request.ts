@@ -62,16 +62,16 @@ export class ModelRequests {
     if (!this.window) return { messages: this.assemble(offer, history, messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
 
     await this.counter.ready();
-    for (;;) {
+    // History gives way first (inside fitContext), then the lowest-ranked tools, then this turn's tool results.
+    for (let smaller: Offer | undefined = offer; smaller; smaller = TurnTools.withoutLast(offer)) {
+      offer = smaller;
       const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter);
       if (fitted) return this.fittedRequest(offer, fitted, atLimit, tools);
-      const smaller = TurnTools.withoutLast(offer);
-      if (!smaller) {
-        log.warn({ contextTokens: this.window.tokens }, 'the question alone does not fit LLM_CONTEXT_TOKENS; sending it anyway');
-        return { messages: this.assemble(offer, [], messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
-      }
-      offer = smaller;
     }
+    const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter, true);
+    if (fitted) return this.fittedRequest(offer, fitted, atLimit, tools);
+    log.warn({ contextTokens: this.window.tokens }, 'the question alone does not fit LLM_CONTEXT_TOKENS; sending it anyway');
+    return { messages: this.assemble(offer, [], messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
   }
 
   /**

@@ -25,14 +25,15 @@ describe('fitting a request into the context window', async () => {
     expect(fitted.tokens).toBeLessThanOrEqual(window.tokens - window.answerTokens);
   });
 
-  it("replaces this turn's oldest tool results that do not fit, telling the model", () => {
+  it("replaces this turn's oldest tool results that do not fit only when asked to (no tools left to cut), telling the model", () => {
     const turn: ChatMessage[] = [
       { role: 'user', content: 'read both files' },
       { role: 'assistant', content: '{"tool": "read", "arguments": {}}' },
       { role: 'user', content: `[tool] Result of read:\n${words(600)}` },
       { role: 'user', content: `[tool] Result of read:\n${words(100)}` },
     ];
-    const fitted = fitContext({ fixedTokens: 100, history: [], turn }, window, counter)!;
+    expect(fitContext({ fixedTokens: 100, history: [], turn }, window, counter)).toBeUndefined();
+    const fitted = fitContext({ fixedTokens: 100, history: [], turn }, window, counter, true)!;
     expect(fitted.turn[2]?.content).toMatch(/dropped: it does not fit the model context window/);
     expect(fitted.turn[3]).toBe(turn[3]);
   });

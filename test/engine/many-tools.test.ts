@@ -1,7 +1,7 @@
 import { encode } from 'gpt-tokenizer/encoding/cl100k_base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CatalogTool } from '../../src/mcp/types.js';
-import type { LlmRequest } from '../fakes/fake-llm.js';
+import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { offeredToolNames, toolSeekingScript, type SoughtTool } from '../fakes/tool-seeking-model.js';
 import { manyToolsServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
@@ -106,5 +106,16 @@ describe('a small LLM_CONTEXT_TOKENS', () => {
     expect(requestTokens(request!)).toBeLessThanOrEqual(contextTokens - answerRoom);
     expect(offeredToolNames(request!)).toContain('find_tools');
     expect(offeredToolNames(request!).length).toBeLessThan(24);
+  });
+
+  it("keeps this turn's tool result and cuts tools instead, so the model need not call again", async () => {
+    harness.llm.requests.clear();
+    const long = 'lorem ipsum dolor sit amet '.repeat(120);
+    harness.llm.setScript((request) => (request.index === 0 ? { nativeToolCalls: [{ name: 'echo', arguments: { message: long } }] } : 'read it'));
+    await harness.ask('echo this long text back to me', 'keep-result');
+    const [first, second] = harness.llm.requests.items;
+    expect(toolResultText(second!)).toContain(long.trim());
+    expect(requestTokens(second!)).toBeLessThanOrEqual(contextTokens - answerRoom);
+    expect(offeredToolNames(second!).length).toBeLessThan(offeredToolNames(first!).length);
   });
 });

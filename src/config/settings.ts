@@ -26,7 +26,7 @@ const envSchema = z.object({
   LLM_TOOL_MODE: z.enum(['json', 'native']).default('json'),
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
-  LLM_CONTEXT_TOKENS: z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? undefined : value), z.coerce.number().int().positive().optional()),
+  LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
   // OpenAI refuses more than 128 tools in one request.
   TOOLS_MAX_PER_TURN: z.coerce.number().int().positive().max(128).default(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
@@ -180,7 +180,8 @@ function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | und
 
 /** Parses the environment contract and the servers file once, at start-up. */
 export async function loadSettings(env: Record<string, string | undefined>): Promise<Settings> {
-  const parsed = envSchema.safeParse(env);
+  // `NAME=` (as a .env copied from .env.example has it) means "not set": the default, not an invalid value.
+  const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== '')));
   if (!parsed.success) {
     const [first] = parsed.error.issues;
     const variable = first?.path.map(String).join('.') ?? 'environment';

@@ -122,6 +122,16 @@ describe('environment', () => {
     expect(settings.engine.confirmTimeoutMs).toBe(300_000);
   });
 
+  it('takes an empty variable (NAME= in .env) as unset, so its default applies', async () => {
+    const file = await serversFile({ mcpServers: {} });
+    const blank = { LLM_BASE_URL: '', LLM_TOOL_MODE: ' ', RATE_LIMIT_PER_MIN: '', PORT: '', TOOLS_MAX_PER_TURN: '', LOG_LEVEL: '' };
+    const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, ...blank });
+    expect(settings.llm.baseUrl).toBe('https://api.openai.com/v1');
+    expect(settings.engine).toMatchObject({ toolMode: 'json', rateLimitPerMinute: 20, toolsMaxPerTurn: 24 });
+    expect(settings.port).toBe(3000);
+    expect(settings.logLevel).toBe('info');
+  });
+
   it('reads the allow lists as comma lists of ids, blanks dropped', async () => {
     const file = await serversFile({ mcpServers: {} });
     const settings = await loadSettings({ LLM_MODEL: 'm', MCP_CONFIG: file, ALLOWED_USERS: ' U1, U2 ,', ALLOWED_ROLES: 'R1', ALLOWED_CHANNELS: 'C1,dm', CONFIRM_TIMEOUT_S: '60' });

@@ -1,10 +1,21 @@
 import { functionParameters } from '../llm/function-parameters.js';
 import type { CatalogTool, JsonSchema } from '../mcp/types.js';
 
-function typeOf(schema: JsonSchema): string {
+/** How deep the fields of nested objects are spelled out; deeper ones are just "object". */
+const NESTED_FIELDS_DEPTH = 2;
+
+/** The fields of an object argument, `{name: string, tags?: array of string}`, so the model need not guess them. */
+function fieldsOf(schema: JsonSchema, depth: number): string {
+  const required = new Set(schema.required ?? []);
+  const fields = Object.entries(schema.properties ?? {}).map(([name, property]) => `${name}${required.has(name) ? '' : '?'}: ${typeOf(property, depth + 1)}`);
+  return `{${fields.join(', ')}}`;
+}
+
+function typeOf(schema: JsonSchema, depth = 0): string {
   if (Array.isArray(schema.enum)) return `one of ${schema.enum.map((value) => JSON.stringify(value)).join(', ')}`;
   const type = Array.isArray(schema.type) ? schema.type.join(' | ') : schema.type;
-  if (type === 'array' && schema.items) return `array of ${typeOf(schema.items)}`;
+  if (type === 'array' && schema.items) return `array of ${typeOf(schema.items, depth)}`;
+  if (type === 'object' && schema.properties && Object.keys(schema.properties).length > 0 && depth < NESTED_FIELDS_DEPTH) return `object ${fieldsOf(schema, depth)}`;
   return type ?? 'any';
 }
 

@@ -55,6 +55,10 @@ export interface ServerConnectionOptions {
 
 const seconds = (ms: number) => `${ms / 1000} s`;
 
+/** How much of a failing server's stderr its start-up error quotes. */
+const STDERR_TAIL_LINES = 3;
+const STDERR_LINE_CHARS = 200;
+
 /**
  * What tools/list and tools/call results are requested with: anything, read afterwards by
  * tool-list.ts and call-result.ts, because the SDK's own result schemas refuse a whole list or
@@ -73,7 +77,7 @@ function offered(config: ServerConfig, tool: Tool): boolean {
 
 function startFailure(error: unknown, config: ServerConfig): string {
   if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
-    return config.kind === 'stdio' ? 'the process exited during start-up (its stderr is logged at debug level)' : 'the server closed the connection during start-up';
+    return config.kind === 'stdio' ? 'the process exited during start-up' : 'the server closed the connection during start-up';
   }
   return (error as Error).message ?? String(error);
 }
@@ -284,6 +288,12 @@ export class ServerConnection {
       stdoutNoise ??= text;
       if (!this.warnOnce('stdout', { stdout: text }, 'server wrote non-protocol output to stdout; ignoring it')) this.log.debug({ stdout: text }, 'server stdout');
     };
+    // The last lines a stdio server wrote to stderr: usually why it did not start ("Cannot access directory …").
+    const stderrTail: string[] = [];
+    const onStderrLine = (line: string) => {
+      stderrTail.push(line.length > STDERR_LINE_CHARS ? `${line.slice(0, STDERR_LINE_CHARS)}…` : line);
+      if (stderrTail.length > STDERR_TAIL_LINES) stderrTail.shift();
+    };
     const onHandshakeRepaired = (problems: string[]) => this.warnOnce('handshake', { problem: problems.join('; ') }, 'server handshake repaired');
     const run = async () => {
       this.log.debug('connecting');
@@ -293,6 +303,7 @@ export class ServerConnection {
         setup: this.requests.clientSetup(),
         authProvider: this.authProvider,
         onStdoutNoise,
+        onStderrLine,
         onHandshakeRepaired,
       });
       let tools: ServerTool[];
@@ -311,10 +322,15 @@ export class ServerConnection {
       onReady();
     };
     this.attempt = attempt;
-    const withStdoutNoise = (error: unknown) => {
-      throw stdoutNoise === undefined ? error : new Error(`${startFailure(error, this.config)}; it wrote non-protocol output to stdout: ${JSON.stringify(stdoutNoise)}`);
+    // What the server said on its own is the likeliest reason it did not start: quoted in the one log line.
+    const explained = (error: unknown) => {
+      const notes = [
+        stdoutNoise === undefined ? undefined : `it wrote non-protocol output to stdout: ${JSON.stringify(stdoutNoise)}`,
+        stderrTail.length === 0 ? undefined : `its last lines on stderr: ${JSON.stringify(stderrTail.join(' | '))}`,
+      ].filter((note): note is string => note !== undefined);
+      throw notes.length === 0 ? error : new Error([startFailure(error, this.config), ...notes].join('; '));
     };
-    this.connecting = run().catch(withStdoutNoise).finally(() => {
+    this.connecting = run().catch(explained).finally(() => {
       clearTimeout(timer);
       this.attempt = undefined;
       this.connecting = undefined;

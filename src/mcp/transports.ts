@@ -47,6 +47,8 @@ export interface ConnectOptions {
   authProvider?: OAuthClientProvider;
   /** A stdio server wrote something to stdout that is not a protocol message (readable, truncated); it was skipped. */
   onStdoutNoise: (text: string) => void;
+  /** A line a stdio server wrote to stderr (also logged at debug level). */
+  onStderrLine?: (line: string) => void;
   /** The server's answer to `initialize` had to be repaired before the SDK would take it. */
   onHandshakeRepaired: (problems: string[]) => void;
 }
@@ -88,12 +90,15 @@ function terminate(pid: number): void {
   }
 }
 
-function logLines(stream: Readable, log: Logger): void {
+function logLines(stream: Readable, log: Logger, onLine: ((line: string) => void) | undefined): void {
   // Read even when debug logs are off: a chatty server must never fill the pipe and stall.
-  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => log.debug({ stderr: line }, 'server stderr'));
+  createInterface({ input: stream, crlfDelay: Infinity }).on('line', (line) => {
+    log.debug({ stderr: line }, 'server stderr');
+    onLine?.(line);
+  });
 }
 
-async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup, onStdoutNoise, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
+async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup, onStdoutNoise, onStderrLine, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
   const stdio = new StdioClientTransport({
     command: resolveCommand(config.command, config.env, config.cwd),
     args: config.args,
@@ -102,7 +107,7 @@ async function connectStdio(config: StdioServerConfig, log: Logger, { signal, ti
     stderr: 'pipe',
   });
   if (!filterStdout(stdio, new StdoutFilter(onStdoutNoise))) log.debug('this SDK version reads stdout itself; stray stdout output may cost messages');
-  if (stdio.stderr) logLines(stdio.stderr as Readable, log);
+  if (stdio.stderr) logLines(stdio.stderr as Readable, log, onStderrLine);
   const transport = new LenientHandshake(stdio, onHandshakeRepaired);
   // The SDK keeps this handler and calls it when the child's process has exited and its pipes closed.
   const exited = new Promise<void>((resolve) => (transport.onclose = resolve));

@@ -224,7 +224,7 @@ describe('MCP servers whose stdout cannot be read', () => {
       const usage = '"Usage: quirky-server --transport <stdio|http> [--port <n>]"';
       expect(reasons).toEqual({
         silent: `no answer within the start-up time-out of 4 s; it wrote non-protocol output to stdout: ${usage}`,
-        exits: `the process exited during start-up (its stderr is logged at debug level); it wrote non-protocol output to stdout: ${usage}`,
+        exits: `the process exited during start-up; it wrote non-protocol output to stdout: ${usage}`,
       });
     } finally {
       await pool.close();

@@ -37,7 +37,7 @@ describe('MCP pool with several servers, some of them broken', () => {
     expect(failures.map((line) => [line.server, line.reason])).toEqual(
       expect.arrayContaining([
         ['missing', 'command `no-such-mcp-server` not found on PATH'],
-        ['exits', 'the process exited during start-up (its stderr is logged at debug level)'],
+        ['exits', 'the process exited during start-up; its last lines on stderr: "fixture: exiting at start as asked"'],
       ]),
     );
     expect(failures).toHaveLength(2);

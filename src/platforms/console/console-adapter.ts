@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable, Writable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import type { ConversationEngine, ElicitationAnswer } from '../../engine/index.js';
+import type { ConversationEngine, ElicitationAnswer, ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
 import { ConsoleReply, writeLine, type ConsoleQuestion } from './console-reply.js';
@@ -16,6 +16,13 @@ export interface ConsoleAdapterOptions {
 }
 
 const THREAD_KEY = 'console:local';
+const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
+const COMMANDS_HELP = 'Commands: /tools [server] lists the tools, /reset forgets the conversation, /help shows this. Anything else is a question.';
+
+function noSuchServer(name: string, servers: ServerTools[]): string {
+  const names = servers.map((entry) => entry.server);
+  return `No server named "${name}".${names.length > 0 ? ` Servers: ${names.join(', ')}.` : ''}`;
+}
 const ASKER: Asker = { userId: 'console', roleIds: [], channelId: 'console', direct: true, operator: true };
 const APPROVAL = /^y(es)?$/i;
 
@@ -122,12 +129,17 @@ export class ConsoleAdapter implements PlatformAdapter {
     if (command === '/tools') {
       const server = rest.join(' ') || undefined;
       const servers = this.options.engine.listTools(ASKER, server);
-      await writeLine(this.output, server && servers.length === 0 ? `No server named "${server}".` : formatToolList(servers));
+      await writeLine(this.output, server && servers.length === 0 ? noSuchServer(server, this.options.engine.listTools(ASKER)) : formatToolList(servers));
       return;
     }
     if (command === '/reset') {
       await this.options.engine.reset(THREAD_KEY);
       await writeLine(this.output, 'History cleared.');
+      return;
+    }
+    // A lone `/word` is a command, not a question (a path such as /etc/hosts still goes to the model).
+    if (command && COMMAND_WORD.test(command)) {
+      await writeLine(this.output, command === '/help' ? COMMANDS_HELP : `Unknown command ${command}. ${COMMANDS_HELP}`);
       return;
     }
     await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.output, this.status, this.asked));

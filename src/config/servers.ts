@@ -125,7 +125,13 @@ export function parseServer(file: string, name: string, raw: unknown, env: Recor
   // `${MCP_CONFIG_DIR}` gives the servers file's folder as an absolute path, as editors offer `${workspaceFolder}`.
   const entry = interpolate(raw, { ...env, MCP_CONFIG_DIR: baseDir }, where) as Record<string, unknown>;
   const isRemote = 'url' in entry;
-  if (!isRemote && !('command' in entry)) throw new ConfigError(`${where('')}: needs either "command" (stdio) or "url" (remote)`);
+  if (isRemote && 'command' in entry) throw new ConfigError(`${where('')}: has both "command" and "url"; a server is either stdio (command) or remote (url)`);
+  if (!isRemote && !('command' in entry)) {
+    // A typo ("comand") is the usual reason: naming the fields no schema knows points at it.
+    const known = new Set([...Object.keys(stdioServerSchema.shape), ...Object.keys(remoteServerSchema.shape)]);
+    const unknown = Object.keys(entry).filter((key) => !known.has(key));
+    throw new ConfigError(`${where('')}: needs either "command" (stdio) or "url" (remote)${unknown.length > 0 ? `; unknown field ${unknown.map((key) => `"${key}"`).join(', ')}` : ''}`);
+  }
   // Said plainly rather than as an unknown field: the operator meant something the remote kind cannot do.
   if (isRemote && 'instances' in entry) throw new ConfigError(`${where('instances')}: only a stdio server runs as several processes; a remote server is one connection`);
 

@@ -81,6 +81,13 @@ describe('servers_config.json', () => {
     expect(await configError(loadServersConfig(file, {}))).toMatch(/server "empty": needs either "command" \(stdio\) or "url" \(remote\)/);
   });
 
+  it('names the unknown field of a server that has neither command nor url (a typo), and refuses both at once', async () => {
+    const typo = await serversFile({ mcpServers: { files: { comand: 'mcp-server-filesystem', args: ['./data'] } } });
+    expect(await configError(loadServersConfig(typo, {}))).toMatch(/server "files": needs either "command" \(stdio\) or "url" \(remote\); unknown field "comand"$/);
+    const both = await serversFile({ mcpServers: { mixed: { command: 'x', url: 'https://example.com/mcp' } } });
+    expect(await configError(loadServersConfig(both, {}))).toMatch(/server "mixed": has both "command" and "url"/);
+  });
+
   it('names a missing ${VAR} and where it is used', async () => {
     const file = await serversFile({ mcpServers: { remote: { url: 'https://x.test/mcp', headers: { Authorization: 'Bearer ${NOPE_TOKEN}' } } } });
     expect(await configError(loadServersConfig(file, {}))).toMatch(/server "remote": field "headers.Authorization": \$\{NOPE_TOKEN\} is not set/);

@@ -264,6 +264,9 @@ export class ConversationEngine {
     if (offer.cut && isFindTools(call.tool)) return this.findTools(turn, call.arguments);
     const tool = turn.tools.catalog.find((candidate) => candidate.name === call.tool);
     if (!tool) {
+      // Two servers sharing a tool name get `<server>_<tool>` names: point at them, the model may not have noticed.
+      const sameName = turn.tools.catalog.filter((candidate) => candidate.toolName === call.tool).map((candidate) => candidate.name);
+      if (sameName.length > 0) return `There is no tool named "${call.tool}": several servers have one, called ${sameName.join(', ')}. Call one of those.`;
       if (offer.cut) return `There is no tool named "${call.tool}". Search for one with ${FIND_TOOLS.name}, or answer without it.`;
       const names = offer.tools.map((candidate) => candidate.name).join(', ') || 'none';
       return `There is no tool named "${call.tool}". Available tools: ${names}.`;

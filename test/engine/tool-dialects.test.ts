@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
+import { fixtureServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 
 /** The results fed back since the person's question, in order: "Result of add:\n5" → "add=5". */
@@ -81,6 +82,17 @@ describe('tool-call dialects through the engine (JSON mode)', () => {
     const answer = await harness.ask('try', `unusable-${feedback.length}`);
     expect(answer.answer?.text).toBe('I could not do that.');
     expect(toolResultText(harness.llm.requests.items[1]!)).toContain(feedback);
+  });
+
+  it('points a call by a shared tool name at the <server>_<tool> names', async () => {
+    const shared = await startEngineHarness({ servers: [fixtureServerConfig('alpha'), fixtureServerConfig('beta')] });
+    try {
+      shared.llm.setScript((request) => (request.index === 0 ? '{"tool": "add", "arguments": {"a": 1, "b": 1}}' : 'ok'));
+      await shared.ask('add', 'shared-name');
+      expect(toolResultText(shared.llm.requests.items[1]!)).toContain('several servers have one, called alpha_add, beta_add');
+    } finally {
+      await shared.close();
+    }
   });
 
   it('tells the person when the model only thought and said nothing', async () => {

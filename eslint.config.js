@@ -20,7 +20,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly' } },
   },
   {
-    files: ['src/index.ts', 'src/cli/**', 'test/**', 'bench/**'],
+    files: ['src/index.ts', 'src/cli/**', 'scripts/**', 'test/**', 'bench/**'],
     rules: { 'no-restricted-properties': 'off' },
   },
 );

@@ -32,4 +32,8 @@ if (!current || newestSource(path.join(root, 'src')) > current.builtAt) {
   const { buildOnce } = await import('./build.mjs');
   current = { name: await buildOnce(), builtAt: Date.now() };
 }
+// As under `npm start`, the project's own node_modules/.bin comes first on PATH, so servers_config.json
+// can name installed servers by command (mcp-server-filesystem) when the bot is run as `node scripts/start.mjs`.
+const binDir = path.join(root, 'node_modules', '.bin');
+if (!(process.env.PATH ?? '').split(path.delimiter).includes(binDir)) process.env.PATH = [binDir, process.env.PATH].filter(Boolean).join(path.delimiter);
 await import(pathToFileURL(path.join(distDir, current.name, 'index.js')).href);

@@ -1,4 +1,5 @@
 import type { JsonSchema } from '../mcp/types.js';
+import { isJsonObject } from '../shared/json-values.js';
 
 /**
  * What OpenAI's chat completions endpoint accepts as `tools[].function.parameters`, from its API
@@ -10,17 +11,13 @@ const ROOT_COMBINATORS = ['anyOf', 'oneOf', 'allOf'] as const;
 
 type Schema = Record<string, unknown>;
 
-function isSchema(value: unknown): value is Schema {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 /** Follows a local JSON pointer (`#/$defs/Item`, `#/definitions/Item`, `#/properties/a`). */
 function resolvePointer(root: Schema, ref: string): unknown {
   if (!ref.startsWith('#')) return undefined;
   let target: unknown = root;
   for (const raw of ref.slice(1).split('/').filter((part) => part !== '')) {
     const key = decodeURIComponent(raw).replace(/~1/g, '/').replace(/~0/g, '~');
-    target = isSchema(target) ? target[key] : Array.isArray(target) ? target[Number(key)] : undefined;
+    target = isJsonObject(target) ? target[key] : Array.isArray(target) ? target[Number(key)] : undefined;
     if (target === undefined) return undefined;
   }
   return target;
@@ -29,10 +26,10 @@ function resolvePointer(root: Schema, ref: string): unknown {
 /** Replaces `$ref`s that do not resolve inside the schema (remote ones, typos) with an open schema that says so. */
 function withResolvableRefs(node: unknown, root: Schema): unknown {
   if (Array.isArray(node)) return node.map((item) => withResolvableRefs(item, root));
-  if (!isSchema(node)) return node;
+  if (!isJsonObject(node)) return node;
   const copy: Schema = {};
   for (const [key, value] of Object.entries(node)) copy[key] = withResolvableRefs(value, root);
-  if (typeof copy.$ref === 'string' && !isSchema(resolvePointer(root, copy.$ref))) {
+  if (typeof copy.$ref === 'string' && !isJsonObject(resolvePointer(root, copy.$ref))) {
     const { $ref, ...rest } = copy;
     return { ...rest, description: [rest.description, `(schema ${String($ref)} not available)`].filter(Boolean).join(' ') };
   }
@@ -54,12 +51,12 @@ function mergeProperty(schemas: Schema[]): Schema {
 
 /** A variant in words, for the model: `action = "create", name`. */
 function describeVariant(variant: Schema): string {
-  const properties = isSchema(variant.properties) ? variant.properties : {};
+  const properties = isJsonObject(variant.properties) ? variant.properties : {};
   const required = Array.isArray(variant.required) ? (variant.required as string[]) : Object.keys(properties);
   return required
     .map((name) => {
       const property = properties[name];
-      return isSchema(property) && 'const' in property ? `${name} = ${JSON.stringify(property.const)}` : name;
+      return isJsonObject(property) && 'const' in property ? `${name} = ${JSON.stringify(property.const)}` : name;
     })
     .join(', ');
 }
@@ -72,14 +69,14 @@ function describeVariant(variant: Schema): string {
 function foldRootVariants(root: Schema): Schema {
   let folded: Schema = { ...root };
   for (const combinator of ROOT_COMBINATORS) {
-    const variants = Array.isArray(folded[combinator]) ? (folded[combinator] as unknown[]).filter(isSchema).map((variant) => inlineRootRef(variant, root)) : undefined;
+    const variants = Array.isArray(folded[combinator]) ? (folded[combinator] as unknown[]).filter(isJsonObject).map((variant) => inlineRootRef(variant, root)) : undefined;
     if (!variants) continue;
     const { [combinator]: _dropped, ...rest } = folded;
     const all = [rest, ...variants];
-    const names = [...new Set(all.flatMap((schema) => (isSchema(schema.properties) ? Object.keys(schema.properties) : [])))];
+    const names = [...new Set(all.flatMap((schema) => (isJsonObject(schema.properties) ? Object.keys(schema.properties) : [])))];
     const properties: Schema = {};
     for (const name of names) {
-      properties[name] = mergeProperty(all.flatMap((schema) => (isSchema(schema.properties) && isSchema(schema.properties[name]) ? [schema.properties[name]] : [])));
+      properties[name] = mergeProperty(all.flatMap((schema) => (isJsonObject(schema.properties) && isJsonObject(schema.properties[name]) ? [schema.properties[name]] : [])));
     }
     const requiredBy = (schema: Schema) => new Set(Array.isArray(schema.required) ? (schema.required as string[]) : []);
     const own = [...requiredBy(rest)];
@@ -101,7 +98,7 @@ function inlineRootRef(schema: Schema, root: Schema): Schema {
   if (typeof schema.$ref !== 'string') return schema;
   const target = resolvePointer(root, schema.$ref);
   const { $ref: _ref, ...rest } = schema;
-  return isSchema(target) ? { ...target, ...rest } : rest;
+  return isJsonObject(target) ? { ...target, ...rest } : rest;
 }
 
 /**
@@ -118,7 +115,7 @@ export function functionParameters(inputSchema: JsonSchema): JsonSchema {
   return {
     ...rest,
     type: 'object',
-    properties: isSchema(rest.properties) ? (rest.properties as Record<string, JsonSchema>) : {},
+    properties: isJsonObject(rest.properties) ? (rest.properties as Record<string, JsonSchema>) : {},
     ...(isObjectType ? {} : { description: [rest.description, `(the server declared type ${JSON.stringify(type)})`].filter(Boolean).join(' ') }),
   } as JsonSchema;
 }

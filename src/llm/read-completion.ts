@@ -1,11 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { LlmError, type LlmReply, type NativeToolCall } from './types.js';
+import { isJsonObject } from '../shared/json-values.js';
 
 type Loose = Record<string, unknown>;
-
-function isObject(value: unknown): value is Loose {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
 
 /**
  * An id for a call the endpoint sent without a usable one: nine letters and digits, the one form
@@ -19,7 +16,7 @@ function newCallId(): string {
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
-  return content.map((part) => (isObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
+  return content.map((part) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
 }
 
 /** Arguments as JSON text: endpoints send a string (OpenAI), an object (llama.cpp, some Ollama versions) or nothing. */
@@ -36,11 +33,11 @@ function argumentsText(value: unknown): string {
  * types (OpenAI custom tools) and calls without a name cannot be answered, so they are left out.
  */
 function toolCallsOf(message: Loose): NativeToolCall[] {
-  const raw = Array.isArray(message.tool_calls) ? message.tool_calls : isObject(message.function_call) ? [{ function: message.function_call }] : [];
+  const raw = Array.isArray(message.tool_calls) ? message.tool_calls : isJsonObject(message.function_call) ? [{ function: message.function_call }] : [];
   const seen = new Set<string>();
   return raw.flatMap((item): NativeToolCall[] => {
-    if (!isObject(item) || (item.type !== undefined && item.type !== 'function')) return [];
-    const fn = isObject(item.function) ? item.function : item;
+    if (!isJsonObject(item) || (item.type !== undefined && item.type !== 'function')) return [];
+    const fn = isJsonObject(item.function) ? item.function : item;
     if (typeof fn.name !== 'string' || fn.name.trim() === '') return [];
     let id = typeof item.id === 'string' && item.id.trim() !== '' ? item.id : newCallId();
     while (seen.has(id)) id = newCallId();
@@ -55,13 +52,13 @@ function toolCallsOf(message: Loose): NativeToolCall[] {
  * @throws LlmError `bad_response` when there is no message to read.
  */
 export function readCompletion(completion: unknown, endpoint: string): LlmReply {
-  const choices = isObject(completion) && Array.isArray(completion.choices) ? completion.choices : [];
+  const choices = isJsonObject(completion) && Array.isArray(completion.choices) ? completion.choices : [];
   const choice = choices[0];
-  const message = isObject(choice) ? choice.message : undefined;
-  if (!isObject(message)) throw new LlmError('bad_response', `LLM endpoint ${endpoint} sent an answer without choices; check that LLM_BASE_URL is an OpenAI-compatible API`);
+  const message = isJsonObject(choice) ? choice.message : undefined;
+  if (!isJsonObject(message)) throw new LlmError('bad_response', `LLM endpoint ${endpoint} sent an answer without choices; check that LLM_BASE_URL is an OpenAI-compatible API`);
   return {
     text: contentText(message.content),
     toolCalls: toolCallsOf(message),
-    finishReason: isObject(choice) && typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined,
+    finishReason: isJsonObject(choice) && typeof choice.finish_reason === 'string' ? choice.finish_reason : undefined,
   };
 }

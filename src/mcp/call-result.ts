@@ -1,14 +1,8 @@
 import { CallToolResultSchema, ContentBlockSchema, type CallToolResult, type ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject, jsonKind } from '../shared/json-values.js';
 
 /** How much of an unsupported content block the model gets to read. */
 const MAX_QUOTED = 300;
-
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-}
 
 function quoted(value: unknown): string {
   const json = JSON.stringify(value) ?? String(value);
@@ -17,8 +11,8 @@ function quoted(value: unknown): string {
 
 /** A block that is not MCP content: its text when it has one, else a description the model can read. */
 function unsupported(block: unknown): ContentBlock {
-  if (isObject(block) && typeof block.text === 'string') return { type: 'text', text: block.text };
-  const type = isObject(block) && typeof block.type === 'string' ? ` "${block.type}"` : '';
+  if (isJsonObject(block) && typeof block.text === 'string') return { type: 'text', text: block.text };
+  const type = isJsonObject(block) && typeof block.type === 'string' ? ` "${block.type}"` : '';
   return { type: 'text', text: `[unsupported content${type}: ${quoted(block)}]` };
 }
 
@@ -29,7 +23,7 @@ function readContent(content: unknown, problems: string[]): ContentBlock[] {
     return [{ type: 'text', text: content }];
   }
   if (!Array.isArray(content)) {
-    problems.push(`content is ${kind(content)}, not a list of content blocks`);
+    problems.push(`content is ${jsonKind(content)}, not a list of content blocks`);
     return content === null ? [] : [unsupported(content)];
   }
   return content.map((block: unknown, index) => {
@@ -42,7 +36,7 @@ function readContent(content: unknown, problems: string[]): ContentBlock[] {
 
 function readIsError(isError: unknown, problems: string[]): boolean | undefined {
   if (isError === undefined || typeof isError === 'boolean') return isError;
-  problems.push(`isError is ${kind(isError)}, not a boolean`);
+  problems.push(`isError is ${jsonKind(isError)}, not a boolean`);
   return typeof isError === 'string' ? isError.trim().toLowerCase() === 'true' : Boolean(isError);
 }
 
@@ -57,13 +51,13 @@ function readIsError(isError: unknown, problems: string[]): boolean | undefined 
 export function readCallResult(result: unknown, problems: string[]): CallToolResult {
   const strict = CallToolResultSchema.safeParse(result);
   if (strict.success) return strict.data;
-  const fields = isObject(result) ? result : {};
+  const fields = isJsonObject(result) ? result : {};
   const content = readContent(fields.content, problems);
   let structuredContent: Record<string, unknown> | undefined;
-  if (isObject(fields.structuredContent)) {
+  if (isJsonObject(fields.structuredContent)) {
     structuredContent = fields.structuredContent;
   } else if (fields.structuredContent !== undefined) {
-    problems.push(`structuredContent is ${kind(fields.structuredContent)}, not an object`);
+    problems.push(`structuredContent is ${jsonKind(fields.structuredContent)}, not an object`);
     if (!content.some((block) => block.type === 'text')) content.push({ type: 'text', text: JSON.stringify(fields.structuredContent) });
   }
   const isError = readIsError(fields.isError, problems);

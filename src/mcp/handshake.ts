@@ -1,13 +1,12 @@
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { ImplementationSchema, isJSONRPCRequest, LATEST_PROTOCOL_VERSION, isJSONRPCResultResponse, ServerCapabilitiesSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject } from '../shared/json-values.js';
 
 type Fields = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Fields => typeof value === 'object' && value !== null && !Array.isArray(value);
-
 /** Capabilities the SDK's ServerCapabilitiesSchema accepts: an entry that does not parse becomes `{}` when set, or goes. */
 function repairCapabilities(capabilities: unknown, problems: string[]): Fields {
-  if (!isObject(capabilities)) {
+  if (!isJsonObject(capabilities)) {
     problems.push(`capabilities is ${JSON.stringify(capabilities) ?? 'missing'}, not an object`);
     return {};
   }
@@ -25,7 +24,7 @@ function repairCapabilities(capabilities: unknown, problems: string[]): Fields {
 
 function repairServerInfo(serverInfo: unknown, problems: string[]): Fields {
   if (ImplementationSchema.safeParse(serverInfo).success) return serverInfo as Fields;
-  const info = isObject(serverInfo) ? serverInfo : {};
+  const info = isJsonObject(serverInfo) ? serverInfo : {};
   problems.push(`serverInfo ${JSON.stringify(serverInfo) ?? 'is missing'} lacks a name or version`);
   return { ...info, name: typeof info.name === 'string' ? info.name : 'unknown', version: typeof info.version === 'string' ? info.version : 'unknown' };
 }

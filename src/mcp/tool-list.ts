@@ -1,4 +1,5 @@
 import { ToolSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import { isJsonObject, jsonKind } from '../shared/json-values.js';
 
 /**
  * What was wrong with one entry of a server's tools/list, and what became of it. `tool` is the
@@ -18,13 +19,6 @@ export interface ToolPage {
 
 type Entry = Record<string, unknown>;
 
-const isObject = (value: unknown): value is Entry => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-function kind(value: unknown): string {
-  if (value === null) return 'null';
-  return Array.isArray(value) ? 'an array' : `a ${typeof value}`;
-}
-
 /**
  * An input schema the SDK's ToolSchema accepts (`type: "object"` at the root, object-valued
  * `properties`, a string list `required`: MCP spec, Tool.inputSchema), made from what the server
@@ -35,8 +29,8 @@ function repairInputSchema(schema: unknown, problems: string[]): Entry | undefin
     problems.push('it has no inputSchema');
     return { type: 'object' };
   }
-  if (!isObject(schema)) {
-    problems.push(`its inputSchema is ${kind(schema)}, not a JSON Schema object`);
+  if (!isJsonObject(schema)) {
+    problems.push(`its inputSchema is ${jsonKind(schema)}, not a JSON Schema object`);
     return undefined;
   }
   const repaired: Entry = { ...schema };
@@ -51,15 +45,15 @@ function repairInputSchema(schema: unknown, problems: string[]): Entry | undefin
     problems.push(`its inputSchema is of type ${JSON.stringify(repaired.type)}; tool arguments are an object`);
     return undefined;
   }
-  if (repaired.properties !== undefined && !isObject(repaired.properties)) {
+  if (repaired.properties !== undefined && !isJsonObject(repaired.properties)) {
     problems.push('its inputSchema.properties is not an object');
     delete repaired.properties;
-  } else if (isObject(repaired.properties)) {
+  } else if (isJsonObject(repaired.properties)) {
     // JSON Schema allows `true` (anything) and `false` (nothing) as schemas; the SDK wants objects.
     const properties = Object.entries(repaired.properties).filter(([, property]) => property !== false);
-    if (properties.length !== Object.keys(repaired.properties).length || properties.some(([, property]) => !isObject(property))) {
+    if (properties.length !== Object.keys(repaired.properties).length || properties.some(([, property]) => !isJsonObject(property))) {
       problems.push('some inputSchema properties are not schema objects');
-      repaired.properties = Object.fromEntries(properties.map(([name, property]) => [name, isObject(property) ? property : {}]));
+      repaired.properties = Object.fromEntries(properties.map(([name, property]) => [name, isJsonObject(property) ? property : {}]));
     }
   }
   if (repaired.required !== undefined && !(Array.isArray(repaired.required) && repaired.required.every((name) => typeof name === 'string'))) {
@@ -72,8 +66,8 @@ function repairInputSchema(schema: unknown, problems: string[]): Entry | undefin
 /** Reads one tools/list entry (index from 0) into a tool, repairing what can be and leaving out the rest. */
 function readTool(entry: unknown, index: number, report: (problem: ToolListProblem) => void): Tool | undefined {
   const position = `#${index + 1}`;
-  if (!isObject(entry)) {
-    report({ tool: position, problem: `the entry is ${kind(entry)}, not a tool`, action: 'left out' });
+  if (!isJsonObject(entry)) {
+    report({ tool: position, problem: `the entry is ${jsonKind(entry)}, not a tool`, action: 'left out' });
     return undefined;
   }
   if (typeof entry.name !== 'string' || entry.name === '') {
@@ -94,7 +88,7 @@ function readTool(entry: unknown, index: number, report: (problem: ToolListProbl
   // Every other field of a tool is optional: one that does not parse is dropped, the tool kept.
   const broken = new Set(parsed.error.issues.map((issue) => issue.path[0]));
   for (const field of Object.keys(entry).filter((key) => broken.has(key) && key !== 'name' && key !== 'inputSchema')) {
-    problems.push(`its ${field} (${kind(entry[field])}) does not fit MCP's Tool`);
+    problems.push(`its ${field} (${jsonKind(entry[field])}) does not fit MCP's Tool`);
     delete repaired[field];
   }
   const again = ToolSchema.safeParse(repaired);
@@ -113,9 +107,9 @@ function readTool(entry: unknown, index: number, report: (problem: ToolListProbl
  * fields are dropped), and leaves out the rest. A `nextCursor` that is not a non-empty string ends the list.
  */
 export function readToolPage(result: unknown, report: (problem: ToolListProblem) => void): ToolPage {
-  const page = isObject(result) ? result : {};
+  const page = isJsonObject(result) ? result : {};
   if (!Array.isArray(page.tools)) {
-    if (page.tools !== undefined) report({ problem: `tools is ${kind(page.tools)}, not a list`, action: 'cut short' });
+    if (page.tools !== undefined) report({ problem: `tools is ${jsonKind(page.tools)}, not a list`, action: 'cut short' });
     return { tools: [], nextCursor: undefined };
   }
   const tools = page.tools.flatMap((entry: unknown, index) => readTool(entry, index, report) ?? []);

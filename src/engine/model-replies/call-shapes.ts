@@ -1,3 +1,5 @@
+import { isJsonObject } from '../../shared/json-values.js';
+
 /**
  * The shapes in which models write one tool call as a JSON value, and which of them can only be a
  * tool call. Sources: this bot's own protocol (`tool`), OpenAI's `tool_calls` items, Llama 3.x
@@ -23,10 +25,6 @@ export interface CallShapes {
   unmistakable: boolean;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value);
-}
-
 const ARGUMENT_KEYS = ['arguments', 'parameters', 'args', 'input', 'action_input'] as const;
 
 function argumentsOf(object: Record<string, unknown>): unknown {
@@ -42,7 +40,7 @@ function objectShape(object: Record<string, unknown>): CallShapes | undefined {
   if ('tool' in object) return { calls: [{ name: object.tool, arguments: argumentsOf(object) }], unmistakable: true };
   if (Array.isArray(object.tool_calls)) return { ...arrayShape(object.tool_calls), unmistakable: true };
   if (Array.isArray(object.tool_uses)) return { ...arrayShape(object.tool_uses), unmistakable: true };
-  if (isPlainObject(object.function)) {
+  if (isJsonObject(object.function)) {
     const call = { name: object.function.name, arguments: argumentsOf(object.function) };
     return { calls: [call], unmistakable: object.type === 'function' };
   }
@@ -54,7 +52,7 @@ function objectShape(object: Record<string, unknown>): CallShapes | undefined {
 }
 
 function arrayShape(items: unknown[]): CallShapes {
-  const shapes = items.map((item) => (isPlainObject(item) ? objectShape(item) : undefined));
+  const shapes = items.map((item) => (isJsonObject(item) ? objectShape(item) : undefined));
   if (items.length === 0 || shapes.some((shape) => shape === undefined)) return { calls: [], unmistakable: false };
   const defined = shapes as CallShapes[];
   return { calls: defined.flatMap((shape) => shape.calls), unmistakable: defined.some((shape) => shape.unmistakable) };
@@ -66,5 +64,5 @@ export function callShapes(value: unknown): CallShapes | undefined {
     const shapes = arrayShape(value);
     return shapes.calls.length > 0 ? shapes : undefined;
   }
-  return isPlainObject(value) ? objectShape(value) : undefined;
+  return isJsonObject(value) ? objectShape(value) : undefined;
 }

@@ -1,4 +1,5 @@
-import { callShapes, isPlainObject, type RawCall } from './call-shapes.js';
+import { isJsonObject } from '../../shared/json-values.js';
+import { callShapes, type RawCall } from './call-shapes.js';
 import { jsonValuesIn, parseLenientJson } from './json-values.js';
 import { pythonicCalls } from './pythonic.js';
 
@@ -48,9 +49,9 @@ function parametersFrom(body: string, pattern: RegExp): Record<string, unknown> 
 function nameKeyedCalls(value: unknown): RawCall[] | undefined {
   const items = Array.isArray(value) ? value : [value];
   const calls = items.map((item) => {
-    if (!isPlainObject(item)) return undefined;
+    if (!isJsonObject(item)) return undefined;
     const keys = Object.keys(item);
-    return keys.length === 1 && isPlainObject(item[keys[0]!]) ? { name: keys[0], arguments: item[keys[0]!] } : undefined;
+    return keys.length === 1 && isJsonObject(item[keys[0]!]) ? { name: keys[0], arguments: item[keys[0]!] } : undefined;
   });
   return calls.length > 0 && calls.every((call) => call !== undefined) ? (calls as RawCall[]) : undefined;
 }

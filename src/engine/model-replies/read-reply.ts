@@ -1,5 +1,6 @@
 import type { JsonSchema } from '../../mcp/types.js';
-import { callShapes, isPlainObject, type RawCall } from './call-shapes.js';
+import { isJsonObject } from '../../shared/json-values.js';
+import { callShapes, type RawCall } from './call-shapes.js';
 import { jsonValuesIn, parseJson, parseLenientJson } from './json-values.js';
 import { markupCalls } from './markup-dialects.js';
 import { pythonicCalls } from './pythonic.js';
@@ -41,7 +42,7 @@ export function readArguments(raw: unknown): Record<string, unknown> | undefined
   let value: unknown = raw ?? {};
   // Arguments as JSON text, sometimes encoded twice over.
   for (let depth = 0; typeof value === 'string' && depth < 2; depth += 1) value = value.trim() === '' ? {} : parseLenientJson(value);
-  return isPlainObject(value) ? value : undefined;
+  return isJsonObject(value) ? value : undefined;
 }
 
 /** Names the call and reads its arguments; what cannot be used becomes a reason for the model. */

@@ -3,9 +3,9 @@ import type { Logger } from '../logging/logger.js';
 import { TokenCounter } from '../llm/token-count.js';
 import type { ChatMessage, CompleteOptions } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
-import { contextWindow, fitContext, type ContextWindow, type Fitted } from './context-fit.js';
+import { contextWindow, fitContext, type ContextWindow } from './context-fit.js';
 import type { ToolIndex } from './model-replies/index.js';
-import { FIND_TOOLS, ToolSearch, toolsUsedIn, TurnTools, type Offer } from './tool-choice/index.js';
+import { FIND_TOOLS, ToolSearch, toolsUsedIn, TurnTools, wholeCatalogOffer, type Offer, type ToolBudget } from './tool-choice/index.js';
 import { FINAL_ANSWER_REQUEST, isToolFeedback, type ToolProtocol } from './tool-protocol.js';
 
 /** One request to the model, ready to send. */
@@ -19,10 +19,18 @@ export interface ModelRequest {
 /** User messages of the history that count towards what a turn is about, besides its question. */
 const RECENT_QUESTIONS = 2;
 
-/** Per catalog the pool hands out (the same array until its tools change): its search index and its names. */
+/** Per catalog the pool hands out (the same array until its tools change): worked out once, not per turn. */
 interface CatalogIndex {
   search: ToolSearch;
   tools: ToolIndex;
+  /** The whole catalog as every request's offer, when it fits the budget. */
+  whole: Offer | undefined;
+}
+
+/** What a set of offered tools puts in a request. */
+interface OfferedPrompt {
+  system: ChatMessage;
+  options: CompleteOptions;
 }
 
 /**
@@ -32,14 +40,19 @@ interface CatalogIndex {
  */
 export class ModelRequests {
   private readonly indexes = new WeakMap<readonly CatalogTool[], CatalogIndex>();
+  /** By the offer's tool list: a whole-catalog offer is the same list every turn, a ranked one for every step of its turn. */
+  private readonly prompts = new WeakMap<CatalogTool[], OfferedPrompt>();
   private readonly window: ContextWindow | undefined;
   private readonly counter = new TokenCounter();
+  private readonly budget: ToolBudget;
+  private readonly promptChars = (tool: CatalogTool) => this.protocol.toolText(tool).length;
 
   constructor(
     private readonly protocol: ToolProtocol,
-    private readonly settings: EngineSettings,
+    settings: EngineSettings,
   ) {
     this.window = settings.contextTokens === undefined ? undefined : contextWindow(settings.contextTokens);
+    this.budget = { maxTools: settings.toolsMaxPerTurn, maxPromptChars: settings.toolsPromptMaxChars };
     // Loaded while the bot starts rather than on the first question.
     if (this.window) void this.counter.ready();
   }
@@ -50,8 +63,8 @@ export class ModelRequests {
       .filter((message) => message.role === 'user' && !isToolFeedback(message) && typeof message.content === 'string')
       .slice(-RECENT_QUESTIONS)
       .map((message) => message.content as string);
-    const budget = { maxTools: this.settings.toolsMaxPerTurn, maxPromptChars: this.settings.toolsPromptMaxChars };
-    return new TurnTools(catalog, this.indexFor(catalog).search, [question, ...recent].join('\n'), toolsUsedIn(history), budget, (tool) => this.protocol.toolText(tool).length);
+    const index = this.indexFor(catalog);
+    return new TurnTools(catalog, index.search, [question, ...recent].join('\n'), toolsUsedIn(history), this.budget, this.promptChars, index.whole);
   }
 
   /** The next request of a turn; at the step limit it asks for an answer without tools. */
@@ -59,19 +72,19 @@ export class ModelRequests {
     const messages = atLimit ? [...turn, FINAL_ANSWER_REQUEST] : turn;
     const tools = this.indexFor(turnTools.catalog).tools;
     let offer = turnTools.current();
-    if (!this.window) return { messages: this.assemble(offer, history, messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+    if (!this.window) return this.request(offer, history, messages, atLimit, tools);
 
     await this.counter.ready();
     // History gives way first (inside fitContext), then the lowest-ranked tools, then this turn's tool results.
     for (let smaller: Offer | undefined = offer; smaller; smaller = TurnTools.withoutLast(offer)) {
       offer = smaller;
       const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter);
-      if (fitted) return this.fittedRequest(offer, fitted, atLimit, tools);
+      if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools);
     }
     const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter, true);
-    if (fitted) return this.fittedRequest(offer, fitted, atLimit, tools);
+    if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools);
     log.warn({ contextTokens: this.window.tokens }, 'the question alone does not fit LLM_CONTEXT_TOKENS; sending it anyway');
-    return { messages: this.assemble(offer, [], messages), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+    return this.request(offer, [], messages, atLimit, tools);
   }
 
   /**
@@ -85,26 +98,28 @@ export class ModelRequests {
     return { fits: neededTokens <= this.window.tokens, neededTokens };
   }
 
-  private fittedRequest(offer: Offer, fitted: Fitted, atLimit: boolean, tools: ToolIndex): ModelRequest {
-    return { messages: this.assemble(offer, fitted.history, fitted.turn), options: atLimit ? {} : this.protocol.completeOptions(offer.tools), tools };
+  private request(offer: Offer, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, tools: ToolIndex): ModelRequest {
+    const { system, options } = this.promptFor(offer.tools);
+    return { messages: [system, ...history, ...turn], options: atLimit ? {} : options, tools };
   }
 
-  private assemble(offer: Offer, history: ChatMessage[], turn: ChatMessage[]): ChatMessage[] {
-    return [{ role: 'system', content: this.protocol.systemPrompt(offer.tools) }, ...history, ...turn];
+  private promptFor(offered: CatalogTool[]): OfferedPrompt {
+    let prompt = this.prompts.get(offered);
+    if (!prompt) this.prompts.set(offered, (prompt = { system: { role: 'system', content: this.protocol.systemPrompt(offered) }, options: this.protocol.completeOptions(offered) }));
+    return prompt;
   }
 
   /** Tokens of the system prompt and, in native mode, the tool definitions. */
   private fixedTokens(offered: CatalogTool[], atLimit: boolean): number {
-    const system = this.counter.countMessage({ role: 'system', content: this.protocol.systemPrompt(offered) });
-    const options = atLimit ? {} : this.protocol.completeOptions(offered);
-    return system + (options.tools ? offered.reduce((sum, tool) => sum + this.counter.count(this.protocol.toolText(tool)), 0) : 0);
+    const { system, options } = this.promptFor(offered);
+    return this.counter.countMessage(system) + (options.tools && !atLimit ? offered.reduce((sum, tool) => sum + this.counter.count(this.protocol.toolText(tool)), 0) : 0);
   }
 
   private indexFor(catalog: readonly CatalogTool[]): CatalogIndex {
     let index = this.indexes.get(catalog);
     if (!index) {
       const tools = new Map([...catalog, FIND_TOOLS].map((tool) => [tool.name, tool.inputSchema]));
-      this.indexes.set(catalog, (index = { search: new ToolSearch(catalog), tools }));
+      this.indexes.set(catalog, (index = { search: new ToolSearch(catalog), tools, whole: wholeCatalogOffer(catalog, this.budget, this.promptChars) }));
     }
     return index;
   }

@@ -9,7 +9,16 @@ export interface ToolBudget {
   maxPromptChars: number;
 }
 
-export interface ToolChoiceInput {
+/** The tools one request offers. */
+export interface Offer {
+  /** In stable order, `find_tools` among them when the catalog is cut. */
+  tools: CatalogTool[];
+  /** The chosen catalog tools, best first: what a short context window gives up last. */
+  ranked: CatalogTool[];
+  cut: boolean;
+}
+
+export interface RankedOfferInput {
   /** What this asker may use, in the catalog's order. */
   catalog: readonly CatalogTool[];
   search: ToolSearch;
@@ -28,17 +37,21 @@ export function stableOrder(tools: readonly CatalogTool[]): CatalogTool[] {
 }
 
 /**
- * The tools offered on one request: the whole catalog when it fits the budget; otherwise the kept tools,
- * then the best matches of the ranking, within the budget, plus `find_tools` so the model can reach
- * the rest. `ranked` lists the chosen tools best first, for cutting further when the context is short.
+ * The whole catalog, in stable order, when it fits the budget; undefined when it does not. The same for
+ * every turn of a catalog, so it is worked out once per catalog.
  */
-export function chooseTools(input: ToolChoiceInput): { tools: CatalogTool[]; ranked: CatalogTool[]; cut: boolean } {
-  const { catalog, budget, promptChars } = input;
+export function wholeCatalogOffer(catalog: readonly CatalogTool[], budget: ToolBudget, promptChars: (tool: CatalogTool) => number): Offer | undefined {
   const total = catalog.reduce((sum, tool) => sum + promptChars(tool), 0);
-  if (catalog.length <= budget.maxTools && total <= budget.maxPromptChars) {
-    const all = stableOrder(catalog);
-    return { tools: all, ranked: [...catalog], cut: false };
-  }
+  if (catalog.length > budget.maxTools || total > budget.maxPromptChars) return undefined;
+  return { tools: stableOrder(catalog), ranked: [...catalog], cut: false };
+}
+
+/**
+ * A catalog too big to offer whole: the kept tools, then the best matches of the ranking, within the
+ * budget, plus `find_tools` so the model can reach the rest.
+ */
+export function rankedOffer(input: RankedOfferInput): Offer {
+  const { catalog, budget, promptChars } = input;
   const kept = catalog.filter((tool) => input.keep.has(tool.name));
   const candidates = [...kept, ...input.search.rank(input.query, budget.maxTools + kept.length)];
   const chosen: CatalogTool[] = [];

@@ -1,15 +1,7 @@
 import type { CatalogTool } from '../../mcp/types.js';
 import { FIND_TOOLS, FIND_TOOLS_RESULTS } from './find-tools.js';
-import { chooseTools, stableOrder, type ToolBudget } from './offered-tools.js';
+import { rankedOffer, stableOrder, type Offer, type ToolBudget } from './offered-tools.js';
 import type { ToolSearch } from './tool-search.js';
-
-export interface Offer {
-  /** In stable order, `find_tools` among them when the catalog is cut. */
-  tools: CatalogTool[];
-  /** The chosen catalog tools, best first: what a short context window gives up last. */
-  ranked: CatalogTool[];
-  cut: boolean;
-}
 
 /**
  * The tools of one turn: what is offered on each request, and what `find_tools` has found along the
@@ -28,10 +20,13 @@ export class TurnTools {
     private readonly used: ReadonlySet<string>,
     private readonly budget: ToolBudget,
     private readonly promptChars: (tool: CatalogTool) => number,
+    /** The whole catalog, when it fits the budget (see wholeCatalogOffer): then it is every request's offer. */
+    private readonly whole: Offer | undefined,
   ) {}
 
   current(): Offer {
-    this.offer ??= chooseTools({
+    if (this.whole) return this.whole;
+    this.offer ??= rankedOffer({
       catalog: this.catalog,
       search: this.search,
       query: this.query,

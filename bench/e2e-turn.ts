@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -6,9 +5,9 @@ import KeyvSqlite from '@keyv/sqlite';
 import Keyv from 'keyv';
 import { startFakeLlm, toolResultText, type LlmRequest } from '../test/fakes/fake-llm.js';
 import { fixtureServerConfig } from '../test/fixtures/index.js';
-import { fakeLlmEnv, projectRoot } from '../test/helpers/bot-process.js';
+import { fakeLlmEnv } from '../test/helpers/bot-process.js';
 import { now } from './measure.js';
-import { rawClient } from './setup.js';
+import { rawClient, spawnNpmStart } from './setup.js';
 
 /**
  * N questions piped into `npm start` (console, SQLite, the fake model over HTTP, the fixture server
@@ -39,7 +38,7 @@ export async function measureEndToEndTurns(questions: number): Promise<{ e2e_tur
 
 function runBot(questions: number, env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn('npm', ['start', '--silent'], { cwd: projectRoot, env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnNpmStart(env);
     let started = 0;
     let answers = 0;
     let stderr = '';

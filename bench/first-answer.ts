@@ -1,16 +1,16 @@
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { startFakeLlm } from '../test/fakes/fake-llm.js';
-import { fakeLlmEnv, projectRoot } from '../test/helpers/bot-process.js';
+import { fakeLlmEnv } from '../test/helpers/bot-process.js';
 import { median, now } from './measure.js';
+import { spawnNpmStart } from './setup.js';
 
 /** Milliseconds from spawning `npm start` to the first answer on stdout, for one piped question. */
 function timeFirstAnswer(env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = now();
-    const child = spawn('npm', ['start', '--silent'], { cwd: projectRoot, env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnNpmStart(env);
     let answeredAt: number | undefined;
     child.stdout.once('data', () => (answeredAt = now() - started));
     child.on('error', reject);

@@ -1,3 +1,4 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import { openStore } from '../src/store/index.js';
 import type { Store } from '../src/store/types.js';
 import { fixtureServerConfig } from '../test/fixtures/index.js';
 import { TEST_ENGINE_SETTINGS } from '../test/helpers/engine-harness.js';
+import { projectRoot } from '../test/helpers/bot-process.js';
 
 export const logger = createLogger('silent');
 
@@ -86,4 +88,12 @@ export async function sqliteStore(): Promise<SqliteStore> {
 
 export function engineWith(model: ChatModel, pool: McpPool, store: Store): ConversationEngine {
   return new ConversationEngine({ llm: model, tools: pool, history: store.history, settings: TEST_ENGINE_SETTINGS, logger });
+}
+
+/**
+ * `npm start` as an operator runs it, in the console (platform tokens emptied so a developer's own
+ * .env cannot turn Discord or Slack on), logging at info so "bot ready" can be seen.
+ */
+export function spawnNpmStart(env: Record<string, string>): ChildProcessWithoutNullStreams {
+  return spawn('npm', ['start', '--silent'], { cwd: projectRoot, env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
 }

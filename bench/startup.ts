@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -10,7 +9,7 @@ import { quirkyServerConfig } from '../test/fixtures/index.js';
 import { fakeLlmEnv, projectRoot } from '../test/helpers/bot-process.js';
 import { startFakeLlm } from '../test/fakes/fake-llm.js';
 import { median, now } from './measure.js';
-import { logger } from './setup.js';
+import { logger, spawnNpmStart } from './setup.js';
 
 const DELAYS_MS = [300, 400, 500, 600];
 
@@ -43,7 +42,7 @@ async function timeServerAlone(server: StdioServerConfig): Promise<number> {
 function timeBotReady(env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const started = now();
-    const child = spawn('npm', ['start', '--silent'], { cwd: projectRoot, env: { ...process.env, DISCORD_TOKEN: '', SLACK_BOT_TOKEN: '', LOG_LEVEL: 'info', ...env }, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawnNpmStart(env);
     let stderr = '';
     let readyAt: number | undefined;
     child.stderr.on('data', (chunk: Buffer) => {

@@ -1,3 +1,4 @@
+import { messageText } from '../llm/message-text.js';
 import type { ChatMessage } from '../llm/types.js';
 import { isToolFeedback } from './tool-protocol.js';
 
@@ -9,9 +10,8 @@ export interface HistoryBudget {
 
 /** A message's size in characters: its text and its tool calls. */
 export function messageChars(message: ChatMessage): number {
-  const content = typeof message.content === 'string' ? message.content.length : JSON.stringify(message.content ?? '').length;
-  const calls = 'tool_calls' in message && message.tool_calls ? JSON.stringify(message.tool_calls).length : 0;
-  return content + calls;
+  const { content, calls } = messageText(message);
+  return content.length + calls.length;
 }
 
 /** A turn starts at a user's own message; tool feedback belongs to the turn before it. */

@@ -1,3 +1,4 @@
+import { messageText } from './message-text.js';
 import type { ChatMessage } from './types.js';
 
 /**
@@ -46,8 +47,7 @@ export class TokenCounter {
 
   /** Tokens one chat message takes in a request: its text, its tool calls, and the template's own. */
   countMessage(message: ChatMessage): number {
-    const content = typeof message.content === 'string' ? message.content : message.content ? JSON.stringify(message.content) : '';
-    const calls = 'tool_calls' in message && message.tool_calls ? JSON.stringify(message.tool_calls) : '';
+    const { content, calls } = messageText(message);
     return TOKENS_PER_MESSAGE + (content ? this.count(content) : 0) + (calls ? this.count(calls) : 0);
   }
 }

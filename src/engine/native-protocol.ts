@@ -5,7 +5,7 @@ import { canonicalName, readArguments, readReply, withoutReasoning, type ToolInd
 import { nativeModeSystemPrompt } from './system-prompt.js';
 import { textFeedback, type Decision, type RequestedCall, type ToolProtocol } from './tool-protocol.js';
 
-/** OpenAI refuses a longer `tools[].function.description` with a 400. */
+/** OpenAI refuses a longer `tools[].function.description` with a 400 (`string_above_max_length`), whatever the server wrote. */
 const MAX_DESCRIPTION_CHARS = 1024;
 
 /** Calls the model wrote in its text instead of `tool_calls`; their ids never reach the endpoint. */

@@ -3,7 +3,7 @@ import { toolResultText, type LlmRequest, type ScriptedAnswer } from '../fakes/f
 import { quirkyServerConfig } from '../fixtures/index.js';
 import { startEngineHarness, type EngineHarness } from '../helpers/engine-harness.js';
 
-/** A server whose `mutate` has `oneOf` at the root and whose `lookup` is a pydantic-style root `$ref`. */
+/** A server whose `mutate` has `oneOf` at the root, whose `lookup` is a pydantic-style root `$ref`, and whose `explain` has a description over 1,024 characters. */
 const servers = [quirkyServerConfig('quirky', ['model-refused-schemas'])];
 
 function callThenEcho(first: ScriptedAnswer) {
@@ -26,6 +26,8 @@ describe('tools whose schemas a model endpoint refuses as they are', () => {
     expect(reply.answer?.text).toBe('tide: a word');
     const offered = harness.llm.requests.items[0]!.body.tools as { function: { name: string; parameters: Record<string, unknown> } }[];
     const mutate = offered.find((tool) => tool.function.name === 'mutate')!.function.parameters;
+    const explain = offered.find((tool) => tool.function.name === 'explain') as { function: { description: string } } | undefined;
+    expect(explain?.function.description).toHaveLength(1024);
     expect(mutate).toMatchObject({ type: 'object', properties: { action: { enum: ['create', 'delete'] }, name: {}, id: {} }, required: ['action'] });
     expect(harness.llm.requests.items[1]!.messages.filter((message) => message.role === 'tool').map((message) => message.content)).toEqual(['created report', 'tide: a word']);
   });

@@ -21,6 +21,12 @@ const NAME_PATTERN = /^[a-zA-Z0-9_-]+$/;
 const MAX_NAME_LENGTH = 64;
 /** "Invalid 'tools': array too long. Expected an array with maximum length 128, …" */
 const MAX_TOOLS = 128;
+/**
+ * "Invalid 'tools[0].function.description': string too long. Expected a string with maximum length 1024,
+ * but got a string with length 1103 instead." (code string_above_max_length), as quoted in public bug
+ * reports against MCP clients that passed a server's long description through.
+ */
+const MAX_DESCRIPTION_LENGTH = 1024;
 /** `ChatCompletionRole` in the API reference. */
 const ROLES = ['system', 'assistant', 'user', 'function', 'tool', 'developer'];
 /** Content part types each role accepts (API reference: tool, system and developer messages take text parts only). */
@@ -186,6 +192,11 @@ function toolsRefusal(body: Json): Refusal | undefined {
     if (!isObject(tool.function)) return tool.function === undefined ? missing(`${at}.function`) : wrongType(`${at}.function`, 'an object', tool.function);
     const badName = nameRefusal(tool.function.name, `${at}.function.name`);
     if (badName) return badName;
+    const { description } = tool.function;
+    if (typeof description === 'string' && description.length > MAX_DESCRIPTION_LENGTH) {
+      const param = `${at}.function.description`;
+      return { message: `Invalid '${param}': string too long. Expected a string with maximum length ${MAX_DESCRIPTION_LENGTH}, but got a string with length ${description.length} instead.`, param };
+    }
     // Omitted parameters mean a function without arguments, which OpenAI accepts.
     if (tool.function.parameters === undefined) continue;
     const badSchema = schemaRefusal(String(tool.function.name), tool.function.parameters, `${at}.function.parameters`);

@@ -35,6 +35,13 @@ const cases: Case[] = [
     param: 'tools[1].function.name',
   },
   {
+    rule: 'a tool description has at most 1024 characters',
+    accepted: body([user], { tools: [{ type: 'function', function: { name: 'a', description: 'd'.repeat(1024) } }] }),
+    refused: body([user], { tools: [{ type: 'function', function: { name: 'a', description: 'd'.repeat(1025) } }] }),
+    message: "Invalid 'tools[0].function.description': string too long. Expected a string with maximum length 1024, but got a string with length 1025 instead.",
+    param: 'tools[0].function.description',
+  },
+  {
     rule: 'a tool name has at most 64 characters',
     accepted: withTools(tool('a'.repeat(64))),
     refused: withTools(tool('a'.repeat(65))),

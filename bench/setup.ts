@@ -6,7 +6,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import type { Asker } from '../src/access/index.js';
 import { ConversationEngine } from '../src/engine/index.js';
-import type { FinalAnswer, Reply } from '../src/engine/index.js';
+import type { ImageAttachment, TurnEvent, TurnOutput } from '../src/engine/index.js';
 import type { ChatMessage, ChatModel, LlmReply } from '../src/llm/types.js';
 import { createLogger } from '../src/logging/logger.js';
 import { McpPool } from '../src/mcp/index.js';
@@ -34,21 +34,14 @@ export function scriptedModel(options: { useTool: boolean }): ChatModel {
   };
 }
 
-/** A Reply that only waits for the end of the turn. */
-export class SilentReply implements Reply {
-  answer: FinalAnswer | undefined;
+/** A TurnOutput that only keeps how the turn ended. */
+export class SilentReply implements TurnOutput {
+  answer: { text: string; images: ImageAttachment[] } | undefined;
   failure: string | undefined;
-  async progress(): Promise<void> {}
-  async final(answer: FinalAnswer): Promise<void> {
-    this.answer = answer;
+  async emit(event: TurnEvent): Promise<void> {
+    if (event.type === 'answer') this.answer = event;
+    if (event.type === 'error') this.failure = event.message;
   }
-  async error(message: string): Promise<void> {
-    this.failure = message;
-  }
-  async askConfirmation(): Promise<void> {}
-  async endConfirmation(): Promise<void> {}
-  async askElicitation(): Promise<void> {}
-  async endElicitation(): Promise<void> {}
 }
 
 /** Someone the bot admits, asking in a channel. */

@@ -23,7 +23,7 @@ import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
-import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, Reply, ServerTools } from './types.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, TurnEvent, TurnOutput } from './types.js';
 import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { userContent } from './speaker.js';
 
@@ -55,7 +55,7 @@ interface TurnState {
   /** Sampling requests served in this turn, against the per-turn cap. */
   samples: number;
   log: Logger;
-  reply: Reply;
+  output: TurnOutput;
   /** Everything this asker may use, and what each request offers of it. */
   tools: TurnTools;
   messages: ChatMessage[];
@@ -134,14 +134,14 @@ export class ConversationEngine {
     this.questions.cancelAll();
   }
 
-  /** Queues the message behind earlier ones of its thread; resolves once the reply is posted. Never rejects. */
-  handle(message: IncomingMessage, reply: Reply): Promise<void> {
+  /** Queues the message behind earlier ones of its thread; resolves once the turn's last event is rendered. Never rejects. */
+  handle(message: IncomingMessage, output: TurnOutput): Promise<void> {
     // Checked before queueing, so a flood neither reaches the model nor delays anyone else's thread.
     const { maxInputChars } = this.deps.settings;
-    if (!this.access.admits(message.asker)) return this.refuse(message, reply, ACCESS_DENIED_MESSAGE, 'not allowed here');
-    if (message.text.length > maxInputChars) return this.refuse(message, reply, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
+    if (!this.access.admits(message.asker)) return this.refuse(message, output, ACCESS_DENIED_MESSAGE, 'not allowed here');
+    if (message.text.length > maxInputChars) return this.refuse(message, output, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
     // The console is the operator at the keyboard, as for the access lists.
-    if (!message.asker.operator && !this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, reply, RATE_LIMITED_MESSAGE, 'rate limited');
+    if (!message.asker.operator && !this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, output, RATE_LIMITED_MESSAGE, 'rate limited');
     // One trace per turn from the moment it is queued, so the wait behind the thread's earlier turns shows.
     const attributes = { [ATTR.conversationId]: message.threadKey, [ATTR.platform]: message.threadKey.split(':')[0] };
     return inSpan('turn', { root: true, attributes }, () => {
@@ -150,7 +150,7 @@ export class ConversationEngine {
         message.threadKey,
         inCurrentContext(() => {
           waiting.end();
-          return this.runTurn(message, reply);
+          return this.runTurn(message, output);
         }),
       );
     });
@@ -185,7 +185,7 @@ export class ConversationEngine {
     return this.queue.idle(timeoutMs);
   }
 
-  private async runTurn(message: IncomingMessage, reply: Reply): Promise<void> {
+  private async runTurn(message: IncomingMessage, output: TurnOutput): Promise<void> {
     const log = this.deps.logger.child({ threadKey: message.threadKey });
     const started = Date.now();
     let history: ChatMessage[];
@@ -194,7 +194,7 @@ export class ConversationEngine {
     } catch (error) {
       log.error({ err: error }, 'history could not be read');
       recordError(error);
-      await this.deliver(log, () => reply.error(STORE_UNAVAILABLE_MESSAGE));
+      await this.deliver(log, output, { type: 'error', message: STORE_UNAVAILABLE_MESSAGE });
       this.finished(message.threadKey, 'failed', started);
       return;
     }
@@ -204,7 +204,7 @@ export class ConversationEngine {
       asker: message.asker,
       samples: 0,
       log,
-      reply,
+      output,
       tools: this.requests.turnTools(this.access.catalogFor(message.asker, this.deps.tools.tools()), message.text, history),
       messages: [{ role: 'user', content: userContent(message) }],
       images: [],
@@ -215,19 +215,19 @@ export class ConversationEngine {
       turn.messages.push({ role: 'assistant', content: answer });
       await this.saveHistory(turn, [...history, ...turn.messages]);
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
-      await this.deliver(log, () => reply.final({ text: answer, images: turn.images }));
+      await this.deliver(log, output, { type: 'answer', text: answer, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
     } catch (error) {
       log.error({ err: error, steps: turn.steps }, 'turn failed');
       recordError(error);
-      await this.deliver(log, () => reply.error(userMessageFor(error)));
+      await this.deliver(log, output, { type: 'error', message: userMessageFor(error) });
       this.finished(message.threadKey, 'failed', started);
     }
   }
 
-  private async refuse(message: IncomingMessage, reply: Reply, text: string, reason: string): Promise<void> {
+  private async refuse(message: IncomingMessage, output: TurnOutput, text: string, reason: string): Promise<void> {
     this.deps.logger.info({ threadKey: message.threadKey, user: message.asker.userId, reason }, 'message refused');
-    await this.deliver(this.deps.logger, () => reply.error(text));
+    await this.deliver(this.deps.logger, output, { type: 'error', message: text });
   }
 
   private finished(threadKey: string, outcome: 'answered' | 'failed', started: number): void {
@@ -280,10 +280,12 @@ export class ConversationEngine {
       this.deps.observer?.confirmationEnded(tool.server, tool.toolName, outcome);
       if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
     }
-    await this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step: turn.steps }));
+    const step = { step: turn.steps, server: tool.server, tool: tool.toolName };
+    await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
     const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log));
     log.info({ ok: outcome.ok, ms: Date.now() - started }, 'tool called');
+    await this.deliver(log, turn.output, { type: 'tool-finished', ...step, ok: outcome.ok });
     for (const image of outcome.images) {
       const extension = image.mimeType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
       turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: `${tool.toolName}-${turn.images.length + 1}.${extension}` });
@@ -303,9 +305,9 @@ export class ConversationEngine {
 
   /** What the tool's server may do during the call: report progress, ask the person, borrow the model. */
   private callContext(turn: TurnState, tool: CatalogTool, log: Logger): CallContext {
-    const step = turn.steps;
+    const step = { step: turn.steps, server: tool.server, tool: tool.toolName };
     return {
-      onProgress: (progress) => void this.deliver(log, () => turn.reply.progress({ type: 'tool', tool: tool.toolName, server: tool.server, step, detail: progressDetail(progress) })),
+      onProgress: (progress) => void this.deliver(log, turn.output, { type: 'tool-progress', ...step, detail: progressDetail(progress) }),
       elicit: (request) => this.elicit(turn, tool, request),
       sample: (request) => this.sample(turn, tool, request, log),
     };
@@ -319,7 +321,7 @@ export class ConversationEngine {
     const end = await this.questions.ask<ElicitationRequest, ElicitResult>(
       { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, message: request.message, fields },
       this.deps.settings.elicitationTimeoutMs,
-      { show: (question) => turn.reply.askElicitation(question), end: (question, ended) => turn.reply.endElicitation(question, outcomeOf(ended)) },
+      { show: (question) => turn.output.emit({ type: 'form-asked', request: question }), end: (question, ended) => turn.output.emit({ type: 'form-ended', request: question, outcome: outcomeOf(ended) }) },
       (answer) => readElicitationAnswer(fields, answer),
     );
     return end.kind === 'answered' ? end.answer : { action: 'cancel' };
@@ -341,7 +343,7 @@ export class ConversationEngine {
     const end = await this.questions.ask<ConfirmationRequest, boolean>(
       asked,
       this.deps.settings.confirmTimeoutMs,
-      { show: (request) => turn.reply.askConfirmation(request), end: (request, ended) => turn.reply.endConfirmation(request, outcomeOf(ended)) },
+      { show: (request) => turn.output.emit({ type: 'confirmation-asked', request }), end: (request, ended) => turn.output.emit({ type: 'confirmation-ended', request, outcome: outcomeOf(ended) }) },
       (answer) => (typeof answer === 'boolean' ? { ok: true, value: answer } : { ok: false, message: NOT_THIS_QUESTION_TEXT }),
     );
     return outcomeOf(end);
@@ -365,9 +367,9 @@ export class ConversationEngine {
   }
 
   /** Platform failures while posting are logged, never thrown back into the queue. */
-  private async deliver(log: Logger, post: () => Promise<void>): Promise<void> {
+  private async deliver(log: Logger, output: TurnOutput, event: TurnEvent): Promise<void> {
     try {
-      await post();
+      await output.emit(event);
     } catch (error) {
       log.error({ err: error }, 'reply could not be posted');
     }

@@ -8,4 +8,4 @@ export { progressText } from './progress.js';
 export { elicitationOutcomeText, elicitationText, settledElicitationText } from './elicitation-text.js';
 export type { ElicitationAnswer, FormField } from './elicitation-form.js';
 export { readReply, type ReadReply, type ToolIndex } from './model-replies/index.js';
-export type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, ImageAttachment, IncomingMessage, Reply, ServerTools, TurnProgress } from './types.js';
+export type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingFile, IncomingMessage, ServerTools, ToolStep, TurnEvent, TurnOutput } from './types.js';

@@ -1,7 +1,7 @@
-import type { TurnProgress } from './types.js';
+import type { ToolStep } from './types.js';
 
-/** The one wording of progress every platform shows. */
-export function progressText(event: TurnProgress): string {
+/** The one wording of a running tool every platform shows; `detail` is what the tool last reported. */
+export function progressText(event: ToolStep & { detail?: string }): string {
   return `Using \`${event.tool}\` on \`${event.server}\`…${event.detail ? ` ${event.detail}` : ''}`;
 }
 

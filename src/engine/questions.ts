@@ -24,7 +24,7 @@ export type AnswerResult =
   /** Nothing here waits for it: it ended already, or (`restarted`) it was asked before this process started. */
   | { kind: 'gone'; restarted: boolean };
 
-/** How a question is put in front of people and taken away again: the turn's Reply. */
+/** How a question is put in front of people and taken away again: through the turn's output. */
 export interface QuestionPrompt<Q extends Question, A> {
   show(question: Q): Promise<void>;
   end(question: Q, end: QuestionEnd<A>): Promise<void>;

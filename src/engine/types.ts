@@ -11,6 +11,19 @@ export interface IncomingMessage {
   /** The author as the platform shows them; in a shared thread the model reads it before the text, to tell people apart. */
   authorName?: string;
   text: string;
+  /** Files attached to the message; the engine reads those it can (see IncomingFile). */
+  files?: IncomingFile[];
+}
+
+/** A file a person attached to a message. The engine reads text files as text and images as image parts (with LLM_VISION), and tells the person about the rest. */
+export interface IncomingFile {
+  name: string;
+  /** As the platform reports it; empty or `application/octet-stream` when it does not know. */
+  mimeType: string;
+  /** Bytes, as the platform reports it: checked before anything is downloaded. */
+  size: number;
+  /** The file's bytes, fetched with the bot's credentials where the platform needs them. */
+  download(): Promise<Buffer>;
 }
 
 /** A tool call waiting for its asker's Approve or Deny; no answer by `expiresAt` counts as Deny. */
@@ -35,35 +48,56 @@ export interface ElicitationRequest extends Question {
 
 export type ElicitationOutcome = 'accepted' | 'declined' | 'timed-out' | 'cancelled';
 
-/** `detail`: what a long-running tool last reported (its progress notifications). */
-export type TurnProgress = { type: 'tool'; tool: string; server: string; step: number; detail?: string };
-
 export interface ImageAttachment {
   data: Buffer;
   mimeType: string;
   filename: string;
 }
 
-export interface FinalAnswer {
-  text: string;
-  /** Images tools returned during the turn, for the adapter to attach. */
-  images: ImageAttachment[];
+/** A tool call as people see it; `step` counts the turn's calls from 1 and tells two calls of one tool apart. */
+export interface ToolStep {
+  step: number;
+  server: string;
+  /** As its server names it. */
+  tool: string;
 }
 
-/** How an adapter receives one turn's output; each platform implements it for one thread. */
-export interface Reply {
-  progress(event: TurnProgress): Promise<void>;
-  final(answer: FinalAnswer): Promise<void>;
-  /** A short, user-facing sentence; the details are in the logs. */
-  error(message: string): Promise<void>;
-  /** Shows the call with Approve and Deny buttons (see `confirmationText`); resolves once they are up. */
-  askConfirmation(request: ConfirmationRequest): Promise<void>;
-  /** Replaces the buttons with how it ended (see `confirmationOutcomeText`). */
-  endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void>;
-  /** Shows a server's form with a way to fill it in or decline (see `elicitationText`); resolves once it is up. */
-  askElicitation(request: ElicitationRequest): Promise<void>;
-  /** Replaces the form with how it ended (see `settledElicitationText`). */
-  endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void>;
+/**
+ * One turn's output, in the order the engine produces it; each platform renders it its own way (Slack
+ * stream chunks and task cards, Discord message edits, console lines).
+ *
+ * - `text`: more of the answer as the model writes it. Provisional: `answer` has the final text, which
+ *   is almost always what the deltas added up to; where it is not (a leaked control token, a reasoning
+ *   block that only its end revealed), the renderer shows `answer.text` instead. Text a model wrote
+ *   before calling a tool stays, as the lead-in to what follows.
+ * - `tool-started` / `tool-progress` / `tool-finished`: one tool call, every call however fast.
+ * - `confirmation-asked` / `form-asked`: a question to the asker; the event's promise resolves once it
+ *   is up. `…-ended` takes it away with how it ended.
+ * - `notice`: a short line about the question itself (a file that could not be read).
+ * - `answer`: the turn's last word, once; `error`: the turn failed, once, instead of `answer`. After
+ *   streamed text, the renderer keeps that text and adds the error line below it, so a broken answer
+ *   never looks whole.
+ */
+export type TurnEvent =
+  | { type: 'text'; delta: string }
+  | ({ type: 'tool-started' } & ToolStep)
+  | ({ type: 'tool-progress'; detail: string } & ToolStep)
+  | ({ type: 'tool-finished'; ok: boolean } & ToolStep)
+  | { type: 'confirmation-asked'; request: ConfirmationRequest }
+  | { type: 'confirmation-ended'; request: ConfirmationRequest; outcome: ConfirmationOutcome }
+  | { type: 'form-asked'; request: ElicitationRequest }
+  | { type: 'form-ended'; request: ElicitationRequest; outcome: ElicitationOutcome }
+  | { type: 'notice'; text: string }
+  | { type: 'answer'; text: string; images: ImageAttachment[] }
+  | { type: 'error'; message: string };
+
+/**
+ * Where one turn's output goes: a platform implements it for one thread. The engine awaits each
+ * event in order; `text` events come many a second, so a renderer buffers them and returns at once
+ * rather than waiting on its platform. A rejected promise is logged and the turn goes on.
+ */
+export interface TurnOutput {
+  emit(event: TurnEvent): Promise<void>;
 }
 
 export interface ServerTools {

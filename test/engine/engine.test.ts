@@ -34,7 +34,7 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     harness.llm.setScript((request) => (isFeedback(request) ? `The sum is ${lastContent(request).split('\n')[1]}.` : { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } }));
     const reply = await harness.ask('What is 2+3?', 'one-tool');
     expect(reply.answer?.text).toBe('The sum is 5.');
-    expect(reply.progressEvents).toEqual([{ type: 'tool', tool: 'add', server: 'fixture', step: 1 }]);
+    expect(reply.progressEvents).toEqual([{ type: 'tool-started', tool: 'add', server: 'fixture', step: 1 }]);
   });
 
   it('chains three tool calls before answering', async () => {

@@ -42,7 +42,7 @@ describe('what servers do during a call: progress, logs, forms and sampling (fix
     callOnce('steps');
     const { reply, done } = startTurn('steps please');
     await done;
-    expect(reply.progressEvents.map((event) => event.detail)).toEqual([undefined, 'step 1 (1/3)', 'step 2 (2/3)', 'step 3 (3/3)']);
+    expect(reply.progressEvents.map((event) => ('detail' in event ? event.detail : undefined))).toEqual([undefined, 'step 1 (1/3)', 'step 2 (2/3)', 'step 3 (3/3)']);
     expect(reply.answer?.text).toContain('done in three steps');
     const logged = await logs.waitFor((line) => line.msg === 'server log' && (line as { data?: string }).data === 'all three steps done');
     expect(logged).toMatchObject({ level: 40, server: 'fixture', serverLogger: 'steps' });

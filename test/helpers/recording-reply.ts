@@ -1,43 +1,53 @@
-import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, Reply, TurnProgress } from '../../src/engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, TurnEvent, TurnOutput } from '../../src/engine/index.js';
 import { Recorder } from './recorder.js';
 
-/** A Reply that keeps what the engine sent, for engine-level tests. */
-export class RecordingReply implements Reply {
-  readonly progressEvents: TurnProgress[] = [];
-  answer: FinalAnswer | undefined;
+type ToolShown = Extract<TurnEvent, { type: 'tool-started' | 'tool-progress' }>;
+
+/** A TurnOutput that keeps what the engine sent, for engine-level tests. */
+export class RecordingReply implements TurnOutput {
+  /** Every event, in order. */
+  readonly events: TurnEvent[] = [];
+  /** A tool starting, and what it reported while it ran. */
+  readonly progressEvents: ToolShown[] = [];
+  answer: { text: string; images: ImageAttachment[] } | undefined;
   errorMessage: string | undefined;
-
-  async progress(event: TurnProgress): Promise<void> {
-    this.progressEvents.push(event);
-  }
-
-  async final(answer: FinalAnswer): Promise<void> {
-    this.answer = answer;
-  }
-
-  async error(message: string): Promise<void> {
-    this.errorMessage = message;
-  }
-
   readonly confirmationsAsked = new Recorder<ConfirmationRequest>();
   readonly confirmationsEnded = new Recorder<{ request: ConfirmationRequest; outcome: ConfirmationOutcome }>();
-
-  async askConfirmation(request: ConfirmationRequest): Promise<void> {
-    this.confirmationsAsked.push(request);
-  }
-
-  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
-    this.confirmationsEnded.push({ request, outcome });
-  }
-
   readonly elicitationsAsked = new Recorder<ElicitationRequest>();
   readonly elicitationsEnded = new Recorder<{ request: ElicitationRequest; outcome: ElicitationOutcome }>();
 
-  async askElicitation(request: ElicitationRequest): Promise<void> {
-    this.elicitationsAsked.push(request);
+  /** The text deltas so far, joined. */
+  streamedText(): string {
+    return this.events.map((event) => (event.type === 'text' ? event.delta : '')).join('');
   }
 
-  async endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
-    this.elicitationsEnded.push({ request, outcome });
+  async emit(event: TurnEvent): Promise<void> {
+    this.events.push(event);
+    switch (event.type) {
+      case 'tool-started':
+      case 'tool-progress':
+        this.progressEvents.push(event);
+        return;
+      case 'answer':
+        this.answer = { text: event.text, images: event.images };
+        return;
+      case 'error':
+        this.errorMessage = event.message;
+        return;
+      case 'confirmation-asked':
+        this.confirmationsAsked.push(event.request);
+        return;
+      case 'confirmation-ended':
+        this.confirmationsEnded.push({ request: event.request, outcome: event.outcome });
+        return;
+      case 'form-asked':
+        this.elicitationsAsked.push(event.request);
+        return;
+      case 'form-ended':
+        this.elicitationsEnded.push({ request: event.request, outcome: event.outcome });
+        return;
+      default:
+        return;
+    }
   }
 }

@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText } from '../../engine/index.js';
-import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, FinalAnswer, Reply, TurnProgress } from '../../engine/index.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, ToolStep, TurnEvent, TurnOutput } from '../../engine/index.js';
+import { renderStep, type StepRenderer } from '../shared/step-renderer.js';
 
 /** A question waiting for the next line. */
 export type ConsoleQuestion = { kind: 'confirmation'; id: string } | { kind: 'elicitation'; id: string };
@@ -10,7 +11,7 @@ export function writeLine(stream: Writable, text: string): Promise<void> {
 }
 
 /** Answers go to standard output; progress and questions go to standard error so a pipe gets answers only. */
-export class ConsoleReply implements Reply {
+export class ConsoleReply implements TurnOutput, StepRenderer {
   constructor(
     private readonly answers: Writable,
     private readonly status: Writable,
@@ -18,17 +19,25 @@ export class ConsoleReply implements Reply {
     private readonly onQuestion: (question: ConsoleQuestion) => void,
   ) {}
 
-  progress(event: TurnProgress): Promise<void> {
+  emit(event: TurnEvent): Promise<void> {
+    return renderStep(this, event);
+  }
+
+  progress(event: ToolStep & { detail?: string }): Promise<void> {
     return writeLine(this.status, progressText(event));
   }
 
-  final(answer: FinalAnswer): Promise<void> {
+  final(answer: { text: string; images: ImageAttachment[] }): Promise<void> {
     const images = answer.images.map((image) => `[image ${image.filename}: ${image.mimeType}, ${image.data.length} bytes]`);
     return writeLine(this.answers, [answer.text, ...images].join('\n'));
   }
 
   error(message: string): Promise<void> {
     return writeLine(this.answers, message);
+  }
+
+  notice(text: string): Promise<void> {
+    return writeLine(this.status, text);
   }
 
   async askConfirmation(request: ConfirmationRequest): Promise<void> {

@@ -9,11 +9,12 @@ import {
   type ConfirmationRequest,
   type ElicitationOutcome,
   type ElicitationRequest,
-  type FinalAnswer,
   type ImageAttachment,
-  type Reply,
-  type TurnProgress,
+  type ToolStep,
+  type TurnEvent,
+  type TurnOutput,
 } from '../../engine/index.js';
+import { renderStep, type StepRenderer } from '../shared/step-renderer.js';
 import { confirmationButtons } from './confirmation-buttons.js';
 import { elicitationButtons } from './elicitation-modal.js';
 import type { Logger } from '../../logging/logger.js';
@@ -36,7 +37,7 @@ export interface ReplyTarget {
 }
 
 /** One turn's output in one Discord thread: typing, one progress message edited in place, then the answer. */
-export class DiscordReply implements Reply {
+export class DiscordReply implements TurnOutput, StepRenderer {
   private typingTimer: NodeJS.Timeout | undefined;
   private progressMessage: Message | undefined;
   private readonly questions = new Map<string, Message>();
@@ -51,13 +52,17 @@ export class DiscordReply implements Reply {
     this.startTyping();
   }
 
-  async progress(event: TurnProgress): Promise<void> {
+  emit(event: TurnEvent): Promise<void> {
+    return renderStep(this, event);
+  }
+
+  async progress(event: ToolStep & { detail?: string }): Promise<void> {
     if (this.progressMessage) return this.progressEdits.request(progressText(event));
     this.progressMessage = await this.post({ content: progressText(event) });
     this.progressEdits.touched();
   }
 
-  async final(answer: FinalAnswer): Promise<void> {
+  async final(answer: { text: string; images: ImageAttachment[] }): Promise<void> {
     await this.settle();
     await this.delivering('answer', async () => {
       const pieces = splitMessage(answer.text, MESSAGE_LIMIT);
@@ -72,6 +77,13 @@ export class DiscordReply implements Reply {
   async error(message: string): Promise<void> {
     await this.settle();
     await this.delivering('error message', () => this.replaceProgressWith(message));
+  }
+
+  /** A line of the bot's own about the question, below whatever is shown. */
+  async notice(text: string): Promise<void> {
+    await this.delivering('notice', async () => {
+      await this.post({ content: text });
+    });
   }
 
   async askConfirmation(request: ConfirmationRequest): Promise<void> {

@@ -7,11 +7,12 @@ import {
   type ConfirmationRequest,
   type ElicitationOutcome,
   type ElicitationRequest,
-  type FinalAnswer,
   type ImageAttachment,
-  type Reply,
-  type TurnProgress,
+  type ToolStep,
+  type TurnEvent,
+  type TurnOutput,
 } from '../../engine/index.js';
+import { renderStep, type StepRenderer } from '../shared/step-renderer.js';
 import type { Logger } from '../../logging/logger.js';
 import { splitMessage } from '../shared/split-message.js';
 import { ThrottledUpdate } from '../shared/throttled-update.js';
@@ -39,7 +40,7 @@ export interface SlackTarget {
  * One turn's output in one Slack thread: a placeholder message, updated in place with progress and
  * finally turned into the answer's first piece (or the error), so it never stays behind.
  */
-export class SlackReply implements Reply {
+export class SlackReply implements TurnOutput, StepRenderer {
   /** Set while the placeholder still shows "working" or progress rather than the answer. */
   private placeholderTs: string | undefined;
   /** Question message ts by question id. */
@@ -65,11 +66,15 @@ export class SlackReply implements Reply {
     }
   }
 
-  async progress(event: TurnProgress): Promise<void> {
+  emit(event: TurnEvent): Promise<void> {
+    return renderStep(this, event);
+  }
+
+  async progress(event: ToolStep & { detail?: string }): Promise<void> {
     if (this.placeholderTs) this.progressUpdates.request(progressText(event));
   }
 
-  async final(answer: FinalAnswer): Promise<void> {
+  async final(answer: { text: string; images: ImageAttachment[] }): Promise<void> {
     await this.progressUpdates.settle();
     const pieces = toMrkdwnPieces(answer.text, PIECE_LIMIT);
     if (pieces.length === 0) pieces.push(answer.images.length > 0 ? 'Here you go.' : 'I have no answer to that.');
@@ -81,6 +86,10 @@ export class SlackReply implements Reply {
 
   async error(message: string): Promise<void> {
     await this.say(message);
+  }
+
+  async notice(text: string): Promise<void> {
+    await this.say(text);
   }
 
   /** A short message of the bot's own (not the model's answer), in place of the placeholder if there is one. */

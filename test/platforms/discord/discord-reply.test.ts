@@ -1,13 +1,13 @@
 import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ImageAttachment, TurnProgress } from '../../../src/engine/index.js';
+import type { ImageAttachment, ToolStep } from '../../../src/engine/index.js';
 import { DiscordReply } from '../../../src/platforms/discord/discord-reply.js';
 import { CHANNEL_ID, FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { capturingLogger } from '../../helpers/logger.js';
 import { TOKEN, contentOf, expectNoPings } from './discord-bot.js';
 
-const step = (tool: string, n: number): TurnProgress => ({ type: 'tool', tool, server: 'fixture', step: n });
+const step = (tool: string, n: number): ToolStep => ({ tool, server: 'fixture', step: n });
 const image = (n: number): ImageAttachment => ({ data: Buffer.from('png'), mimeType: 'image/png', filename: `image-${n}.png` });
 const MESSAGES = new RegExp(`^/channels/${CHANNEL_ID}/messages$`);
 const A_MESSAGE = new RegExp(`^/channels/${CHANNEL_ID}/messages/\\d+$`);

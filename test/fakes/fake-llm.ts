@@ -40,6 +40,8 @@ export interface LlmRequest {
   lastSpeaker?: string;
   /** When the answer was written; stays unset for a request the fake never answered. */
   respondedAt?: number;
+  /** A streamed answer: when its first content chunk was written (what "first text" latencies count from). */
+  firstChunkAt?: number;
   /** The Authorization header as sent, to check which key reached the endpoint. */
   authorization?: string;
   /** Set when a strict fake answered 400 as OpenAI would; the script was not asked. */
@@ -142,14 +144,17 @@ function messageFor(answer: MessageAnswer, id: string): { message: Record<string
 }
 
 /** Streams a completion as OpenAI does: role chunk, content chunks, tool calls, finish chunk, usage if asked, then [DONE]. */
-function writeStream(response: ServerResponse, id: string, model: string, includeUsage: boolean, message: Record<string, unknown>, finish: string): void {
+function writeStream(response: ServerResponse, record: LlmRequest, id: string, model: string, includeUsage: boolean, message: Record<string, unknown>, finish: string): void {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
   const send = (chunk: Record<string, unknown>) => response.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
   const delta = (value: Record<string, unknown>, finishReason: string | null) => send({ choices: [{ index: 0, delta: value, finish_reason: finishReason }] });
   delta({ role: 'assistant' }, null);
   const content = typeof message.content === 'string' ? message.content : '';
-  for (let offset = 0; offset < content.length; offset += 16) delta({ content: content.slice(offset, offset + 16) }, null);
+  for (let offset = 0; offset < content.length; offset += 16) {
+    record.firstChunkAt ??= Date.now();
+    delta({ content: content.slice(offset, offset + 16) }, null);
+  }
   if (Array.isArray(message.tool_calls)) delta({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null);
   delta({}, finish);
   if (includeUsage) send({ choices: [], usage: USAGE });
@@ -201,7 +206,7 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
     const id = `chatcmpl-${completionCounter}`;
     const { message, finish } = messageFor(answer, String(completionCounter));
     const model = typeof record.body.model === 'string' ? record.body.model : 'fake-model';
-    if (record.body.stream === true) return writeStream(response, id, model, record.body.stream_options?.include_usage === true, message, finish);
+    if (record.body.stream === true) return writeStream(response, record, id, model, record.body.stream_options?.include_usage === true, message, finish);
     sendJson(response, 200, completion(id, model, message, finish));
   };
 

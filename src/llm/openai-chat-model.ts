@@ -3,30 +3,10 @@ import type { ChatCompletion } from 'openai/resources/chat/completions';
 import type { LlmSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ATTR, inSpan, SpanKind } from '../observability/tracing.js';
-import { endpointFetch } from './endpoint-fetch.js';
-import { toLlmError, type EndpointFacts } from './llm-errors.js';
-import { sdkLogger, sdkLogLevel } from './sdk-logger.js';
+import { toLlmError } from './llm-errors.js';
+import { openAIClient } from './openai-client.js';
 import { readCompletion } from './read-completion.js';
 import type { ChatMessage, ChatModel, CompleteOptions, LlmReply } from './types.js';
-
-/** Local endpoints (Ollama, vLLM) take no key, but the SDK insists on one. */
-const NO_KEY = 'not-needed';
-
-/** A person is waiting in the thread: a longer retry-after is reported rather than waited out. */
-const MAX_RETRY_WAIT_MS = 60_000;
-
-/** The endpoint as logs and errors may show it: a URL with `user:password@` in it loses that part. */
-function withoutCredentials(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (!parsed.username && !parsed.password) return url;
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return url;
-  }
-}
 
 /** What every model request's span carries (GenAI semantic conventions, inference client span). */
 function chatSpanAttributes(settings: LlmSettings): Record<string, string | number> {
@@ -41,20 +21,8 @@ function chatSpanAttributes(settings: LlmSettings): Record<string, string | numb
  * attempt; whatever still fails comes out as an LlmError.
  */
 export function createChatModel(settings: LlmSettings, logger: Logger): ChatModel {
-  const facts: EndpointFacts = { endpoint: withoutCredentials(settings.baseUrl), timeoutMs: settings.timeoutMs, maxRetries: settings.maxRetries };
   const log = logger.child({ model: settings.model });
-  const client = new OpenAI({
-    baseURL: settings.baseUrl,
-    apiKey: settings.apiKey ?? NO_KEY,
-    // Only the bot's documented variables configure it, not OPENAI_ORG_ID / OPENAI_PROJECT_ID.
-    organization: null,
-    project: null,
-    timeout: settings.timeoutMs,
-    maxRetries: settings.maxRetries,
-    fetch: endpointFetch({ timeoutMs: settings.timeoutMs, maxRetryWaitMs: MAX_RETRY_WAIT_MS }),
-    logger: sdkLogger(log),
-    logLevel: sdkLogLevel(log),
-  });
+  const { client, facts } = openAIClient(settings, log);
 
   const spanName = `chat ${settings.model}`;
   const spanOptions = { kind: SpanKind.CLIENT, attributes: chatSpanAttributes(settings) };

@@ -30,6 +30,7 @@ export class BotMetrics {
     labelNames: ['server', 'tool', 'outcome'] as const,
     registers: [this.registry],
   });
+  readonly feedback = new Counter({ name: 'mcp_bot_feedback_total', help: 'Presses on the feedback buttons under answers, by platform and value', labelNames: ['platform', 'value'] as const, registers: [this.registry] });
   readonly serverRestarts = new Counter({ name: 'mcp_bot_mcp_server_restarts_total', help: 'MCP server restarts and reconnects, by server', labelNames: ['server'] as const, registers: [this.registry] });
 
   /** Where the queue gauge reads from; set once the engine exists. */
@@ -47,6 +48,11 @@ export class BotMetrics {
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'mcp_bot_' });
+  }
+
+  /** `value`: `positive` or `negative`, as the platform's buttons send it. */
+  feedbackGiven(platform: string, value: string): void {
+    this.feedback.inc({ platform, value });
   }
 
   confirmationEnded(server: string, tool: string, outcome: string): void {

@@ -14,6 +14,12 @@ const idList = z
   .optional()
   .transform((value) => (value ?? '').split(',').map((id) => id.trim()).filter((id) => id !== ''));
 
+/** Entries separated by `|` (a prompt may contain commas); blanks dropped. */
+const barList = z
+  .string()
+  .optional()
+  .transform((value) => (value ?? '').split('|').map((entry) => entry.trim()).filter((entry) => entry !== ''));
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** OTLP over HTTP: `collector:4318` alone would parse as a URL with the scheme `collector:`. */
@@ -55,6 +61,7 @@ const envSchema = z.object({
   SLACK_APP_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
   SLACK_API_URL: optionalText,
+  SLACK_SUGGESTED_PROMPTS: barList,
   PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
   PUBLIC_URL: optionalText.pipe(z.url().optional()),
   ADMIN_USERS: idList,
@@ -137,6 +144,8 @@ export interface SlackSettings {
   appToken: string | undefined;
   signingSecret: string | undefined;
   apiUrl: string | undefined;
+  /** Offered when a person opens the assistant pane; empty or absent: made from the first tools' descriptions. */
+  suggestedPrompts?: string[];
 }
 
 export interface TracingSettings {
@@ -230,7 +239,7 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
     store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },
     discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID } : undefined,
     slack: vars.SLACK_BOT_TOKEN
-      ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL }
+      ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL, suggestedPrompts: vars.SLACK_SUGGESTED_PROMPTS }
       : undefined,
     port: vars.PORT,
     httpEnabled: vars.HTTP_ENABLED,

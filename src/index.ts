@@ -5,6 +5,7 @@ import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { checkContextWindow, ConversationEngine } from './engine/index.js';
 import { createChatModel } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
+import { prettyLines } from './logging/pretty-lines.js';
 import { McpPool, oauthCallbackRoute } from './mcp/index.js';
 import { serveRoutes, type HttpRoute } from './http/index.js';
 import { observabilityRoutes } from './observability/http-endpoints.js';
@@ -12,7 +13,7 @@ import { countRestarts, measuredChatModel, measuredTools } from './observability
 import { BotMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/start-tracing.js';
 import { AdminMessages } from './platforms/admin-messages.js';
-import { ConsoleAdapter } from './platforms/console/index.js';
+import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
@@ -23,7 +24,7 @@ const slackServesHttp = (settings: Settings) => settings.slack !== undefined && 
 const needsOAuthCallback = (settings: Settings) => settings.mcp.servers.some((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth');
 
 /** discord.js and Bolt take a noticeable part of start-up to load: only a bot that uses one loads it. */
-async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[]): Promise<PlatformAdapter[]> {
+async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord) {
@@ -36,15 +37,17 @@ async function buildAdapters(settings: Settings, engine: ConversationEngine, sto
     adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs }));
   }
   // With no platform token the bot runs in the terminal.
-  if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger }));
+  if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger, screen }));
   return adapters;
 }
 
 async function main(): Promise<void> {
   dotenv.config({ quiet: true });
-  const settings = await loadSettings(process.env);
+  const settings = await loadSettings(process.env, { terminal: process.stdin.isTTY === true && process.stdout.isTTY === true });
   await checkContextWindow(settings.engine);
-  const logger = createLogger(settings.logLevel);
+  // A person at the console reads logs as short lines above the prompt; everywhere else they are JSON on standard error.
+  const screen = settings.consoleTerminal ? new ConsoleScreen(process.stdout, process.stderr, true) : undefined;
+  const logger = createLogger(settings.logLevel, screen && prettyLines((line) => screen.printAside(line)));
   const tracing = await startTracing(settings.tracing, logger);
 
   const metrics = new BotMetrics();
@@ -80,7 +83,7 @@ async function main(): Promise<void> {
     ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = await buildAdapters(settings, engine, store, logger, routes);
+  const adapters = await buildAdapters(settings, engine, store, logger, routes, screen);
   let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;
@@ -121,8 +124,7 @@ async function main(): Promise<void> {
 
   const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);
   if (consoleAdapter) {
-    await consoleAdapter.finished;
-    await shutdown('end of input');
+    await shutdown(await consoleAdapter.finished);
     process.exit(0);
   }
 }

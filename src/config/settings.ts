@@ -66,7 +66,8 @@ const envSchema = z.object({
   PUBLIC_URL: optionalText.pipe(z.url().optional()),
   ADMIN_USERS: idList,
   HTTP_ENABLED: z.stringbool().default(true),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // No default here: it depends on whether a person watches the console in a terminal (see loadSettings).
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(otlpUrl),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText.pipe(otlpUrl),
   OTEL_SERVICE_NAME: optionalText,
@@ -171,6 +172,11 @@ export interface Settings {
   /** How long a stopping bot waits for turns in flight before it closes everything anyway. */
   shutdownTimeoutMs: number;
   logLevel: string;
+  /**
+   * The console runs for a person at a terminal (standard input and output are terminals and no platform
+   * token is set): answers stream, logs are short readable lines written around the prompt.
+   */
+  consoleTerminal: boolean;
   /** Present only when an OTLP endpoint is set. */
   tracing: TracingSettings | undefined;
 }
@@ -187,8 +193,14 @@ function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | und
   return tracesUrl === undefined ? undefined : { tracesUrl, serviceName: vars.OTEL_SERVICE_NAME ?? 'mcp-chat-bot' };
 }
 
+/** What the process was started on, as opposed to what the environment says. */
+export interface StartContext {
+  /** Standard input and standard output are both terminals. */
+  terminal: boolean;
+}
+
 /** Parses the environment contract and the servers file once, at start-up. */
-export async function loadSettings(env: Record<string, string | undefined>): Promise<Settings> {
+export async function loadSettings(env: Record<string, string | undefined>, context: StartContext = { terminal: false }): Promise<Settings> {
   // `NAME=` (as a .env copied from .env.example has it) means "not set": the default, not an invalid value.
   const parsed = envSchema.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value === undefined || value.trim() !== '')));
   if (!parsed.success) {
@@ -202,6 +214,7 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
     throw new ConfigError('SLACK_BOT_TOKEN is set but neither SLACK_APP_TOKEN (Socket Mode) nor SLACK_SIGNING_SECRET (HTTP events) is');
   }
 
+  const consoleTerminal = context.terminal && !vars.DISCORD_TOKEN && !vars.SLACK_BOT_TOKEN;
   return {
     llm: {
       baseUrl: vars.LLM_BASE_URL,
@@ -244,7 +257,9 @@ export async function loadSettings(env: Record<string, string | undefined>): Pro
     port: vars.PORT,
     httpEnabled: vars.HTTP_ENABLED,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_S * 1000,
-    logLevel: vars.LOG_LEVEL,
+    // A person at the console wants the conversation, not the bot's routine: only what needs their eye.
+    logLevel: vars.LOG_LEVEL ?? (consoleTerminal ? 'warn' : 'info'),
+    consoleTerminal,
     tracing: tracingSettings(vars),
   };
 }

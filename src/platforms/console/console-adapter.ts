@@ -1,19 +1,24 @@
 import { createInterface } from 'node:readline';
-import type { Readable, Writable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
 import type { ConversationEngine, ElicitationAnswer, ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
-import { ConsoleReply, writeLine, type ConsoleQuestion } from './console-reply.js';
+import { ConsoleReply, type ConsoleQuestion } from './console-reply.js';
+import { ConsoleScreen } from './console-screen.js';
 import { formatToolList } from './tool-list.js';
 
 export interface ConsoleAdapterOptions {
   engine: ConversationEngine;
   logger: Logger;
+  /** Standard input by default; a terminal gets a prompt. */
   input?: Readable & { isTTY?: boolean };
-  output?: Writable;
-  status?: Writable;
+  /** Where answers and everything else go: by default standard output and error, as whole lines. */
+  screen?: ConsoleScreen;
 }
+
+/** Why the console stopped reading: its input ran out, or the person pressed Ctrl+C. */
+export type ConsoleEnd = 'end of input' | 'SIGINT';
 
 const THREAD_KEY = 'console:local';
 const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
@@ -41,10 +46,9 @@ function formAnswer(line: string): ElicitationAnswer {
 export class ConsoleAdapter implements PlatformAdapter {
   readonly platform = 'console';
   private readonly input: Readable & { isTTY?: boolean };
-  private readonly output: Writable;
-  private readonly status: Writable;
+  private readonly screen: ConsoleScreen;
   private stopping = false;
-  private readLoop: Promise<void> | undefined;
+  private readLoop: Promise<ConsoleEnd> | undefined;
   private closeInput: (() => void) | undefined;
   private turn: Promise<void> = Promise.resolve();
   private question: ConsoleQuestion | undefined;
@@ -52,13 +56,15 @@ export class ConsoleAdapter implements PlatformAdapter {
 
   constructor(private readonly options: ConsoleAdapterOptions) {
     this.input = options.input ?? process.stdin;
-    this.output = options.output ?? process.stdout;
-    this.status = options.status ?? process.stderr;
+    this.screen = options.screen ?? new ConsoleScreen(process.stdout, process.stderr, false);
   }
 
-  /** Resolves when the input has ended and every line has been answered. */
-  get finished(): Promise<void> {
-    return this.readLoop ?? Promise.resolve();
+  /**
+   * Resolves when the input has ended and every line has been answered, with why it ended: the input
+   * ran out, or the person pressed Ctrl+C (which a terminal in raw mode hands to readline, not as a signal).
+   */
+  get finished(): Promise<ConsoleEnd> {
+    return this.readLoop ?? Promise.resolve('end of input');
   }
 
   connected(): boolean {
@@ -67,23 +73,30 @@ export class ConsoleAdapter implements PlatformAdapter {
 
   async start(): Promise<void> {
     const interactive = this.input.isTTY === true;
-    const lines = createInterface({ input: this.input, output: interactive ? this.status : undefined, terminal: interactive });
+    const lines = createInterface({ input: this.input, output: interactive ? this.screen.status : undefined, terminal: interactive });
     this.closeInput = () => lines.close();
+    let end: ConsoleEnd = 'end of input';
+    lines.once('SIGINT', () => {
+      end = 'SIGINT';
+      lines.close();
+    });
     if (interactive) {
       lines.setPrompt('> ');
-      this.status.write('Type a message, /tools or /reset. Ctrl+D quits.\n');
-      lines.prompt();
+      this.screen.usePrompt(lines);
+      await this.screen.statusLine('Type a message, /tools or /reset. Ctrl+D or Ctrl+C quits.');
+      this.screen.showPrompt();
     }
     this.readLoop = (async () => {
       for await (const line of lines) {
         if (this.stopping) break;
         await this.consume(line.trim());
-        if (interactive) lines.prompt();
+        if (interactive) this.screen.showPrompt();
       }
       // Nobody is left to answer a question still open: it ends unanswered, so the turn can finish.
       if (this.question) this.options.engine.cancelQuestions();
       await this.turn;
-      this.options.logger.debug('console input ended');
+      this.options.logger.debug({ reason: end }, 'console input ended');
+      return end;
     })();
   }
 
@@ -105,7 +118,7 @@ export class ConsoleAdapter implements PlatformAdapter {
       if (result.kind === 'invalid') {
         // The question stays open for the next line.
         this.question = question;
-        await writeLine(this.status, `${result.message} Try again, or type decline.`);
+        await this.screen.statusLine(`${result.message} Try again, or type decline.`);
         return;
       }
     } else {
@@ -129,19 +142,19 @@ export class ConsoleAdapter implements PlatformAdapter {
     if (command === '/tools') {
       const server = rest.join(' ') || undefined;
       const servers = this.options.engine.listTools(ASKER, server);
-      await writeLine(this.output, server && servers.length === 0 ? noSuchServer(server, this.options.engine.listTools(ASKER)) : formatToolList(servers));
+      await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, this.options.engine.listTools(ASKER)) : formatToolList(servers, this.screen.columns));
       return;
     }
     if (command === '/reset') {
       await this.options.engine.reset(THREAD_KEY);
-      await writeLine(this.output, 'History cleared.');
+      await this.screen.answerLine('History cleared.');
       return;
     }
     // A lone `/word` is a command, not a question (a path such as /etc/hosts still goes to the model).
     if (command && COMMAND_WORD.test(command)) {
-      await writeLine(this.output, command === '/help' ? COMMANDS_HELP : `Unknown command ${command}. ${COMMANDS_HELP}`);
+      await this.screen.answerLine(command === '/help' ? COMMANDS_HELP : `Unknown command ${command}. ${COMMANDS_HELP}`);
       return;
     }
-    await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.output, this.status, this.asked));
+    await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.screen, this.asked));
   }
 }

@@ -1,60 +1,82 @@
-import type { Writable } from 'node:stream';
 import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText } from '../../engine/index.js';
-import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, ToolStep, TurnEvent, TurnOutput } from '../../engine/index.js';
-import { renderStep, type StepRenderer } from '../shared/step-renderer.js';
+import type { ImageAttachment, ToolStep, TurnEvent, TurnOutput } from '../../engine/index.js';
+import type { ConsoleScreen } from './console-screen.js';
 
 /** A question waiting for the next line. */
 export type ConsoleQuestion = { kind: 'confirmation'; id: string } | { kind: 'elicitation'; id: string };
 
-export function writeLine(stream: Writable, text: string): Promise<void> {
-  return new Promise((resolve, reject) => stream.write(`${text}\n`, (error) => (error ? reject(error) : resolve())));
+/** ANSI faint: tool steps stay readable without competing with the answer. */
+const dim = (text: string) => `\x1b[2m${text}\x1b[22m`;
+
+/** A tool step as one short terminal line. */
+function stepLine(step: ToolStep & { detail?: string; ok?: boolean }): string {
+  const call = `· ${step.tool} on ${step.server}`;
+  if (step.ok === false) return `${call} failed`;
+  return `${call}…${step.detail ? ` ${step.detail}` : ''}`;
 }
 
-/** Answers go to standard output; progress and questions go to standard error so a pipe gets answers only. */
-export class ConsoleReply implements TurnOutput, StepRenderer {
+const imageLine = (image: ImageAttachment) => `[image ${image.filename}: ${image.mimeType}, ${image.data.length} bytes]`;
+
+/**
+ * One turn in the console. In a terminal the answer streams to standard output as the model writes
+ * it and tool steps are dim lines; piped, standard output gets each answer once, whole, when the turn
+ * ends (scripts read one answer per turn). Tool steps, questions and notices go to standard error, so
+ * a pipe gets answers only.
+ */
+export class ConsoleReply implements TurnOutput {
+  /** Everything streamed this turn, and the part since the last tool step (the reply that may be the answer). */
+  private streamed = '';
+  private streamedSinceStep = '';
+
   constructor(
-    private readonly answers: Writable,
-    private readonly status: Writable,
+    private readonly screen: ConsoleScreen,
     /** Told when a question waits for the next line to answer it. */
     private readonly onQuestion: (question: ConsoleQuestion) => void,
   ) {}
 
-  emit(event: TurnEvent): Promise<void> {
-    return renderStep(this, event);
+  async emit(event: TurnEvent): Promise<void> {
+    switch (event.type) {
+      case 'text':
+        if (!this.screen.terminal) return;
+        this.streamed += event.delta;
+        this.streamedSinceStep += event.delta;
+        return this.screen.answerText(event.delta);
+      case 'tool-started':
+      case 'tool-progress':
+        this.streamedSinceStep = '';
+        return this.screen.statusLine(this.screen.terminal ? dim(stepLine(event)) : progressText(event));
+      case 'tool-finished':
+        // A failure is worth a line in a terminal; a success shows in what follows.
+        return this.screen.terminal && !event.ok ? this.screen.statusLine(dim(stepLine(event))) : undefined;
+      case 'confirmation-asked':
+        await this.screen.statusLine(`${confirmationText(event.request)}\nType yes to approve; anything else denies.`);
+        return this.onQuestion({ kind: 'confirmation', id: event.request.id });
+      case 'confirmation-ended':
+        return this.screen.statusLine(confirmationOutcomeText(event.outcome));
+      case 'form-asked':
+        await this.screen.statusLine(`${elicitationText(event.request)}\nAnswer on one line as name=value; name=value (an empty line takes the defaults), or type decline.`);
+        return this.onQuestion({ kind: 'elicitation', id: event.request.id });
+      case 'form-ended':
+        return this.screen.statusLine(elicitationOutcomeText(event.outcome));
+      case 'notice':
+        return this.screen.statusLine(event.text);
+      case 'answer':
+        return this.finish(event.text, event.images);
+      case 'error':
+        // After streamed text the error goes on the line below it, so a broken answer never looks whole.
+        return this.screen.answerLine(event.message);
+    }
   }
 
-  progress(event: ToolStep & { detail?: string }): Promise<void> {
-    return writeLine(this.status, progressText(event));
-  }
-
-  final(answer: { text: string; images: ImageAttachment[] }): Promise<void> {
-    const images = answer.images.map((image) => `[image ${image.filename}: ${image.mimeType}, ${image.data.length} bytes]`);
-    return writeLine(this.answers, [answer.text, ...images].join('\n'));
-  }
-
-  error(message: string): Promise<void> {
-    return writeLine(this.answers, message);
-  }
-
-  notice(text: string): Promise<void> {
-    return writeLine(this.status, text);
-  }
-
-  async askConfirmation(request: ConfirmationRequest): Promise<void> {
-    await writeLine(this.status, `${confirmationText(request)}\nType yes to approve; anything else denies.`);
-    this.onQuestion({ kind: 'confirmation', id: request.id });
-  }
-
-  endConfirmation(_request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
-    return writeLine(this.status, confirmationOutcomeText(outcome));
-  }
-
-  async askElicitation(request: ElicitationRequest): Promise<void> {
-    await writeLine(this.status, `${elicitationText(request)}\nAnswer on one line as name=value; name=value (an empty line takes the defaults), or type decline.`);
-    this.onQuestion({ kind: 'elicitation', id: request.id });
-  }
-
-  endElicitation(_request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
-    return writeLine(this.status, elicitationOutcomeText(outcome));
+  private async finish(text: string, images: ImageAttachment[]): Promise<void> {
+    const shown = [this.streamed, this.streamedSinceStep].some((streamed) => streamed.trim() !== '' && streamed.trim() === text.trim());
+    if (shown) {
+      await this.screen.endLine();
+    } else {
+      // Nothing streamed (a pipe, or a model that does not stream), or the final text differs from
+      // what streamed (rare): the final text is the answer, on a line of its own.
+      await this.screen.answerLine(text);
+    }
+    for (const image of images) await this.screen.answerLine(imageLine(image));
   }
 }

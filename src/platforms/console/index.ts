@@ -1,1 +1,2 @@
-export { ConsoleAdapter } from './console-adapter.js';
+export { ConsoleAdapter, type ConsoleEnd } from './console-adapter.js';
+export { ConsoleScreen } from './console-screen.js';

@@ -1,7 +1,7 @@
 import { PassThrough, Readable } from 'node:stream';
 import type { ConversationEngine } from '../../../src/engine/index.js';
 import type { Logger } from '../../../src/logging/logger.js';
-import { ConsoleAdapter } from '../../../src/platforms/console/index.js';
+import { ConsoleAdapter, ConsoleScreen } from '../../../src/platforms/console/index.js';
 
 function collect(stream: PassThrough): () => string {
   let text = '';
@@ -15,7 +15,7 @@ export async function runConsole(engine: ConversationEngine, logger: Logger, lin
   const status = new PassThrough();
   const answers = collect(output);
   const questions = collect(status);
-  const adapter = new ConsoleAdapter({ engine, logger, input: Readable.from([lines]), output, status });
+  const adapter = new ConsoleAdapter({ engine, logger, input: Readable.from([lines]), screen: new ConsoleScreen(output, status, false) });
   await adapter.start();
   await adapter.finished;
   return { answers: answers().split('\n').filter(Boolean), questions: questions() };

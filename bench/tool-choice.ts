@@ -23,6 +23,7 @@ export interface ToolChoiceFigures {
 /**
  * Which tools the bot offers for 200 tools of published servers (the many-tools fixture, through the
  * real pool), against a corpus of questions written for real tools in other words than their names.
+ * Ranked by words alone: no embeddings model (LLM_EMBEDDING_MODEL) runs here.
  */
 export async function measureToolChoice(): Promise<ToolChoiceFigures> {
   const pool = await McpPool.start({ configPath: 'bench', servers: [manyToolsServerConfig('many')], startupTimeoutMs: 30_000, defaultToolTimeoutMs: 10_000 }, logger);

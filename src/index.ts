@@ -3,7 +3,7 @@ import dotenv from 'dotenv';
 import { AccessPolicy } from './access/index.js';
 import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { checkContextWindow, ConversationEngine } from './engine/index.js';
-import { createChatModel } from './llm/index.js';
+import { createChatModel, createEmbedder } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { prettyLines } from './logging/pretty-lines.js';
 import { McpPool, oauthCallbackRoute } from './mcp/index.js';
@@ -67,6 +67,7 @@ async function main(): Promise<void> {
   const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
   const engine = new ConversationEngine({
     llm,
+    embedder: settings.embeddingModel === undefined ? undefined : createEmbedder(settings.llm, settings.embeddingModel, logger),
     tools: measuredTools(pool, metrics),
     history: store.history,
     settings: settings.engine,

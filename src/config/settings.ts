@@ -29,6 +29,7 @@ const envSchema = z.object({
   LLM_BASE_URL: z.url().default('https://api.openai.com/v1'),
   LLM_API_KEY: optionalText,
   LLM_MODEL: optionalText,
+  LLM_EMBEDDING_MODEL: optionalText,
   LLM_TOOL_MODE: z.enum(['json', 'native']).default('json'),
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
@@ -158,6 +159,8 @@ export interface TracingSettings {
 
 export interface Settings {
   llm: LlmSettings;
+  /** An embeddings model on the same endpoint (LLM_EMBEDDING_MODEL), to rank tools by meaning as well as by words. */
+  embeddingModel: string | undefined;
   engine: EngineSettings;
   access: AccessSettings;
   mcp: McpSettings;
@@ -223,6 +226,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       timeoutMs: vars.LLM_TIMEOUT_S * 1000,
       maxRetries: vars.LLM_MAX_RETRIES,
     },
+    embeddingModel: vars.LLM_EMBEDDING_MODEL,
     engine: {
       toolMode: vars.LLM_TOOL_MODE,
       maxToolSteps: vars.MAX_TOOL_STEPS,

@@ -2,6 +2,7 @@ import type Keyv from 'keyv';
 import { AccessPolicy, type Asker } from '../access/index.js';
 import { ConfigError, type EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
+import type { TextEmbedder } from '../llm/embeddings.js';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
@@ -35,6 +36,8 @@ export interface TurnObserver {
 
 export interface EngineDeps {
   llm: ChatModel;
+  /** Ranks a large catalog's tools by meaning as well as by words (LLM_EMBEDDING_MODEL); by words alone when absent. */
+  embedder?: TextEmbedder;
   tools: ToolProvider;
   history: HistoryStore;
   settings: EngineSettings;
@@ -92,7 +95,7 @@ export class ConversationEngine {
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = protocolFor(deps.settings);
-    this.requests = new ModelRequests(this.protocol, deps.settings);
+    this.requests = new ModelRequests(this.protocol, deps.settings, deps.embedder);
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();
     this.questions = new QuestionBroker(deps.kv, deps.logger);

@@ -1,11 +1,12 @@
 import type { EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { TokenCounter } from '../llm/token-count.js';
+import type { TextEmbedder } from '../llm/embeddings.js';
 import type { ChatMessage, CompleteOptions } from '../llm/types.js';
 import type { CatalogTool } from '../mcp/types.js';
 import { contextWindow, fitContext, type ContextWindow } from './context-fit.js';
 import type { ToolIndex } from './model-replies/index.js';
-import { FIND_TOOLS, ToolSearch, toolsUsedIn, TurnTools, wholeCatalogOffer, type Offer, type ToolBudget } from './tool-choice/index.js';
+import { CatalogRanking, FIND_TOOLS, ToolEmbeddings, toolsUsedIn, TurnTools, wholeCatalogOffer, type Offer, type ToolBudget } from './tool-choice/index.js';
 import { FINAL_ANSWER_REQUEST, isToolFeedback, type ToolProtocol } from './tool-protocol.js';
 
 /** One request to the model, ready to send. */
@@ -21,7 +22,7 @@ const RECENT_QUESTIONS = 2;
 
 /** Per catalog the pool hands out (the same array until its tools change): worked out once, not per turn. */
 interface CatalogIndex {
-  search: ToolSearch;
+  ranking: CatalogRanking;
   tools: ToolIndex;
   /** The whole catalog as every request's offer, when it fits the budget. */
   whole: Offer | undefined;
@@ -46,11 +47,15 @@ export class ModelRequests {
   private readonly counter = new TokenCounter();
   private readonly budget: ToolBudget;
   private readonly promptChars = (tool: CatalogTool) => this.protocol.toolText(tool).length;
+  private readonly embeddings: ToolEmbeddings | undefined;
 
+  /** With an `embedder` (LLM_EMBEDDING_MODEL), tools are ranked by meaning as well as by words. */
   constructor(
     private readonly protocol: ToolProtocol,
     settings: EngineSettings,
+    embedder?: TextEmbedder,
   ) {
+    this.embeddings = embedder && new ToolEmbeddings(embedder);
     this.window = settings.contextTokens === undefined ? undefined : contextWindow(settings.contextTokens);
     this.budget = { maxTools: settings.toolsMaxPerTurn, maxPromptChars: settings.toolsPromptMaxChars };
     // Loaded while the bot starts rather than on the first question.
@@ -64,13 +69,14 @@ export class ModelRequests {
       .slice(-RECENT_QUESTIONS)
       .map((message) => message.content as string);
     const index = this.indexFor(catalog);
-    return new TurnTools(catalog, index.search, [question, ...recent].join('\n'), toolsUsedIn(history), this.budget, this.promptChars, index.whole);
+    return new TurnTools(catalog, index.ranking, { question, earlier: recent }, toolsUsedIn(history), this.budget, this.promptChars, index.whole);
   }
 
   /** The next request of a turn; at the step limit it asks for an answer without tools. */
   async next(turnTools: TurnTools, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, log: Logger): Promise<ModelRequest> {
     const messages = atLimit ? [...turn, FINAL_ANSWER_REQUEST] : turn;
     const tools = this.indexFor(turnTools.catalog).tools;
+    await turnTools.rank(log);
     let offer = turnTools.current();
     if (!this.window) return this.request(offer, history, messages, atLimit, tools);
 
@@ -119,7 +125,7 @@ export class ModelRequests {
     let index = this.indexes.get(catalog);
     if (!index) {
       const tools = new Map([...catalog, FIND_TOOLS].map((tool) => [tool.name, tool.inputSchema]));
-      this.indexes.set(catalog, (index = { search: new ToolSearch(catalog), tools, whole: wholeCatalogOffer(catalog, this.budget, this.promptChars) }));
+      this.indexes.set(catalog, (index = { ranking: new CatalogRanking(catalog, this.embeddings), tools, whole: wholeCatalogOffer(catalog, this.budget, this.promptChars) }));
     }
     return index;
   }

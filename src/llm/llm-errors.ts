@@ -7,6 +7,10 @@ export interface EndpointFacts {
   endpoint: string;
   timeoutMs: number;
   maxRetries: number;
+  /** The setting naming the model, for advice on a refused request; LLM_MODEL when absent. */
+  modelVariable?: string;
+  /** What a good answer is, for a malformed one; a chat completion when absent. */
+  answerKind?: string;
 }
 
 const NETWORK_REASONS: Record<string, string> = {
@@ -73,8 +77,8 @@ export function toLlmError(error: unknown, facts: EndpointFacts): LlmError {
     if (status === 408) return fail('timeout', `LLM endpoint ${endpoint} timed out the request (408: ${detail})${afterRetries(facts)}`);
     if (status === 429) return fail('rate_limited', rateLimited(error, facts, detail));
     if (status >= 500) return fail('server_error', `LLM endpoint ${endpoint} failed (${status}: ${detail})${afterRetries(facts)}`);
-    return fail('bad_request', `LLM endpoint ${endpoint} refused the request (${status}: ${detail}); check LLM_MODEL and LLM_BASE_URL`);
+    return fail('bad_request', `LLM endpoint ${endpoint} refused the request (${status}: ${detail}); check ${facts.modelVariable ?? 'LLM_MODEL'} and LLM_BASE_URL`);
   }
   const reason = error instanceof Error ? error.message : String(error);
-  return fail('bad_response', `LLM endpoint ${endpoint} sent an answer that is not a chat completion (${reason})`);
+  return fail('bad_response', `LLM endpoint ${endpoint} sent an answer that is not ${facts.answerKind ?? 'a chat completion'} (${reason})`);
 }

@@ -24,13 +24,16 @@ function withoutCredentials(url: string): string {
   }
 }
 
+/** Where and how to reach an OpenAI-compatible endpoint, whichever model is asked there. */
+export type EndpointSettings = Pick<LlmSettings, 'baseUrl' | 'apiKey' | 'timeoutMs' | 'maxRetries'>;
+
 /**
  * The openai SDK client for the operator's endpoint (LLM_BASE_URL, LLM_API_KEY), with the bot's
  * time-out and retries (the SDK retries 429 honouring retry-after, 408/409, 5xx and connection
  * failures with exponential backoff, the time-out applying to each attempt), its fetch (see
  * endpointFetch) and its SDK lines logged through `log`. `facts` is what errors may say about it.
  */
-export function openAIClient(settings: LlmSettings, log: Logger): { client: OpenAI; facts: EndpointFacts } {
+export function openAIClient(settings: EndpointSettings, log: Logger): { client: OpenAI; facts: EndpointFacts } {
   const client = new OpenAI({
     baseURL: settings.baseUrl,
     apiKey: settings.apiKey ?? NO_KEY,

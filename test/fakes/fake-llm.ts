@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { TOOL_FEEDBACK_PREFIX } from '../../src/engine/tool-protocol.js';
 import { listenOnLoopback } from '../helpers/loopback-server.js';
 import { Recorder } from '../helpers/recorder.js';
+import { answerEmbeddings, hashedEmbeddings, type EmbeddingRequest, type EmbeddingScript } from './fake-embeddings.js';
 import { refusalFor, type Refusal } from './openai-request-rules.js';
 
 export type ScriptedAnswer =
@@ -65,6 +66,10 @@ export interface FakeLlm {
   /** Every refusal since the fake started (`requests.clear()` keeps them); empty when the bot sent only what OpenAI takes. */
   refusals(): Refusal[];
   setScript(script: LlmScript): void;
+  /** `POST /v1/embeddings` requests (refused ones included); `requests` holds only chat completions. */
+  embeddingRequests: Recorder<EmbeddingRequest>;
+  /** How embeddings are answered; by default hashedEmbeddings (texts sharing words are close). */
+  setEmbeddings(script: EmbeddingScript): void;
   close(): Promise<void>;
 }
 
@@ -175,6 +180,8 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
   let script = initialScript;
   const requests = new Recorder<LlmRequest>();
   const refusals: Refusal[] = [];
+  const embeddingRequests = new Recorder<EmbeddingRequest>();
+  let embeddings: EmbeddingScript = hashedEmbeddings;
   // Slow answers still pending; close() cancels them so no timer outlives the fake.
   const delays = new Set<NodeJS.Timeout>();
   const delay = (ms: number) =>
@@ -254,6 +261,10 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
       });
       return;
     }
+    if (request.method === 'POST' && request.url === '/v1/embeddings') {
+      answerEmbeddings(request, response, { strict, script: embeddings, requests: embeddingRequests, refusals }).catch((error: unknown) => sendJson(response, 500, { error: { message: String(error) } }));
+      return;
+    }
     sendJson(response, 404, { error: { message: `no route ${request.method} ${request.url}` } });
   });
   const listening = await listenOnLoopback(server);
@@ -264,6 +275,10 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
     refusals: () => [...refusals],
     setScript(next) {
       script = next;
+    },
+    embeddingRequests,
+    setEmbeddings(next) {
+      embeddings = next;
     },
     async close() {
       for (const timer of delays) clearTimeout(timer);

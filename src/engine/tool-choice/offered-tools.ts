@@ -1,6 +1,5 @@
 import type { CatalogTool } from '../../mcp/types.js';
 import { FIND_TOOLS } from './find-tools.js';
-import type { ToolSearch } from './tool-search.js';
 
 /** How much of the catalog one model request may carry (TOOLS_MAX_PER_TURN, TOOLS_PROMPT_MAX_CHARS). */
 export interface ToolBudget {
@@ -21,9 +20,8 @@ export interface Offer {
 export interface RankedOfferInput {
   /** What this asker may use, in the catalog's order. */
   catalog: readonly CatalogTool[];
-  search: ToolSearch;
-  /** The question and the recent messages, to rank the catalog against. */
-  query: string;
+  /** The catalog ranked against the turn's question and recent messages, best first. */
+  ranked: readonly CatalogTool[];
   /** Offered first, whatever the ranking says: tools used in this thread, and found by `find_tools` in this turn. */
   keep: ReadonlySet<string>;
   budget: ToolBudget;
@@ -53,7 +51,7 @@ export function wholeCatalogOffer(catalog: readonly CatalogTool[], budget: ToolB
 export function rankedOffer(input: RankedOfferInput): Offer {
   const { catalog, budget, promptChars } = input;
   const kept = catalog.filter((tool) => input.keep.has(tool.name));
-  const candidates = [...kept, ...input.search.rank(input.query, budget.maxTools + kept.length)];
+  const candidates = [...kept, ...input.ranked];
   const chosen: CatalogTool[] = [];
   let chars = promptChars(FIND_TOOLS);
   for (const tool of candidates) {

@@ -1,7 +1,8 @@
+import type { Logger } from '../../logging/logger.js';
 import type { CatalogTool } from '../../mcp/types.js';
+import type { CatalogRanking, TurnQuery } from './catalog-ranking.js';
 import { FIND_TOOLS, FIND_TOOLS_RESULTS } from './find-tools.js';
 import { rankedOffer, stableOrder, type Offer, type ToolBudget } from './offered-tools.js';
-import type { ToolSearch } from './tool-search.js';
 
 /**
  * The tools of one turn: what is offered on each request, and what `find_tools` has found along the
@@ -9,13 +10,14 @@ import type { ToolSearch } from './tool-search.js';
  */
 export class TurnTools {
   private readonly found = new Set<string>();
+  private ranked: CatalogTool[] | undefined;
   private offer: Offer | undefined;
 
   constructor(
     /** Everything this asker may use. */
     readonly catalog: readonly CatalogTool[],
-    private readonly search: ToolSearch,
-    private readonly query: string,
+    private readonly ranking: CatalogRanking,
+    private readonly query: TurnQuery,
     /** Tools this thread has called before. */
     private readonly used: ReadonlySet<string>,
     private readonly budget: ToolBudget,
@@ -24,12 +26,19 @@ export class TurnTools {
     private readonly whole: Offer | undefined,
   ) {}
 
+  /** Ranks the catalog against the turn's query, once per turn (a catalog offered whole is not ranked); current() needs it first. */
+  async rank(log: Logger): Promise<void> {
+    if (this.whole || this.ranked) return;
+    // Deeper than the offer, for the tools the character budget passes over.
+    this.ranked = await this.ranking.rank(this.query, 2 * this.budget.maxTools, log);
+  }
+
+  /** What the next request offers. */
   current(): Offer {
     if (this.whole) return this.whole;
     this.offer ??= rankedOffer({
       catalog: this.catalog,
-      search: this.search,
-      query: this.query,
+      ranked: this.ranked ?? [],
       keep: new Set([...this.found, ...this.used]),
       budget: this.budget,
       promptChars: this.promptChars,
@@ -37,9 +46,9 @@ export class TurnTools {
     return this.offer;
   }
 
-  /** Searches the whole catalog for `find_tools`; what it returns is offered from the next request on. */
+  /** Searches the whole catalog by words for `find_tools`; what it returns is offered from the next request on. */
   find(query: string): CatalogTool[] {
-    const matches = this.search.rank(query, FIND_TOOLS_RESULTS);
+    const matches = this.ranking.search.rank(query, FIND_TOOLS_RESULTS);
     for (const tool of matches) this.found.add(tool.name);
     this.offer = undefined;
     return matches;

@@ -37,7 +37,7 @@ export async function measureConcurrency(threads: number): Promise<ConcurrencyFi
   const rawDir = await mkdtemp(path.join(tmpdir(), 'bench-concurrency-'));
   const rawKv = new Keyv({ store: new KeyvSqlite({ uri: `sqlite://${path.join(rawDir, 'raw.sqlite')}` }) });
   const engine = new ConversationEngine({
-    llm: createChatModel({ baseUrl: llm.url, apiKey: 'bench', model: 'bench', timeoutMs: 30_000, maxRetries: 0 }, logger),
+    llm: createChatModel({ baseUrl: llm.url, apiKey: 'bench', model: 'bench', timeoutMs: 30_000, maxRetries: 0, stream: true }, logger),
     tools: pool,
     history: store.history,
     // Test defaults: documented limits, but no per-person rate limit — the benchmark is one busy person.

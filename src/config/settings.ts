@@ -34,6 +34,7 @@ const envSchema = z.object({
   LLM_TIMEOUT_S: positiveInt(60),
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
+  LLM_STREAM: z.stringbool().default(true),
   // OpenAI refuses more than 128 tools in one request.
   TOOLS_MAX_PER_TURN: z.coerce.number().int().positive().max(128).default(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
@@ -80,6 +81,8 @@ export interface LlmSettings {
   model: string;
   timeoutMs: number;
   maxRetries: number;
+  /** Ask for answers as they are written (`stream: true`); LLM_STREAM=false for endpoints that stream badly. */
+  stream: boolean;
 }
 
 export interface EngineSettings {
@@ -225,6 +228,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       model: vars.LLM_MODEL,
       timeoutMs: vars.LLM_TIMEOUT_S * 1000,
       maxRetries: vars.LLM_MAX_RETRIES,
+      stream: vars.LLM_STREAM,
     },
     embeddingModel: vars.LLM_EMBEDDING_MODEL,
     engine: {

@@ -10,6 +10,8 @@ import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../obser
 import type { HistoryStore } from '../store/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
+import { AnswerStream } from './answer-stream.js';
+import { reasoningEndsFirst } from './model-replies/index.js';
 import { progressDetail } from './progress.js';
 import { completeForServer } from './sampling.js';
 import { unconfirmedFeedback } from './confirmation-text.js';
@@ -64,7 +66,14 @@ interface TurnState {
   messages: ChatMessage[];
   images: ImageAttachment[];
   steps: number;
+  /** The text shown so far as it streamed, all model replies of the turn together. */
+  shown: string;
+  /** Text events on their way to the output, in order. */
+  rendering: Promise<void>;
 }
+
+/** Between what a model said before a tool call and what it says after. */
+const TEXT_SEPARATOR = '\n\n';
 
 function protocolFor(settings: EngineSettings): ToolProtocol {
   return settings.toolMode === 'native' ? new NativeToolProtocol() : new JsonToolProtocol();
@@ -92,6 +101,8 @@ export class ConversationEngine {
   private readonly access: AccessPolicy;
   private readonly questions: QuestionBroker;
   private readonly requests: ModelRequests;
+  /** Learned from a reply: this model's template opens a reasoning block before each reply, so streams wait for its end. */
+  private thinksFirst = false;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = protocolFor(deps.settings);
@@ -212,17 +223,20 @@ export class ConversationEngine {
       messages: [{ role: 'user', content: userContent(message) }],
       images: [],
       steps: 0,
+      shown: '',
+      rendering: Promise.resolve(),
     };
     try {
-      const answer = await this.converse(history, turn);
+      const { answer, leadIn } = await this.converse(history, turn);
       turn.messages.push({ role: 'assistant', content: answer });
       await this.saveHistory(turn, [...history, ...turn.messages]);
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
-      await this.deliver(log, output, { type: 'answer', text: answer, images: turn.images });
+      await this.deliver(log, output, { type: 'answer', text: leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
     } catch (error) {
       log.error({ err: error, steps: turn.steps }, 'turn failed');
       recordError(error);
+      await turn.rendering;
       await this.deliver(log, output, { type: 'error', message: userMessageFor(error) });
       this.finished(message.threadKey, 'failed', started);
     }
@@ -237,18 +251,34 @@ export class ConversationEngine {
     this.deps.observer?.turnFinished(threadKey, outcome, (Date.now() - started) / 1000);
   }
 
-  /** The tool loop: ask the model, run what it calls, feed the results back, until it answers. */
-  private async converse(history: ChatMessage[], turn: TurnState): Promise<string> {
+  /**
+   * The tool loop: ask the model, run what it calls, feed the results back, until it answers.
+   * `answer` is the model's last word, as the history keeps it; `leadIn` is what it said on the way
+   * and was shown as it streamed (text before its tool calls), which stays above the answer.
+   */
+  private async converse(history: ChatMessage[], turn: TurnState): Promise<{ answer: string; leadIn: string }> {
     const { settings, llm } = this.deps;
     for (;;) {
       const atLimit = turn.steps >= settings.maxToolSteps;
       const request = await this.requests.next(turn.tools, history, turn.messages, atLimit, turn.log);
-      const reply = await llm.complete(request.messages, request.options);
+      const leadIn = turn.shown;
+      const stream = new AnswerStream(request.tools, this.thinksFirst, (delta) => this.showText(turn, leadIn !== '' && turn.shown === leadIn ? `${TEXT_SEPARATOR}${delta}` : delta));
+      const reply = await llm.complete(request.messages, { ...request.options, onContent: stream.push });
+      await turn.rendering;
+      if (!this.thinksFirst && reasoningEndsFirst(reply.text)) {
+        this.thinksFirst = true;
+        turn.log.info('the model starts its replies inside a reasoning block: streamed text waits for the block to end');
+      }
       const decision = this.protocol.interpret(reply, request.tools);
-      if (decision.kind === 'answer') return decision.text || emptyAnswerMessage(reply.finishReason);
+      if (decision.kind === 'answer') {
+        const answer = decision.text || emptyAnswerMessage(reply.finishReason);
+        this.showRest(turn, leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`);
+        await turn.rendering;
+        return { answer, leadIn };
+      }
       if (atLimit) {
         turn.log.warn({ steps: turn.steps }, 'model kept calling tools after the step limit');
-        return stepLimitMessage(turn.steps);
+        return { answer: stepLimitMessage(turn.steps), leadIn: turn.shown };
       }
       turn.messages.push(decision.assistantMessage);
       for (const call of decision.calls) {
@@ -295,6 +325,20 @@ export class ConversationEngine {
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
     return this.capped(outcome.text);
+  }
+
+  /** Streamed text goes out in order, without holding up the model's stream. */
+  private showText(turn: TurnState, delta: string): void {
+    turn.shown += delta;
+    turn.rendering = turn.rendering.then(() => this.deliver(turn.log, turn.output, { type: 'text', delta }));
+  }
+
+  /**
+   * What was held back while the reply might still have been something else (its last word, a closing
+   * fence) streams once it is known to be the answer, so the text events add up to the whole answer.
+   */
+  private showRest(turn: TurnState, visible: string): void {
+    if (turn.shown !== '' && visible.startsWith(turn.shown) && visible.length > turn.shown.length) this.showText(turn, visible.slice(turn.shown.length));
   }
 
   /** The bot's own search over the whole catalog; what it finds is offered from the next request on. */

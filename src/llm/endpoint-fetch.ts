@@ -15,22 +15,54 @@ export function retryAfterMs(headers: Headers): number | undefined {
   return Number.isNaN(date) ? undefined : date - Date.now();
 }
 
+function isEventStream(response: Response): boolean {
+  return response.ok && response.body !== null && (response.headers.get('content-type') ?? '').startsWith('text/event-stream');
+}
+
 /**
  * The fetch the openai SDK uses, closing two gaps in it. Its time-out stops once headers arrive,
- * so a body that stalls would hang the turn: here the deadline covers the whole response. And it
- * sleeps as long as retry-after says, even hours when a daily quota is spent: a longer wait than
- * `maxRetryWaitMs` is marked not retryable (`x-should-retry: false`, which the SDK obeys) and
- * reported instead.
+ * so a body that stalls would hang the turn: here the deadline covers the whole response, and a
+ * streamed one (`text/event-stream`) is passed on as it arrives, failing only when no chunk has
+ * come for `timeoutMs` (a long answer may stream for longer than that). And it sleeps as long as
+ * retry-after says, even hours when a daily quota is spent: a longer wait than `maxRetryWaitMs` is
+ * marked not retryable (`x-should-retry: false`, which the SDK obeys) and reported instead.
  */
 export function endpointFetch(limits: { timeoutMs: number; maxRetryWaitMs: number }, base: Fetch = fetch): Fetch {
   return async (input, init) => {
-    const deadline = AbortSignal.timeout(limits.timeoutMs);
-    const signal = init?.signal ? AbortSignal.any([init.signal, deadline]) : deadline;
-    const response = await base(input, { ...init, signal });
-    const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
-    const headers = new Headers(response.headers);
-    const wait = retryAfterMs(headers);
-    if (wait !== undefined && wait > limits.maxRetryWaitMs) headers.set('x-should-retry', 'false');
-    return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    const deadline = new AbortController();
+    const expire = () => deadline.abort(new DOMException(`no answer within ${limits.timeoutMs} ms`, 'TimeoutError'));
+    // Unref'd, as AbortSignal.timeout is: a stream its reader dropped must not keep the process up.
+    let timer = setTimeout(expire, limits.timeoutMs).unref();
+    const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
+    try {
+      const response = await base(input, { ...init, signal });
+      const headers = new Headers(response.headers);
+      const wait = retryAfterMs(headers);
+      if (wait !== undefined && wait > limits.maxRetryWaitMs) headers.set('x-should-retry', 'false');
+      const head = { status: response.status, statusText: response.statusText, headers };
+      if (isEventStream(response)) {
+        const stalled = () => {
+          clearTimeout(timer);
+          timer = setTimeout(expire, limits.timeoutMs).unref();
+        };
+        stalled();
+        const body = response.body!.pipeThrough(
+          new TransformStream<Uint8Array, Uint8Array>({
+            transform(chunk, controller) {
+              stalled();
+              controller.enqueue(chunk);
+            },
+            flush: () => clearTimeout(timer),
+          }),
+        );
+        return new Response(body, head);
+      }
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      clearTimeout(timer);
+      return new Response(body, head);
+    } catch (error) {
+      clearTimeout(timer);
+      throw error;
+    }
   };
 }

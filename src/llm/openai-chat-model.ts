@@ -1,12 +1,13 @@
 import OpenAI from 'openai';
-import type { ChatCompletion } from 'openai/resources/chat/completions';
+import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import type { LlmSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ATTR, inSpan, SpanKind } from '../observability/tracing.js';
 import { toLlmError } from './llm-errors.js';
 import { openAIClient } from './openai-client.js';
 import { readCompletion } from './read-completion.js';
-import type { ChatMessage, ChatModel, CompleteOptions, LlmReply } from './types.js';
+import { streamCompletion } from './streamed-request.js';
+import { LlmError, type ChatMessage, type ChatModel, type CompleteOptions, type LlmReply } from './types.js';
 
 /** What every model request's span carries (GenAI semantic conventions, inference client span). */
 function chatSpanAttributes(settings: LlmSettings): Record<string, string | number> {
@@ -18,7 +19,10 @@ function chatSpanAttributes(settings: LlmSettings): Record<string, string | numb
 /**
  * The model behind any OpenAI-compatible endpoint. The SDK retries 429 (honouring retry-after),
  * 408/409, 5xx and connection failures with exponential backoff, and applies the time-out to each
- * attempt; whatever still fails comes out as an LlmError.
+ * attempt; whatever still fails comes out as an LlmError. With `onContent`, the answer streams
+ * (LLM_STREAM): an endpoint that refuses `stream: true` is asked whole, and from then on always (logged
+ * once); a stream that breaks before any content is asked again whole; one that breaks after content
+ * rejects, so the turn ends with what was shown and an error line.
  */
 export function createChatModel(settings: LlmSettings, logger: Logger): ChatModel {
   const log = logger.child({ model: settings.model });
@@ -27,29 +31,54 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
   const spanName = `chat ${settings.model}`;
   const spanOptions = { kind: SpanKind.CLIENT, attributes: chatSpanAttributes(settings) };
 
+  /** Set once the endpoint has refused `stream: true`: answers then arrive whole, without asking again. */
+  let streamingRefused = !settings.stream;
+
+  const requestWhole = async (body: ChatCompletionCreateParamsNonStreaming, signal: AbortSignal | undefined): Promise<ChatCompletion> => {
+    try {
+      return await client.chat.completions.create(body, { signal });
+    } catch (error) {
+      // The caller gave up; that is not the endpoint's failure.
+      if (error instanceof OpenAI.APIUserAbortError) throw error;
+      throw toLlmError(error, facts);
+    }
+  };
+
+  /** Streamed when the caller takes deltas and the endpoint streams; whole otherwise, or when a stream fails before any content. */
+  const request = async (body: ChatCompletionCreateParamsNonStreaming, options: CompleteOptions): Promise<unknown> => {
+    const { onContent, signal } = options;
+    if (!onContent || streamingRefused) return requestWhole(body, signal);
+    const streamed = await streamCompletion(client, body, { signal, onContent }, facts);
+    if (streamed.ok) return streamed.completion;
+    if (streamed.kind === 'broken-mid-answer') throw streamed.error;
+    const whole = await requestWhole(body, signal);
+    if (streamed.kind === 'refused') {
+      streamingRefused = true;
+      log.warn({ reason: toLlmError(streamed.error, facts).message }, 'the LLM endpoint refused to stream (stream: true) but answers whole: answers will arrive whole from now on');
+    } else {
+      log.debug({ err: streamed.error }, 'streamed answer broke before any content; asked again without streaming');
+    }
+    return whole;
+  };
+
   return {
     model: settings.model,
     // One span per request, the SDK's retries inside it.
     complete: (messages: ChatMessage[], options: CompleteOptions = {}): Promise<LlmReply> => inSpan(spanName, spanOptions, async (span) => {
       const started = Date.now();
-      let completion: ChatCompletion;
+      const body = { model: settings.model, messages, ...(options.tools?.length ? { tools: options.tools } : {}) };
+      let completion: unknown;
       try {
-        completion = await client.chat.completions.create(
-          { model: settings.model, messages, ...(options.tools?.length ? { tools: options.tools } : {}) },
-          { signal: options.signal },
-        );
+        completion = await request(body, options);
       } catch (error) {
-        // The caller gave up; that is not the endpoint's failure.
-        if (error instanceof OpenAI.APIUserAbortError) throw error;
-        const failure = toLlmError(error, facts);
         // Debug only: the caller handles the failure and logs it once.
-        log.debug({ kind: failure.kind, ms: Date.now() - started }, 'LLM request failed');
-        throw failure;
+        if (error instanceof LlmError) log.debug({ kind: error.kind, ms: Date.now() - started }, 'LLM request failed');
+        throw error;
       }
       const reply = readCompletion(completion, facts.endpoint);
-      const usage = completion.usage;
+      const { model, usage } = completion as Partial<ChatCompletion>;
       span.setAttributes({
-        ...(typeof completion.model === 'string' ? { [ATTR.responseModel]: completion.model } : {}),
+        ...(typeof model === 'string' ? { [ATTR.responseModel]: model } : {}),
         ...(reply.finishReason ? { [ATTR.finishReasons]: [reply.finishReason] } : {}),
         ...(usage ? { [ATTR.inputTokens]: usage.prompt_tokens, [ATTR.outputTokens]: usage.completion_tokens } : {}),
       });

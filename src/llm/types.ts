@@ -21,6 +21,11 @@ export interface LlmReply {
 export interface CompleteOptions {
   /** Native tool mode only: the catalog as OpenAI `tools`. */
   tools?: NativeToolDefinition[];
+  /**
+   * Takes the answer's content as it streams, delta by delta, in order; the reply still has the whole
+   * text. Without it (or with LLM_STREAM=false) the answer is requested whole.
+   */
+  onContent?: (delta: string) => void;
   /** Aborting rejects with the openai SDK's APIUserAbortError, not an LlmError: giving up is the caller's choice, not an endpoint failure. */
   signal?: AbortSignal;
 }

@@ -54,7 +54,9 @@ describe('conversation engine (JSON mode, fixture MCP server, fake LLM)', () => 
     const answers = ['Let me check.\n```json\n{"tool": "echo", "arguments": {"text": "fenced"}}\n```', 'Now: {"tool": "echo", "arguments": {"text": "embedded"}} ok?', 'finished'];
     harness.llm.setScript((request) => answers[request.index] ?? 'finished');
     const reply = await harness.ask('go', 'fences');
-    expect(reply.answer?.text).toBe('finished');
+    // What the model said before each call streamed as it came, and stays above the answer; the calls never show.
+    expect(reply.answer?.text).toBe('Let me check.\n\nNow:\n\nfinished');
+    expect(reply.streamedText()).toBe('Let me check.\n\nNow:\n\nfinished');
     const feedback = harness.llm.requests.items.slice(1).map(lastContent);
     expect(feedback[0]).toContain('fenced');
     expect(feedback[1]).toContain('embedded');

@@ -62,17 +62,36 @@ const reply = fc.oneof(
   { weight: 10, arbitrary: fc.tuple(fc.array(fragment, { maxLength: 5 }), fc.constantFrom('', ' ', '\n')).map(([parts, separator]) => parts.join(separator)) },
   { weight: 1, arbitrary: fc.tuple(fragment, fc.integer({ min: 1_000, max: 20_000 })).map(([part, times]) => `${'x{'.repeat(times)}${part}`) },
 );
+/** Into how many deltas a reply streams: whole, a few, or many (bounded: each delta re-reads the reply so far). */
+const deltas = fc.oneof(fc.constant(1), fc.integer({ min: 2, max: 8 }), fc.integer({ min: 9, max: 60 }));
 const nativeToolCalls = fc.array(
   fc.record({ id: fc.oneof(fc.constant(''), fc.constant('dup'), fc.string({ maxLength: 8 })), name: toolName, arguments: fc.oneof(fc.json(), fc.string({ maxLength: 20 })) }),
   { maxLength: 3 },
 );
 
-/** One engine per tool mode; each run sets the reply its model sends first, then a plain answer to anything after. */
+/** The reply's text as a streaming endpoint sends it: in `pieces` deltas of about equal length. */
+function streamTo(onContent: ((delta: string) => void) | undefined, text: string, pieces: number): void {
+  if (!onContent) return;
+  const size = Math.max(1, Math.ceil(text.length / pieces));
+  for (let offset = 0; offset < text.length; offset += size) onContent(text.slice(offset, offset + size));
+}
+
+/**
+ * A fresh engine per run (what it learns of a model's reasoning must not carry over), for one tool
+ * mode; each run sets the reply its model streams first, then a plain answer to anything after.
+ */
 function engineFor(toolMode: 'json' | 'native') {
   let first: LlmReply = { text: '', toolCalls: [] };
+  let pieces = 1;
   let asked = 0;
   const called: string[] = [];
-  const llm: ChatModel = { complete: async () => (asked++ === 0 ? first : { text: FOLLOW_UP, toolCalls: [] }) };
+  const llm: ChatModel = {
+    complete: async (_messages, options) => {
+      const reply = asked++ === 0 ? first : { text: FOLLOW_UP, toolCalls: [] };
+      streamTo(options?.onContent, reply.text, pieces);
+      return reply;
+    },
+  };
   const tools: ToolProvider = {
     tools: () => CATALOG,
     serverStates: () => ({ s: 'ready' }),
@@ -81,15 +100,17 @@ function engineFor(toolMode: 'json' | 'native') {
       return { ok: true, server: 's', tool: name, text: 'result', images: [] };
     },
   };
-  const engine = new ConversationEngine({
-    llm,
-    tools,
-    history: { get: async () => [], set: async () => undefined, delete: async () => undefined },
-    settings: { ...TEST_ENGINE_SETTINGS, toolMode },
-    logger: testLogger(),
-  });
-  return async (reply: LlmReply): Promise<{ reply: RecordingReply; called: string[] }> => {
+  const logger = testLogger();
+  return async (reply: LlmReply, deltas = 1): Promise<{ reply: RecordingReply; called: string[] }> => {
+    const engine = new ConversationEngine({
+      llm,
+      tools,
+      history: { get: async () => [], set: async () => undefined, delete: async () => undefined },
+      settings: { ...TEST_ENGINE_SETTINGS, toolMode },
+      logger,
+    });
     first = reply;
+    pieces = deltas;
     asked = 0;
     called.length = 0;
     const recording = new RecordingReply();
@@ -101,20 +122,24 @@ function engineFor(toolMode: 'json' | 'native') {
 function checkTurn({ reply, called }: { reply: RecordingReply; called: string[] }): void {
   expect(reply.errorMessage).toBeUndefined();
   const shown = reply.answer?.text ?? '';
-  for (const marker of NEVER_SHOWN) expect(shown).not.toContain(marker);
+  const streamed = reply.streamedText();
+  for (const marker of NEVER_SHOWN) {
+    expect(shown).not.toContain(marker);
+    expect(streamed).not.toContain(marker);
+  }
   for (const name of called) expect(CATALOG.map((tool) => tool.name)).toContain(name);
 }
 
 describe('any model reply, through the engine', () => {
-  it('in JSON mode never throws, never shows a tool call or reasoning, and runs only tools that exist', async () => {
+  it('in JSON mode never throws, never shows a tool call or reasoning (whole or streamed), and runs only tools that exist', async () => {
     const runTurn = engineFor('json');
-    await fc.assert(fc.asyncProperty(reply, async (text) => checkTurn(await runTurn({ text, toolCalls: [] }))), { numRuns: 6_000 });
+    await fc.assert(fc.asyncProperty(reply, deltas, async (text, pieces) => checkTurn(await runTurn({ text, toolCalls: [] }, pieces))), { numRuns: 6_000 });
   });
 
   it('in native mode likewise, whatever arrives in content and tool_calls', async () => {
     const runTurn = engineFor('native');
     await fc.assert(
-      fc.asyncProperty(reply, nativeToolCalls, async (text, toolCalls) => checkTurn(await runTurn({ text, toolCalls }))),
+      fc.asyncProperty(reply, nativeToolCalls, deltas, async (text, toolCalls, pieces) => checkTurn(await runTurn({ text, toolCalls }, pieces))),
       { numRuns: 5_000 },
     );
   });

@@ -19,7 +19,12 @@ export type ScriptedAnswer =
   /** 200 with a broken JSON body. */
   | { malformed: true }
   /** A slow model. */
-  | { delayMs: number; answer: ScriptedAnswer };
+  | { delayMs: number; answer: ScriptedAnswer }
+  /**
+   * Assistant text in these pieces, `intervalMs` apart, when the request streams (whole otherwise).
+   * `breakAfter`: the connection drops after that many pieces, as a failing endpoint's would.
+   */
+  | { chunks: string[]; intervalMs?: number; breakAfter?: number };
 
 export interface LlmRequestMessage {
   role: string;
@@ -57,6 +62,8 @@ export interface FakeLlmOptions {
    * only a test of the fake's own lenient behaviour turns it off.
    */
   strict?: boolean;
+  /** `refused`: every `stream: true` request gets the 400 OpenAI sends for a model that cannot stream. */
+  streaming?: 'refused';
 }
 
 export interface FakeLlm {
@@ -133,6 +140,7 @@ type MessageAnswer = Exclude<ScriptedAnswer, { status: number } | { malformed: t
 
 function messageFor(answer: MessageAnswer, id: string): { message: Record<string, unknown>; finish: string } {
   if (typeof answer === 'string') return { message: { content: answer }, finish: 'stop' };
+  if ('chunks' in answer) return { message: { content: answer.chunks.join('') }, finish: 'stop' };
   if ('toolCall' in answer) return { message: { content: JSON.stringify(answer.toolCall) }, finish: 'stop' };
   if ('rawMessage' in answer) return { message: answer.rawMessage, finish: answer.finishReason ?? 'stop' };
   return {
@@ -148,23 +156,72 @@ function messageFor(answer: MessageAnswer, id: string): { message: Record<string
   };
 }
 
-/** Streams a completion as OpenAI does: role chunk, content chunks, tool calls, finish chunk, usage if asked, then [DONE]. */
-function writeStream(response: ServerResponse, record: LlmRequest, id: string, model: string, includeUsage: boolean, message: Record<string, unknown>, finish: string): void {
+/** Content as a stream sends it: the scripted pieces, else 16 characters a chunk. */
+function pieces(content: string): string[] {
+  const result: string[] = [];
+  for (let offset = 0; offset < content.length; offset += 16) result.push(content.slice(offset, offset + 16));
+  return result;
+}
+
+interface StreamPlan {
+  /** A raw message: streamed as one delta holding all of it. */
+  raw?: boolean;
+  chunks: string[];
+  intervalMs: number;
+  breakAfter?: number;
+}
+
+/**
+ * Streams a completion as OpenAI does: a role chunk, content chunks, each tool call's id and name and
+ * then its arguments in fragments, a finish chunk, usage if asked, then [DONE].
+ */
+async function writeStream(
+  response: ServerResponse,
+  record: LlmRequest,
+  head: { id: string; model: string; includeUsage: boolean },
+  message: Record<string, unknown>,
+  finish: string,
+  plan: StreamPlan,
+  pause: (ms: number) => Promise<void>,
+): Promise<void> {
   response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const base = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model };
+  const base = { id: head.id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: head.model };
   const send = (chunk: Record<string, unknown>) => response.write(`data: ${JSON.stringify({ ...base, ...chunk })}\n\n`);
   const delta = (value: Record<string, unknown>, finishReason: string | null) => send({ choices: [{ index: 0, delta: value, finish_reason: finishReason }] });
   delta({ role: 'assistant' }, null);
-  const content = typeof message.content === 'string' ? message.content : '';
-  for (let offset = 0; offset < content.length; offset += 16) {
+  if (plan.raw) {
+    // An odd shape goes out as the endpoint would stream it: whole, in one delta.
     record.firstChunkAt ??= Date.now();
-    delta({ content: content.slice(offset, offset + 16) }, null);
+    delta(message, null);
+    delta({}, finish);
+    response.end('data: [DONE]\n\n');
+    return;
   }
-  if (Array.isArray(message.tool_calls)) delta({ tool_calls: message.tool_calls.map((call, index) => ({ index, ...call })) }, null);
+  for (const [index, chunk] of plan.chunks.entries()) {
+    if (index > 0 && plan.intervalMs > 0) await pause(plan.intervalMs);
+    if (plan.breakAfter !== undefined && index >= plan.breakAfter) {
+      // What was sent reaches the client first (an SSE comment flushes it), then the connection drops.
+      await new Promise<void>((resolve) => response.write(':\n\n', () => resolve()));
+      response.destroy();
+      return;
+    }
+    record.firstChunkAt ??= Date.now();
+    delta({ content: chunk }, null);
+  }
+  const calls = Array.isArray(message.tool_calls) ? (message.tool_calls as { id: string; type: string; function: { name: string; arguments: string } }[]) : [];
+  for (const [index, call] of calls.entries()) {
+    delta({ tool_calls: [{ index, id: call.id, type: call.type, function: { name: call.function.name, arguments: '' } }] }, null);
+    for (let offset = 0; offset < call.function.arguments.length; offset += 8) delta({ tool_calls: [{ index, function: { arguments: call.function.arguments.slice(offset, offset + 8) } }] }, null);
+  }
   delta({}, finish);
-  if (includeUsage) send({ choices: [], usage: USAGE });
+  if (head.includeUsage) send({ choices: [], usage: USAGE });
   response.end('data: [DONE]\n\n');
 }
+
+/** What OpenAI answers a streamed request to a model that cannot stream. */
+const STREAM_REFUSAL = {
+  error: { message: "Unsupported value: 'stream' does not support true with this model. Supported values are: false.", type: 'invalid_request_error', param: 'stream', code: 'unsupported_value' },
+};
 
 /** OpenAI's error body for a request it refuses. */
 function refusalBody(refusal: Refusal) {
@@ -213,7 +270,13 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
     const id = `chatcmpl-${completionCounter}`;
     const { message, finish } = messageFor(answer, String(completionCounter));
     const model = typeof record.body.model === 'string' ? record.body.model : 'fake-model';
-    if (record.body.stream === true) return writeStream(response, record, id, model, record.body.stream_options?.include_usage === true, message, finish);
+    if (record.body.stream === true) {
+      const plan: StreamPlan =
+        typeof answer === 'object' && 'chunks' in answer
+          ? { chunks: answer.chunks, intervalMs: answer.intervalMs ?? 0, breakAfter: answer.breakAfter }
+          : { raw: typeof answer === 'object' && 'rawMessage' in answer, chunks: pieces(typeof message.content === 'string' ? message.content : ''), intervalMs: 0 };
+      return writeStream(response, record, { id, model, includeUsage: record.body.stream_options?.include_usage === true }, message, finish, plan, delay);
+    }
     sendJson(response, 200, completion(id, model, message, finish));
   };
 
@@ -240,6 +303,10 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
       refusals.push(record.refusal);
       record.respondedAt = Date.now();
       return sendJson(response, 400, refusalBody(record.refusal));
+    }
+    if (options.streaming === 'refused' && record.body.stream === true) {
+      record.respondedAt = Date.now();
+      return sendJson(response, 400, STREAM_REFUSAL);
     }
     let answer: ScriptedAnswer;
     try {

@@ -23,7 +23,7 @@ export interface EngineBesideOptions {
 export function engineBeside(harness: EngineHarness, options: EngineBesideOptions = {}): ConversationEngine {
   const store = options.store ?? harness.store;
   return new ConversationEngine({
-    llm: createChatModel({ baseUrl: harness.llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2 }, harness.logger),
+    llm: createChatModel({ baseUrl: harness.llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, stream: true }, harness.logger),
     tools: harness.pool,
     history: store.history,
     settings: { ...TEST_ENGINE_SETTINGS, ...options.settings },

@@ -6,7 +6,7 @@ import type { Logger } from '../../src/logging/logger.js';
 import { McpPool } from '../../src/mcp/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
-import { startFakeLlm, type FakeLlm, type LlmScript } from '../fakes/fake-llm.js';
+import { startFakeLlm, type FakeLlm, type FakeLlmOptions, type LlmScript } from '../fakes/fake-llm.js';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { testLogger } from './logger.js';
 import { RecordingReply } from './recording-reply.js';
@@ -42,6 +42,8 @@ export interface EngineHarness {
 
 export interface EngineHarnessOptions {
   script?: LlmScript;
+  /** How the fake model behaves beyond its script (e.g. an endpoint that refuses to stream). */
+  fakeLlm?: FakeLlmOptions;
   engine?: Partial<EngineSettings>;
   llm?: Partial<LlmSettings>;
   /** Defaults to one fixture server named `fixture`. */
@@ -64,7 +66,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
   const cleanups: (() => Promise<void>)[] = [];
   const close = () => runCleanups(cleanups);
   try {
-    const llm = await startFakeLlm(options.script);
+    const llm = await startFakeLlm(options.script, options.fakeLlm);
     cleanups.push(() => llm.close());
     // Checked last, after everything closed: whatever the test asserted, the bot sent OpenAI something it refuses.
     cleanups.unshift(async () => {
@@ -79,7 +81,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       logger,
     );
     cleanups.push(() => pool.close());
-    const chatModel = createChatModel({ baseUrl: llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, ...options.llm }, logger);
+    const chatModel = createChatModel({ baseUrl: llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, stream: true, ...options.llm }, logger);
     const engine = new ConversationEngine({
       llm: chatModel,
       tools: pool,

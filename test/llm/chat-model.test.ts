@@ -17,6 +17,7 @@ const settings = (overrides: Partial<LlmSettings> = {}): LlmSettings => ({
   model: 'fake-model',
   timeoutMs: 5_000,
   maxRetries: 2,
+  stream: true,
   ...overrides,
 });
 const hi = [{ role: 'user' as const, content: 'hi' }];

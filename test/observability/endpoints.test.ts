@@ -69,7 +69,7 @@ describe('health and metrics endpoints', () => {
     metrics = new BotMetrics();
     countRestarts(harness.pool, metrics);
     engine = new ConversationEngine({
-      llm: measuredChatModel(createChatModel({ baseUrl: harness.llm.url, apiKey: 'k', model: 'm', timeoutMs: 10_000, maxRetries: 0 }, harness.logger), metrics),
+      llm: measuredChatModel(createChatModel({ baseUrl: harness.llm.url, apiKey: 'k', model: 'm', timeoutMs: 10_000, maxRetries: 0, stream: true }, harness.logger), metrics),
       tools: measuredTools(harness.pool, metrics),
       history: harness.store.history,
       settings: TEST_ENGINE_SETTINGS,
@@ -175,7 +175,7 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
   async function discordAdapter(logger = harness.logger): Promise<{ discord: FakeDiscord; adapter: DiscordAdapter; health: () => Promise<{ ok: boolean; platform: boolean }> }> {
     const discord = await FakeDiscord.start();
     cleanups.push(() => discord.close());
-    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, logger });
+    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, kv: harness.store.kv, logger });
     cleanups.push(() => adapter.stop());
     return { discord, adapter, health: await healthOf(adapter) };
   }

@@ -1,2 +1,3 @@
 export { canonicalName, readArguments, readReply, type ReadCall, type ReadReply, type ToolIndex } from './read-reply.js';
-export { withoutReasoning } from './reasoning.js';
+export { reasoningEndsFirst, withoutReasoning } from './reasoning.js';
+export { showablePrefix } from './showable.js';

@@ -3,7 +3,7 @@
  * vLLM and llama.cpp know it: DeepSeek-R1 / Qwen3 / GLM `<think>`, `<thinking>` and `<reasoning>`
  * tags, Magistral `[THINK]`, Command R7B `<|START_THINKING|>`, Kimi `◁think▷`, Seed-OSS `<seed:think>`.
  */
-const REASONING_PAIRS: readonly (readonly [open: string, close: string])[] = [
+export const REASONING_PAIRS: readonly (readonly [open: string, close: string])[] = [
   ['<think>', '</think>'],
   ['<thinking>', '</thinking>'],
   ['<reasoning>', '</reasoning>'],
@@ -45,4 +45,17 @@ export function withoutReasoning(reply: string): string {
   let text = reply.replace(HARMONY_ANALYSIS, '');
   for (const [open, close] of REASONING_PAIRS) text = withoutPair(text, open, close);
   return text;
+}
+
+/**
+ * Whether a reply shows a reasoning block's end before any start: the chat template opened the block
+ * in the prompt (DeepSeek-R1, Qwen3 thinking), so this model's replies begin inside reasoning.
+ */
+export function reasoningEndsFirst(reply: string): boolean {
+  return REASONING_PAIRS.some(([open, close]) => {
+    const closeAt = indexOfIgnoringCase(reply, close);
+    if (closeAt === -1) return false;
+    const openAt = indexOfIgnoringCase(reply, open);
+    return openAt === -1 || closeAt < openAt;
+  });
 }

@@ -1,0 +1,64 @@
+import OpenAI from 'openai';
+import type { ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
+import { CompletionStream } from './completion-stream.js';
+import { toLlmError, type EndpointFacts } from './llm-errors.js';
+import { LlmError } from './types.js';
+
+/** Statuses with which endpoints refuse `stream: true` itself (OpenAI: 400 `unsupported_value` on `stream`). */
+const REFUSED_STREAM_STATUSES = new Set([400, 415, 422, 501]);
+
+/** How a streamed request ended when it gave no completion. */
+export type StreamFailure =
+  /** The endpoint refused the request; the same one without `stream` may pass. */
+  | { kind: 'refused'; error: unknown }
+  /** It broke before any content arrived: nothing was shown, the request can be made again whole. */
+  | { kind: 'broken-before-content'; error: unknown }
+  /** It broke after content was passed on: what was shown stays, and the turn ends with this error. */
+  | { kind: 'broken-mid-answer'; error: LlmError };
+
+export type StreamOutcome = { ok: true; completion: Record<string, unknown> } | ({ ok: false } & StreamFailure);
+
+/** A stream that stalled is a time-out whichever layer noticed it (our fetch's idle deadline, the SDK, undici). */
+function isTimeout(error: unknown): boolean {
+  for (let current = error; current instanceof Error || current instanceof DOMException; current = (current as Error).cause) {
+    if (current.name === 'TimeoutError' || current instanceof OpenAI.APIConnectionTimeoutError) return true;
+  }
+  return false;
+}
+
+function midAnswerError(error: unknown, facts: EndpointFacts): LlmError {
+  if (isTimeout(error)) return new LlmError('timeout', `LLM endpoint ${facts.endpoint} stopped streaming the answer: nothing came for ${facts.timeoutMs / 1000} s`, { cause: error });
+  const failure = toLlmError(error, facts);
+  return failure.kind === 'bad_response' ? new LlmError('server_error', `LLM endpoint ${facts.endpoint} broke off the answer (${failure.message})`, { cause: error }) : failure;
+}
+
+/**
+ * One chat completion requested with `stream: true`, each content delta passed to `onContent` as it
+ * arrives, the chunks assembled into the completion a non-streamed request would have given.
+ * Rejects only when the caller aborts (the SDK's APIUserAbortError); every endpoint failure comes
+ * back as a StreamFailure, for the caller to fall back or to end the turn.
+ */
+export async function streamCompletion(
+  client: OpenAI,
+  body: ChatCompletionCreateParamsNonStreaming,
+  options: { signal?: AbortSignal; onContent: (delta: string) => void },
+  facts: EndpointFacts,
+): Promise<StreamOutcome> {
+  const assembled = new CompletionStream();
+  let delivered = false;
+  try {
+    const stream = await client.chat.completions.create({ ...body, stream: true }, { signal: options.signal });
+    for await (const chunk of stream) {
+      const delta = assembled.add(chunk);
+      if (delta === '') continue;
+      delivered = true;
+      options.onContent(delta);
+    }
+  } catch (error) {
+    if (error instanceof OpenAI.APIUserAbortError) throw error;
+    if (error instanceof OpenAI.APIError && error.status !== undefined && REFUSED_STREAM_STATUSES.has(error.status)) return { ok: false, kind: 'refused', error };
+    if (!delivered) return { ok: false, kind: 'broken-before-content', error };
+    return { ok: false, kind: 'broken-mid-answer', error: midAnswerError(error, facts) };
+  }
+  return { ok: true, completion: assembled.completion() };
+}

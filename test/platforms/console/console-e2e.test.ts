@@ -89,6 +89,9 @@ describe('console adapter, end to end through npm start', () => {
     // Progress and logs stay off stdout.
     expect(run.stdout).not.toContain('Using `add`');
     expect(run.stderr).toContain('Using `add` on `fixture`');
+    // Piped, nothing is dimmed or redrawn, and logs stay JSON lines.
+    expect(run.stdout + run.stderr).not.toContain('\x1b[');
+    expect(run.stderr).toMatch(/^\{"level":30,.*"msg":"bot ready"\}$/m);
   });
 
   it('keeps the conversation in SQLite across runs', async () => {

@@ -11,6 +11,8 @@ import { startInTerminal, TERMINAL_COLUMNS, type TerminalSession } from './termi
 const SESSION_TIMEOUT_MS = 60_000;
 const PROMPT = '> ';
 const lastLine = (lines: string[]) => lines.findLast((line) => line !== '') ?? '';
+/** An answer the fake model writes in pieces, a quarter of a second apart. */
+const SLOW_ANSWER = ['The first words, ', 'then some more, ', 'and more, ', 'and the end.'];
 
 describe('console in a terminal, end to end through a pseudo-terminal', () => {
   let dir: string;
@@ -26,6 +28,7 @@ describe('console in a terminal, end to end through a pseudo-terminal', () => {
       const result = toolResultText(request);
       if (result !== undefined) return `2 + 3 = ${result.split('\n').at(-1)}`;
       if (request.lastUserText.includes('2+3')) return { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } };
+      if (request.lastUserText.includes('slowly')) return { chunks: SLOW_ANSWER, intervalMs: 250 };
       return `You said: ${request.lastUserText}`;
     });
     env = { ...fakeLlmEnv(llm), MCP_CONFIG: path.join(dir, 'servers.json'), STORE_URL: 'memory://' };
@@ -63,6 +66,23 @@ describe('console in a terminal, end to end through a pseudo-terminal', () => {
       expect(answered.indexOf('<dim>· add on fixture…</dim>')).toBeLessThan(answered.indexOf('2 + 3 = 5'));
       expect(answered.join('\n')).not.toContain('"level"');
 
+      session.type('\x04');
+      expect(await session.exited).toBe(0);
+    },
+    SESSION_TIMEOUT_MS,
+  );
+
+  it(
+    'streams the answer as the model writes it',
+    async () => {
+      session = startInTerminal(env);
+      await session.until((lines) => lastLine(lines) === '>');
+      session.type('Answer slowly, please.\r');
+      const firstWords = await session.until((lines) => lines.some((line) => line.startsWith('The first words,')));
+      // The model has not written the end yet, and the words already show.
+      expect(firstWords.join('\n')).not.toContain('and the end.');
+      const answered = await session.until((lines) => lines.includes(SLOW_ANSWER.join('')) && lastLine(lines) === '>');
+      expect(answered.filter((line) => line.startsWith('The first words,'))).toEqual([SLOW_ANSWER.join('')]);
       session.type('\x04');
       expect(await session.exited).toBe(0);
     },

@@ -35,6 +35,7 @@ const envSchema = z.object({
   LLM_MAX_RETRIES: z.coerce.number().int().min(0).default(3),
   LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
   LLM_STREAM: z.stringbool().default(true),
+  LLM_VISION: z.stringbool().default(false),
   // OpenAI refuses more than 128 tools in one request.
   TOOLS_MAX_PER_TURN: z.coerce.number().int().positive().max(128).default(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
@@ -91,8 +92,10 @@ export interface EngineSettings {
   maxToolSteps: number;
   /** Longer tool results are cut, and the model is told so. */
   maxToolResultChars: number;
-  /** Longer messages are refused with a notice before reaching the model. */
+  /** Longer messages are refused with a notice before reaching the model; text files attached count against what is left. */
   maxInputChars: number;
+  /** The model takes images (LLM_VISION): attached images reach it as image parts. */
+  vision: boolean;
   /** Messages per person per minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
   historyMaxMessages: number;
@@ -236,6 +239,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       maxToolSteps: vars.MAX_TOOL_STEPS,
       maxToolResultChars: vars.MAX_TOOL_RESULT_CHARS,
       maxInputChars: vars.MAX_INPUT_CHARS,
+      vision: vars.LLM_VISION,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MIN,
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,

@@ -27,8 +27,9 @@ import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue } from './thread-queue.js';
 import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, TurnEvent, TurnOutput } from './types.js';
-import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
-import { userContent } from './speaker.js';
+import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { storedUserContent, userContent } from './speaker.js';
+import { readAttachments, type ReadAttachments } from './attachments.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
 export interface TurnObserver {
@@ -213,6 +214,15 @@ export class ConversationEngine {
       return;
     }
 
+    const attached = await this.readFiles(message, log);
+    for (const notice of attached?.notices ?? []) await this.deliver(log, output, { type: 'notice', text: notice });
+    if (message.text.trim() === '' && attached && attached.text === '' && attached.images.length === 0) {
+      // Only files, none of them readable: the notices said why, and there is nothing to ask.
+      await this.deliver(log, output, { type: 'error', message: NOTHING_TO_READ_MESSAGE });
+      this.finished(message.threadKey, 'failed', started);
+      return;
+    }
+
     const turn: TurnState = {
       threadKey: message.threadKey,
       asker: message.asker,
@@ -220,7 +230,7 @@ export class ConversationEngine {
       log,
       output,
       tools: this.requests.turnTools(this.access.catalogFor(message.asker, this.deps.tools.tools()), message.text, history),
-      messages: [{ role: 'user', content: userContent(message) }],
+      messages: [{ role: 'user', content: userContent(message, attached) }],
       images: [],
       steps: 0,
       shown: '',
@@ -229,7 +239,8 @@ export class ConversationEngine {
     try {
       const { answer, leadIn } = await this.converse(history, turn);
       turn.messages.push({ role: 'assistant', content: answer });
-      await this.saveHistory(turn, [...history, ...turn.messages]);
+      const [, ...rest] = turn.messages;
+      await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]);
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
       await this.deliver(log, output, { type: 'answer', text: leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
@@ -240,6 +251,15 @@ export class ConversationEngine {
       await this.deliver(log, output, { type: 'error', message: userMessageFor(error) });
       this.finished(message.threadKey, 'failed', started);
     }
+  }
+
+  /** The message's files as the model reads them, within what is left of MAX_INPUT_CHARS; undefined without files. */
+  private async readFiles(message: IncomingMessage, log: Logger): Promise<ReadAttachments | undefined> {
+    if (!message.files || message.files.length === 0) return undefined;
+    const { maxInputChars, vision } = this.deps.settings;
+    const attached = await readAttachments(message.files, { maxChars: maxInputChars - message.text.length, vision });
+    log.info({ files: message.files.length, images: attached.images.length, notRead: attached.notices.length }, 'attachments read');
+    return attached;
   }
 
   private async refuse(message: IncomingMessage, output: TurnOutput, text: string, reason: string): Promise<void> {

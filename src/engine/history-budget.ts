@@ -1,4 +1,4 @@
-import { messageText } from '../llm/message-text.js';
+import { IMAGE_CHARS, messageText } from '../llm/message-text.js';
 import type { ChatMessage } from '../llm/types.js';
 import { isToolFeedback } from './tool-protocol.js';
 
@@ -8,10 +8,10 @@ export interface HistoryBudget {
   maxChars: number;
 }
 
-/** A message's size in characters: its text and its tool calls. */
+/** A message's size in characters: its text, its tool calls, and a fixed share per image. */
 export function messageChars(message: ChatMessage): number {
-  const { content, calls } = messageText(message);
-  return content.length + calls.length;
+  const { content, calls, images } = messageText(message);
+  return content.length + calls.length + images * IMAGE_CHARS;
 }
 
 /** A turn starts at a user's own message; tool feedback belongs to the turn before it. */

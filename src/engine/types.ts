@@ -69,7 +69,8 @@ export interface ToolStep {
  * - `text`: more of the answer as the model writes it. Provisional: `answer` has the final text, which
  *   is almost always what the deltas added up to; where it is not (a leaked control token, a reasoning
  *   block that only its end revealed), the renderer shows `answer.text` instead. Text a model wrote
- *   before calling a tool stays, as the lead-in to what follows.
+ *   before calling a tool stays, as the lead-in to what follows. A reply held back whole (it began
+ *   like a tool call), or a model that does not stream, sends no `text`: `answer` has it all.
  * - `tool-started` / `tool-progress` / `tool-finished`: one tool call, every call however fast.
  * - `confirmation-asked` / `form-asked`: a question to the asker; the event's promise resolves once it
  *   is up. `…-ended` takes it away with how it ended.

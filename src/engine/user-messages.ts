@@ -35,4 +35,6 @@ export function inputTooLongMessage(length: number, limit: number): string {
   return `Your message is too long for me (${length} characters; the limit is ${limit}). Please shorten it or split it up.`;
 }
 
+export const NOTHING_TO_READ_MESSAGE = 'I could not read the files you sent, and there was no question with them. Ask me something, or attach a text file or an image.';
+
 export const ACCESS_DENIED_MESSAGE = "Sorry, I'm not available to you here. If you need me, ask whoever runs this bot to give you access.";

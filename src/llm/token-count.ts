@@ -1,4 +1,4 @@
-import { messageText } from './message-text.js';
+import { IMAGE_TOKENS, messageText } from './message-text.js';
 import type { ChatMessage } from './types.js';
 
 /**
@@ -45,9 +45,9 @@ export class TokenCounter {
     return tokens;
   }
 
-  /** Tokens one chat message takes in a request: its text, its tool calls, and the template's own. */
+  /** Tokens one chat message takes in a request: its text, its tool calls, its images, and the template's own. */
   countMessage(message: ChatMessage): number {
-    const { content, calls } = messageText(message);
-    return TOKENS_PER_MESSAGE + (content ? this.count(content) : 0) + (calls ? this.count(calls) : 0);
+    const { content, calls, images } = messageText(message);
+    return TOKENS_PER_MESSAGE + (content ? this.count(content) : 0) + (calls ? this.count(calls) : 0) + images * IMAGE_TOKENS;
   }
 }

@@ -18,6 +18,7 @@ export const TEST_ENGINE_SETTINGS: EngineSettings = {
   maxToolSteps: 8,
   maxToolResultChars: 20_000,
   maxInputChars: 8_000,
+  vision: false,
   rateLimitPerMinute: 0,
   historyMaxMessages: 40,
   historyMaxChars: 24_000,

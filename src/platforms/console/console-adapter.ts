@@ -41,7 +41,8 @@ function formAnswer(line: string): ElicitationAnswer {
 /**
  * The whole bot in a terminal: each line is a message in one thread. With piped input every line is
  * answered in order and `finished` resolves at the end of input, so a script can drive it. A line
- * read while a tool call waits for approval answers that question instead.
+ * read while a tool call waits for approval answers that question instead. How answers, steps and
+ * logs look (streamed or whole lines) is the screen's business (see ConsoleScreen).
  */
 export class ConsoleAdapter implements PlatformAdapter {
   readonly platform = 'console';
@@ -73,6 +74,8 @@ export class ConsoleAdapter implements PlatformAdapter {
 
   async start(): Promise<void> {
     const interactive = this.input.isTTY === true;
+    // Before the interface exists, so no line can arrive while nothing reads them yet.
+    if (interactive) await this.screen.statusLine('Type a message, /tools or /reset. Ctrl+D or Ctrl+C quits.');
     const lines = createInterface({ input: this.input, output: interactive ? this.screen.status : undefined, terminal: interactive });
     this.closeInput = () => lines.close();
     let end: ConsoleEnd = 'end of input';
@@ -83,7 +86,6 @@ export class ConsoleAdapter implements PlatformAdapter {
     if (interactive) {
       lines.setPrompt('> ');
       this.screen.usePrompt(lines);
-      await this.screen.statusLine('Type a message, /tools or /reset. Ctrl+D or Ctrl+C quits.');
       this.screen.showPrompt();
     }
     this.readLoop = (async () => {

@@ -26,7 +26,7 @@ export async function measureEndToEndTurns(questions: number): Promise<{ e2e_tur
     const fixture = fixtureServerConfig('fixture');
     await writeFile(path.join(dir, 'servers.json'), JSON.stringify({ mcpServers: { fixture: { command: fixture.command, args: fixture.args } } }));
     const env = { ...fakeLlmEnv(llm), MCP_CONFIG: path.join(dir, 'servers.json'), STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`, LOG_LEVEL: 'info' };
-    const botMs = await runBot(questions, env);
+    const botMs = await answerThroughNpmStart(questions, env);
     const sent = [...llm.requests.items];
     const rawMs = await replayDirectly(sent, llm.url, path.join(dir, 'raw.sqlite'));
     return { e2e_turn_ratio: botMs / rawMs, bot_ms_per_turn: botMs / questions, raw_ms_per_turn: rawMs / questions };
@@ -36,7 +36,8 @@ export async function measureEndToEndTurns(questions: number): Promise<{ e2e_tur
   }
 }
 
-function runBot(questions: number, env: Record<string, string>): Promise<number> {
+/** Milliseconds from "bot ready" until `npm start` has answered `questions` piped questions. */
+export function answerThroughNpmStart(questions: number, env: Record<string, string>): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawnNpmStart(env);
     let started = 0;
@@ -58,6 +59,15 @@ function runBot(questions: number, env: Record<string, string>): Promise<number>
   });
 }
 
+/** The content of a streamed completion: its chunks' deltas, joined. */
+function streamedContent(events: string): string {
+  return events
+    .split('\n')
+    .filter((line) => line.startsWith('data: {'))
+    .map((line) => (JSON.parse(line.slice(6)) as { choices: { delta?: { content?: string } }[] }).choices[0]?.delta?.content ?? '')
+    .join('');
+}
+
 async function replayDirectly(sent: LlmRequest[], llmUrl: string, sqliteFile: string): Promise<number> {
   const client = await rawClient();
   const kv = new Keyv({ store: new KeyvSqlite({ uri: `sqlite://${sqliteFile}` }) });
@@ -66,8 +76,7 @@ async function replayDirectly(sent: LlmRequest[], llmUrl: string, sqliteFile: st
     const started = now();
     for (const request of sent) {
       const response = await fetch(`${llmUrl}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer test-key' }, body: JSON.stringify(request.body) });
-      const completion = (await response.json()) as { choices: { message: { content: string } }[] };
-      const content = completion.choices[0]?.message.content ?? '';
+      const content = request.body.stream === true ? streamedContent(await response.text()) : (((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]?.message.content ?? '');
       if (content.startsWith('{')) {
         const call = JSON.parse(content) as { tool: string; arguments: Record<string, unknown> };
         await client.callTool({ name: call.tool, arguments: call.arguments });

@@ -15,12 +15,13 @@ import { measureParser } from './parser.js';
 import { measureProcessMemory } from './process-memory.js';
 import { measureStartup } from './startup.js';
 import { measureStoreOps } from './store-ops.js';
+import { measureStreamOverhead } from './stream-overhead.js';
 import { measureToolChoice } from './tool-choice.js';
 
 const quick = process.env.BENCH_QUICK === '1';
 const size = quick
-  ? { turns: 200, poolCalls: 500, threads: 100, startupRounds: 1, memoryThreads: 2_000, storeMs: 500, e2eQuestions: 50 }
-  : { turns: 1_000, poolCalls: 2_000, threads: 100, startupRounds: 3, memoryThreads: 10_000, storeMs: 2_000, e2eQuestions: 200 };
+  ? { turns: 200, poolCalls: 500, threads: 100, startupRounds: 1, memoryThreads: 2_000, storeMs: 500, e2eQuestions: 50, streamQuestions: 10 }
+  : { turns: 1_000, poolCalls: 2_000, threads: 100, startupRounds: 3, memoryThreads: 10_000, storeMs: 2_000, e2eQuestions: 200, streamQuestions: 30 };
 
 interface Row {
   key: string;
@@ -37,6 +38,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   log(`${size.e2eQuestions} questions through npm start against the same work done directly`);
   const e2e = await measureEndToEndTurns(size.e2eQuestions);
+  log(`${size.streamQuestions} streamed answers through npm start against the same answers whole`);
+  const streaming = await measureStreamOverhead(size.streamQuestions, 2);
   log('engine overhead and pool call cost');
   const overhead = await measureOverhead(size.turns, size.poolCalls);
   log(`${size.threads} threads at once`);
@@ -60,6 +63,9 @@ async function main(): Promise<void> {
     { key: 'e2e_turn_ratio', value: round(e2e.e2e_turn_ratio), target: '≤ 1.10', ok: e2e.e2e_turn_ratio <= 1.1 },
     { key: 'e2e_bot_ms_per_turn', value: round(e2e.bot_ms_per_turn, 2) },
     { key: 'e2e_raw_ms_per_turn', value: round(e2e.raw_ms_per_turn, 2) },
+    { key: 'stream_overhead_ratio', value: round(streaming.stream_overhead_ratio), target: '≤ 1.05', ok: streaming.stream_overhead_ratio <= 1.05 },
+    { key: 'stream_streamed_ms_per_turn', value: round(streaming.streamed_ms_per_turn, 1) },
+    { key: 'stream_whole_ms_per_turn', value: round(streaming.whole_ms_per_turn, 1) },
     { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
     { key: 'overhead_p99_ms', value: round(overhead.overhead_p99_ms), target: '≤ 5', ok: overhead.overhead_p99_ms <= 5 },
     { key: 'pool_call_ratio', value: round(overhead.pool_call_ratio), target: '≤ 1.10', ok: overhead.pool_call_ratio <= 1.1 },

@@ -21,7 +21,8 @@ export type ScriptedAnswer =
   /** A slow model. */
   | { delayMs: number; answer: ScriptedAnswer }
   /**
-   * Assistant text in these pieces, `intervalMs` apart, when the request streams (whole otherwise).
+   * Assistant text in these pieces, `intervalMs` apart, when the request streams; otherwise whole,
+   * after as long as the pieces would have taken.
    * `breakAfter`: the connection drops after that many pieces, as a failing endpoint's would.
    */
   | { chunks: string[]; intervalMs?: number; breakAfter?: number };
@@ -266,6 +267,8 @@ export async function startFakeLlm(initialScript: LlmScript = () => 'ok', option
       response.end('{"id": "chatcmpl-broken", "choices": [');
       return;
     }
+    // A model takes as long to write an answer whether or not it streams it.
+    if (typeof answer === 'object' && 'chunks' in answer && record.body.stream !== true && answer.intervalMs) await delay(answer.intervalMs * Math.max(0, answer.chunks.length - 1));
     completionCounter += 1;
     const id = `chatcmpl-${completionCounter}`;
     const { message, finish } = messageFor(answer, String(completionCounter));

@@ -1,4 +1,5 @@
 import { isJsonObject } from '../shared/json-values.js';
+import { contentText } from './read-completion.js';
 
 type Loose = Record<string, unknown>;
 
@@ -7,13 +8,6 @@ interface CallFragments {
   type?: string;
   name: string;
   arguments: string;
-}
-
-/** A delta's text: a string, or the text parts of a content array (some endpoints stream that way). */
-function deltaText(content: unknown): string {
-  if (typeof content === 'string') return content;
-  if (!Array.isArray(content)) return '';
-  return content.map((part) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : '')).join('');
 }
 
 /** Argument fragments are JSON text; llama.cpp and some Ollama versions send the whole object in one chunk. */
@@ -52,7 +46,7 @@ export class CompletionStream {
       if (typeof delta.function_call.name === 'string') this.functionCall.name += delta.function_call.name;
       this.functionCall.arguments += argumentFragment(delta.function_call.arguments);
     }
-    const text = deltaText(delta.content);
+    const text = contentText(delta.content);
     this.content += text;
     return text;
   }

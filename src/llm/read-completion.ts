@@ -12,8 +12,8 @@ function newCallId(): string {
   return randomBytes(9).toString('base64').replace(/[^a-zA-Z0-9]/g, '').padEnd(9, '0').slice(0, 9);
 }
 
-/** `content` as text: a string, or the text parts of a content array (some endpoints answer that way). */
-function contentText(content: unknown): string {
+/** `content` (or a streamed delta's) as text: a string, or the text parts of a content array (some endpoints answer that way). */
+export function contentText(content: unknown): string {
   if (typeof content === 'string') return content;
   if (!Array.isArray(content)) return '';
   return content.map((part) => (isJsonObject(part) && typeof part.text === 'string' ? part.text : '')).join('');

@@ -22,10 +22,39 @@ export interface SlackMessage {
   channel: string;
   ts: string;
   threadTs: string | undefined;
+  /** For a streamed message, its markdown_text chunks joined: the text a person reads. */
   text: string;
   // Block Kit blocks, when the message has them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   blocks: any[] | undefined;
+  /** A message begun with chat.startStream: its chunks in order, and whether it still takes appends. */
+  stream?: { chunks: StreamChunk[]; open: boolean; appends: number };
+}
+
+/** A chunk of a streamed message, as chat.startStream / appendStream / stopStream take them. */
+export type StreamChunk =
+  | { type: 'markdown_text'; text: string }
+  | { type: 'task_update'; id: string; title: string; status: 'pending' | 'in_progress' | 'complete' | 'error'; details?: string; output?: string }
+  | { type: string; [key: string]: unknown };
+
+/** A task card as a person sees it once the stream is done: its latest title, status and details. */
+export interface TaskCard {
+  id: string;
+  title: string;
+  status: string;
+  details?: string;
+  output?: string;
+  /** Every status it went through, in order. */
+  statuses: string[];
+}
+
+/** A file a person shared, served from the fake at `url_private_download` to a request bearing the bot token. */
+export interface HostedFile {
+  id: string;
+  name: string;
+  mimetype: string;
+  size: number;
+  url_private_download: string;
 }
 
 export interface SlackEnvelopeAck {
@@ -43,6 +72,7 @@ export const STRANGER_ID = 'U0000MALLORY';
 export const CHANNEL_ID = 'C0000GENERAL';
 export const DM_CHANNEL_ID = 'D0000ADA';
 export const SIGNING_SECRET = 'test-signing-secret';
+export const BOT_TOKEN = 'xoxb-fake-bot-token-1234';
 
 const USERS: Record<string, { name: string; real_name: string; display_name: string }> = {
   [USER_ID]: { name: 'ada', real_name: 'Ada Lovelace', display_name: 'Ada' },
@@ -50,14 +80,25 @@ const USERS: Record<string, { name: string; real_name: string; display_name: str
   [STRANGER_ID]: { name: 'mallory', real_name: 'Mallory', display_name: 'Mallory' },
 };
 
+/** The arguments the Web client form-encodes as JSON; any other field (text, markdown_text) is taken as written, brackets and all. */
+const JSON_FIELDS = new Set(['blocks', 'attachments', 'chunks', 'files', 'prompts', 'metadata', 'loading_messages']);
+
 function parseArgs(raw: string, contentType: string): Record<string, unknown> {
   if (contentType.includes('application/json')) return raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
   const args: Record<string, unknown> = {};
-  for (const [key, value] of new URLSearchParams(raw)) {
-    // The Web client form-encodes arrays and objects (blocks, files) as JSON.
-    args[key] = /^[[{]/.test(value) ? JSON.parse(value) : value;
-  }
+  for (const [key, value] of new URLSearchParams(raw)) args[key] = JSON_FIELDS.has(key) ? JSON.parse(value) : value;
   return args;
+}
+
+/** A streaming call's chunks: its `chunks`, after its `markdown_text` when it has one. */
+function chunksOf(args: Record<string, unknown>): StreamChunk[] {
+  const chunks = Array.isArray(args.chunks) ? (args.chunks as StreamChunk[]) : [];
+  return typeof args.markdown_text === 'string' && args.markdown_text ? [{ type: 'markdown_text', text: args.markdown_text }, ...chunks] : chunks;
+}
+
+/** The text a streaming call adds to its message. */
+export function streamedText(chunks: StreamChunk[]): string {
+  return chunks.map((chunk) => (chunk.type === 'markdown_text' ? String(chunk.text) : '')).join('');
 }
 
 let tsCounter = 0;
@@ -86,16 +127,73 @@ export class FakeSlack {
   /** chat.postMessage and chat.update refuse longer texts with msg_too_long; Slack's own limit is 40,000. */
   maxTextLength = 40_000;
   port = 0;
+  /** When set, chat.startStream answers this error, as Slack does where streaming is not allowed. */
+  streamingRefusal: string | undefined;
+  /** When set, a stream takes this many appends and then answers `message_not_in_streaming_state`, as Slack does once it closed a stream (after about five minutes). */
+  streamAppendsBeforeExpiry: number | undefined;
+  /** The files people shared, by id, with their bytes. */
+  private readonly files = new Map<string, { file: HostedFile; content: Buffer }>();
   private readonly failures: { method: string; error: string; times: number }[] = [];
   private readonly sockets: WebSocket[] = [];
   private nextSocket = 0;
   private connectionsRefused = false;
   private closeServer: (() => Promise<void>) | undefined;
 
+  /** `botToken`: the only token the fake's file downloads accept. */
+  constructor(private readonly botToken = BOT_TOKEN) {}
+
   static async start(): Promise<FakeSlack> {
     const fake = new FakeSlack();
     await fake.listen();
     return fake;
+  }
+
+  /** A file as a person shares it: put it in a `file_share` message's `files`. */
+  hostFile(name: string, mimetype: string, content: string | Buffer): HostedFile {
+    const id = `F${randomUUID().slice(0, 8).toUpperCase()}`;
+    const bytes = typeof content === 'string' ? Buffer.from(content) : content;
+    const file = { id, name, mimetype, size: bytes.length, url_private_download: `http://127.0.0.1:${this.port}/files-pri/${TEAM_ID}-${id}/download/${encodeURIComponent(name)}` };
+    this.files.set(id, { file, content: bytes });
+    return file;
+  }
+
+  /** The text a person reads in a streamed message: its markdown_text chunks joined. */
+  streamText(ts: string): string {
+    return streamedText(this.messages.get(ts)?.stream?.chunks ?? []);
+  }
+
+  /** The task cards of a streamed message in the order they first appeared, each as its last update left it. */
+  taskCards(ts: string): TaskCard[] {
+    const cards = new Map<string, TaskCard>();
+    for (const chunk of this.messages.get(ts)?.stream?.chunks ?? []) {
+      if (chunk.type !== 'task_update') continue;
+      const update = chunk as Extract<StreamChunk, { type: 'task_update' }>;
+      const card = cards.get(update.id);
+      const statuses = [...(card?.statuses ?? []), update.status];
+      cards.set(update.id, { id: update.id, title: update.title, status: update.status, details: update.details ?? card?.details, output: update.output ?? card?.output, statuses });
+    }
+    return [...cards.values()];
+  }
+
+  /** Streamed messages in a channel (and thread, when given), oldest first. */
+  streamsIn(channel: string, threadTs?: string): SlackMessage[] {
+    return this.messagesIn(channel, threadTs).filter((message) => message.stream);
+  }
+
+  /** A person opening the assistant pane, as Slack sends `assistant_thread_started`. */
+  assistantThreadStarted(channel: string, threadTs: string, userId = USER_ID): Record<string, unknown> {
+    return {
+      type: 'assistant_thread_started',
+      assistant_thread: { user_id: userId, context: { channel_id: CHANNEL_ID, team_id: TEAM_ID, enterprise_id: null }, channel_id: channel, thread_ts: threadTs },
+      event_ts: nextTs(),
+    };
+  }
+
+  /** A press on a message's feedback buttons, as Slack sends `block_actions` for a `feedback_buttons` element. */
+  feedbackAction(message: SlackMessage, actionId: string, value: string, userId = USER_ID): Record<string, unknown> {
+    const action = this.blockAction(message, actionId, value, userId);
+    const [pressed] = action.actions as Record<string, unknown>[];
+    return { ...action, actions: [{ ...pressed, type: 'feedback_buttons' }] };
   }
 
   /** For SLACK_API_URL: the Web API base, with its trailing slash. */
@@ -250,6 +348,38 @@ export class FakeSlack {
         message.blocks = args.blocks as SlackMessage['blocks'];
         return { ok: true, channel: message.channel, ts: message.ts, text };
       }
+      case 'chat.startStream': {
+        if (this.streamingRefusal) return { ok: false, error: this.streamingRefusal };
+        if (!/^[CDG][A-Z0-9]+$/.test(String(args.channel))) return { ok: false, error: 'channel_not_found' };
+        if (!args.thread_ts) return { ok: false, error: 'invalid_arguments' };
+        // Outside a DM, Slack needs to know whom the stream is for.
+        if (!String(args.channel).startsWith('D') && (!args.recipient_user_id || !args.recipient_team_id)) return { ok: false, error: 'invalid_arguments' };
+        const chunks = chunksOf(args);
+        const message: SlackMessage = { channel: String(args.channel), ts: nextTs(), threadTs: String(args.thread_ts), text: streamedText(chunks), blocks: undefined, stream: { chunks, open: true, appends: 0 } };
+        this.messages.set(message.ts, message);
+        return { ok: true, channel: message.channel, ts: message.ts };
+      }
+      case 'chat.appendStream':
+      case 'chat.stopStream': {
+        const message = this.messages.get(String(args.ts));
+        if (!message?.stream || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
+        const { stream } = message;
+        if (method === 'chat.appendStream' && this.streamAppendsBeforeExpiry !== undefined && stream.appends >= this.streamAppendsBeforeExpiry) stream.open = false;
+        if (!stream.open) return { ok: false, error: 'message_not_in_streaming_state' };
+        const chunks = chunksOf(args);
+        stream.chunks.push(...chunks);
+        message.text += streamedText(chunks);
+        if (method === 'chat.appendStream') stream.appends += 1;
+        else {
+          stream.open = false;
+          message.blocks = args.blocks as SlackMessage['blocks'];
+        }
+        return { ok: true, channel: message.channel, ts: message.ts };
+      }
+      case 'assistant.threads.setStatus':
+      case 'assistant.threads.setSuggestedPrompts':
+      case 'assistant.threads.setTitle':
+        return args.channel_id && args.thread_ts ? { ok: true } : { ok: false, error: 'invalid_arguments' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'reactions.add':
@@ -272,6 +402,22 @@ export class FakeSlack {
     }
   }
 
+  /**
+   * A shared file's bytes, to a request bearing the bot token. Without it Slack answers 200 with its
+   * sign-in page, not an error, so the fake does too.
+   */
+  private serveFile(pathname: string, authorization: string | undefined, response: ServerResponse): void {
+    const id = pathname.split('/')[2]?.split('-')[1] ?? '';
+    const hosted = this.files.get(id);
+    const authorized = authorization === `Bearer ${this.botToken}`;
+    this.calls.push({ method: 'download', args: { fileId: id, authorized }, outcome: hosted && authorized ? 'ok' : 'sign-in page', result: undefined, at: Date.now() });
+    if (!hosted || !authorized) {
+      response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!DOCTYPE html><html><body>Sign in to Slack</body></html>');
+      return;
+    }
+    response.writeHead(200, { 'content-type': hosted.file.mimetype, 'content-length': String(hosted.content.length) }).end(hosted.content);
+  }
+
   private takeFailure(method: string): string | undefined {
     const failure = this.failures.find((candidate) => candidate.method === method && candidate.times > 0);
     if (!failure) return undefined;
@@ -288,6 +434,10 @@ export class FakeSlack {
         if (url.pathname.startsWith('/upload/')) {
           this.calls.push({ method: 'upload', args: { fileId: url.pathname.split('/')[2], bytes: body.length }, outcome: 'ok', result: 'OK', at });
           response.writeHead(200, { 'content-type': 'text/plain' }).end('OK');
+          return;
+        }
+        if (url.pathname.startsWith('/files-pri/')) {
+          this.serveFile(url.pathname, request.headers.authorization, response);
           return;
         }
         if (url.pathname.startsWith('/respond/')) {

@@ -1,3 +1,5 @@
+import type { SlackFile } from './incoming-files.js';
+
 /** The fields of a Slack `message` or `app_mention` event the bot acts on. */
 export interface SlackMessageEvent {
   type: string;
@@ -9,6 +11,8 @@ export interface SlackMessageEvent {
   text?: string;
   ts: string;
   thread_ts?: string;
+  /** A `file_share` message's files. */
+  files?: SlackFile[];
 }
 
 /** Where an answer goes: a thread, or (`threadTs` absent) the top level of a DM. */
@@ -44,7 +48,7 @@ export const messageClaimKey = (teamId: string, event: SlackMessageEvent) => `sl
 export function routeEvent(event: SlackMessageEvent, context: { teamId: string; botUserId: string }): Route | undefined {
   if (event.bot_id || !event.user || event.user === context.botUserId) return undefined;
   if (!CONVERSATIONAL_SUBTYPES.has(event.subtype)) return undefined;
-  if (!event.text?.trim()) return undefined;
+  if (!event.text?.trim() && !event.files?.length) return undefined;
   const { teamId } = context;
 
   if (event.channel_type === 'im' || event.channel.startsWith('D')) {

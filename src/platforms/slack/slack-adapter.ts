@@ -8,9 +8,12 @@ import type { Logger } from '../../logging/logger.js';
 import { claimOnce } from '../../store/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
+import { assistantPane, threadTitle, type AssistantThread } from './assistant-pane.js';
 import { createBoltApp, slackMode, type SlackMode } from './bolt-app.js';
 import { registerConfirmationActions } from './confirmation-blocks.js';
 import { registerElicitationActions } from './elicitation-blocks.js';
+import { registerFeedbackActions, type FeedbackCounter } from './feedback.js';
+import { incomingFiles } from './incoming-files.js';
 import { mentionedUserIds, readableText } from './message-text.js';
 import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
@@ -35,6 +38,8 @@ export interface SlackAdapterOptions {
   routes?: CustomRoute[];
   /** For tests: Web API client options such as a short `retryConfig`. */
   clientOptions?: webApi.WebClientOptions;
+  /** Counts presses on the feedback buttons under answers (the bot's metrics). */
+  feedback?: FeedbackCounter;
 }
 
 /** Slack redelivers an unacknowledged event three times within about an hour; a claim outlives that. */
@@ -76,11 +81,21 @@ export class SlackAdapter implements PlatformAdapter {
     this.names = new UserNames(this.app.client, this.log);
 
     // Bolt has acknowledged an event before a listener runs; the turn runs after, tracked for stop().
+    // Messages in the assistant pane's threads reach the Assistant instead of the message listener.
+    this.app.assistant(
+      assistantPane({
+        prompts: options.settings.suggestedPrompts ?? [],
+        engine: options.engine,
+        log: this.log,
+        onMessage: async (event, teamId, thread) => this.turns.track(this.onMessage(event, teamId, thread)),
+      }),
+    );
     this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     registerSlashCommands(this.app, options.engine, this.log);
     registerConfirmationActions(this.app, options.engine, this.log);
     registerElicitationActions(this.app, options.engine, this.log);
+    registerFeedbackActions(this.app, options.feedback, this.log);
     this.app.error(async (error) => {
       this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
     });
@@ -129,12 +144,17 @@ export class SlackAdapter implements PlatformAdapter {
     }
   }
 
-  /** Is it for me → which thread → answered once → run the turn, its output in the thread. */
-  private async onMessage(event: SlackMessageEvent, teamId: string): Promise<void> {
+  /**
+   * Is it for me → which thread → answered once → run the turn, its output in the thread. `thread`:
+   * the message came in the assistant pane, whose status and title the turn sets.
+   */
+  private async onMessage(event: SlackMessageEvent, teamId: string, thread?: AssistantThread): Promise<void> {
     const conversation = await this.conversationFor(event, teamId);
     if (!conversation) return;
     const log = this.log.child({ threadKey: conversation.threadKey });
-    const reply = new SlackReply(this.app.client, conversation, log);
+    // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
+    const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
+    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus }, log);
     try {
       if (!(await claimOnce(this.options.kv, messageClaimKey(teamId, event), MESSAGE_CLAIM_TTL_MS))) {
         log.debug({ ts: event.ts }, 'message already claimed (a redelivery, or the app_mention/message pair)');
@@ -150,16 +170,24 @@ export class SlackAdapter implements PlatformAdapter {
       const raw = event.text ?? '';
       const people = mentionedUserIds(raw).filter((id) => id !== this.botUserId);
       const text = readableText(raw, this.botUserId, await this.names.names(people));
-      if (!text) return await reply.say(EMPTY_QUESTION_TEXT);
+      const files = incomingFiles(event.files, this.options.settings.botToken, this.options.settings.apiUrl);
+      if (!text && files.length === 0) return await reply.say(EMPTY_QUESTION_TEXT);
       await reply.begin();
+      if (thread) await this.titleThread(conversation.threadKey, thread, text || files.map((file) => file.name).join(', '), log);
       const authorName = conversation.kind === 'dm' ? undefined : await this.names.name(asker.userId);
-      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text }, reply);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text, ...(files.length > 0 ? { files } : {}) }, reply);
     } catch (error) {
       log.error({ err: error }, 'message could not be handled');
       await reply.say(FAILED_TEXT);
     } finally {
       reply.dispose();
     }
+  }
+
+  /** The pane lists a thread by its title: the first question asked in it. */
+  private async titleThread(threadKey: string, thread: AssistantThread, question: string, log: Logger): Promise<void> {
+    if (!(await claimOnce(this.options.kv, `slack-title:${threadKey}`, this.options.threadMemoryMs ?? DEFAULT_THREAD_MEMORY_MS))) return;
+    await thread.setTitle(threadTitle(question)).catch((error: unknown) => log.warn(failureFields(error), 'thread title not set'));
   }
 
   private async conversationFor(event: SlackMessageEvent, teamId: string): Promise<Conversation | undefined> {

@@ -6,7 +6,7 @@ import { ACCESS_DENIED_MESSAGE, NOT_YOUR_QUESTION_TEXT } from '../../../src/engi
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { CHANNEL_ID, OTHER_USER_ID, STRANGER_ID, USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
 import { fixtureServerConfig, publishedServerConfig } from '../../fixtures/index.js';
-import { MODES, PLACEHOLDER, answered, mention, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
+import { MODES, PLACEHOLDER, answered, mention, questionPosted, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
 
 /** What the fixture server's entry in servers_config.json says about access: add asks first. */
 const FIXTURE_ACCESS = { name: 'fixture', confirmTools: ['add'] };
@@ -48,11 +48,11 @@ describe.each(MODES)('Slack access control and confirmation buttons in %s mode (
   /** Mentions the bot asking for something that asks first; resolves with the question message and its buttons. */
   async function askForAdd(text: string, on: SlackBot = bot): Promise<{ question: SlackMessage; approve: string; deny: string; id: string }> {
     await on.deliver(mention(text));
-    const update = await on.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
-    const actions = (update.args.blocks as Block[]).find((block) => block.type === 'actions')!;
+    const { message, blocks } = await questionPosted(on.slack);
+    const actions = (blocks as Block[]).find((block) => block.type === 'actions')!;
     const [approve, deny] = actions.elements!;
     expect(approve?.value).toBe(deny?.value);
-    return { question: on.slack.messages.get(update.args.ts)!, approve: approve!.action_id, deny: deny!.action_id, id: approve!.value };
+    return { question: message, approve: approve!.action_id, deny: deny!.action_id, id: approve!.value };
   }
 
   it('tells someone it does not admit, once and only to them; no placeholder, nothing reaches the model', async () => {

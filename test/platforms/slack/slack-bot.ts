@@ -6,7 +6,7 @@ import type { ConversationEngine } from '../../../src/engine/index.js';
 import { SlackAdapter, type SlackAdapterOptions } from '../../../src/platforms/slack/index.js';
 import type { Store } from '../../../src/store/types.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
-import { BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall, type SlackMessage } from '../../fakes/fake-slack.js';
+import { BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall, type SlackMessage } from '../../fakes/fake-slack.js';
 import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-beside.js';
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
@@ -16,9 +16,13 @@ import { runCleanups } from '../../helpers/teardown.js';
 export type Mode = 'http' | 'socket';
 export const MODES: Mode[] = ['http', 'socket'];
 
-export const BOT_TOKEN = 'xoxb-fake-bot-token-1234';
+export { BOT_TOKEN };
 export const APP_TOKEN = 'xapp-fake-app-token-5678';
 export const PLACEHOLDER = 'Working on it';
+
+// Block Kit as the fake recorded it: the fields the tests read.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type Block = { type: string; block_id?: string; elements?: any[]; element?: any; optional?: boolean };
 
 export interface SlackBot {
   mode: Mode;
@@ -163,11 +167,31 @@ async function stopAfterFailedStart(instance: SlackAdapter): Promise<void> {
 
 export const textOf = (call: SlackCall) => String(call.args.text ?? '');
 
-/** Waits until a post or update that Slack accepted contains `text`. */
-export function answered(slack: FakeSlack, text: string): Promise<SlackCall> {
-  return slack.calls.waitFor((call) => (call.method === 'chat.update' || call.method === 'chat.postMessage') && call.outcome === 'ok' && textOf(call).includes(text), {
+/** The calls that write a message's text: posting and editing, and the three streaming calls. */
+const WRITES = new Set(['chat.postMessage', 'chat.update', 'chat.startStream', 'chat.appendStream', 'chat.stopStream']);
+
+/** The message a writing call wrote to. */
+const writtenTs = (call: SlackCall): string => String(call.args.ts ?? call.result?.ts ?? '');
+
+/**
+ * Waits until a post, edit or stream call Slack accepted leaves a message containing `text` (a streamed
+ * message's text is its chunks joined). `args.ts` of the call it resolves with is that message's ts,
+ * whichever call wrote it.
+ */
+export async function answered(slack: FakeSlack, text: string): Promise<SlackCall> {
+  const call = await slack.calls.waitFor((candidate) => WRITES.has(candidate.method) && candidate.outcome === 'ok' && (slack.messages.get(writtenTs(candidate))?.text.includes(text) ?? false), {
     what: `a message containing "${text}"`,
   });
+  return { ...call, args: { ...call.args, ts: writtenTs(call) } };
+}
+
+/** Waits for a question (buttons or a form) posted in place of a placeholder or anew; resolves with its message and blocks. */
+export async function questionPosted(slack: FakeSlack): Promise<{ message: SlackMessage; blocks: Block[] }> {
+  const call = await slack.calls.waitFor(
+    (candidate) => (candidate.method === 'chat.update' || candidate.method === 'chat.postMessage') && Array.isArray(candidate.args.blocks) && (candidate.args.blocks as Block[]).some((block) => block.type === 'actions'),
+    { what: 'a question with buttons' },
+  );
+  return { message: slack.messages.get(writtenTs(call))!, blocks: call.args.blocks as Block[] };
 }
 
 /** No message the bot left in Slack still says it is working. */

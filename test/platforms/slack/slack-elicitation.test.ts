@@ -2,7 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { OTHER_USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
-import { MODES, answered, mention, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
+import { MODES, answered, mention, questionPosted, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
 
 /** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
 function script(request: LlmRequest) {
@@ -31,10 +31,10 @@ describe.each(MODES)("Slack: a server's form (MCP elicitation) as Block Kit inpu
   /** Mentions the bot with a question that makes the server ask; resolves with the form as Slack holds it. */
   async function askForForm(text: string, on: SlackBot = bot): Promise<{ form: SlackMessage; blocks: Block[]; submit: string; decline: string; id: string }> {
     await on.deliver(mention(text));
-    const update = await on.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && (call.args.blocks as Block[]).some((block) => block.type === 'actions'));
-    const blocks = update.args.blocks as Block[];
+    const posted = await questionPosted(on.slack);
+    const blocks = posted.blocks as Block[];
     const [submit, decline] = blocks.find((block) => block.type === 'actions')!.elements!;
-    return { form: on.slack.messages.get(update.args.ts)!, blocks, submit: submit!.action_id, decline: decline!.action_id, id: submit!.value! };
+    return { form: posted.message, blocks, submit: submit!.action_id, decline: decline!.action_id, id: submit!.value! };
   }
 
   it('shows one pre-filled input per field, hears only the asker, checks the entries and hands them to the server', async () => {

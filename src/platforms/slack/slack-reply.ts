@@ -1,0 +1,204 @@
+import type { webApi } from '@slack/bolt';
+import { settledConfirmationText, settledElicitationText, type ImageAttachment, type TurnEvent, type TurnOutput } from '../../engine/index.js';
+import type { Logger } from '../../logging/logger.js';
+import { questionMessage } from './confirmation-blocks.js';
+import { elicitationMessage } from './elicitation-blocks.js';
+import { feedbackBlock } from './feedback.js';
+import { PostedReply, type SlackTarget } from './posted-reply.js';
+import { failureFields } from './slack-failures.js';
+import { SlackStream, type StreamBreak } from './slack-stream.js';
+import { taskUpdate } from './task-cards.js';
+
+export interface SlackReplyTarget extends SlackTarget {
+  /** Whom a stream outside a DM is for (Slack requires it there). */
+  recipient: { userId: string; teamId: string } | undefined;
+  /** In an assistant thread, Bolt's `setStatus`: the "is thinking…" line under the thread. */
+  setStatus?: (status: string) => Promise<unknown>;
+}
+
+const THINKING_STATUS = 'is thinking…';
+
+/**
+ * One turn's output in one Slack thread. In a thread the answer streams (chat.startStream …): each
+ * tool call is a task card, in progress then complete or failed, however fast it ran, with the text
+ * streaming below the cards; feedback buttons close it. A question (Approve/Deny, a form) closes the
+ * stream and is posted below it, and what follows streams in a new message under the question, so
+ * the thread reads in order. Where there is no thread (a top-level DM) or Slack refuses or closes
+ * the stream, the rest is posted and edited instead (PostedReply), with nothing lost or shown twice.
+ */
+export class SlackReply implements TurnOutput {
+  private readonly posted: PostedReply;
+  private stream: SlackStream | undefined;
+  /** False where there is no thread to stream in, and once Slack refused or closed a stream: the rest is posted. */
+  private streaming: boolean;
+  /** The text handed to the current stream message. */
+  private streamText = '';
+  /** The text since the last tool call: what the `answer` event's text is compared with. */
+  private segment = '';
+  /** Question message ts by question id. */
+  private readonly questions = new Map<string, string>();
+  private statusShown = false;
+
+  constructor(
+    private readonly client: webApi.WebClient,
+    private readonly target: SlackReplyTarget,
+    private readonly log: Logger,
+  ) {
+    this.posted = new PostedReply(client, target, log);
+    this.streaming = target.threadTs !== undefined;
+  }
+
+  /** Shows at once that the question arrived: the status in an assistant thread, a placeholder where nothing streams. */
+  async begin(): Promise<void> {
+    if (!this.streaming) return this.posted.begin();
+    await this.status(THINKING_STATUS);
+  }
+
+  async emit(event: TurnEvent): Promise<void> {
+    switch (event.type) {
+      case 'text':
+        this.segment += event.delta;
+        return this.text(event.delta);
+      case 'tool-started':
+        this.segment = '';
+        void this.status(`is using \`${event.tool}\`…`);
+        return this.task(event);
+      case 'tool-progress':
+      case 'tool-finished':
+        return this.task(event);
+      case 'confirmation-asked':
+        return this.ask(event.request.id, questionMessage(event.request));
+      case 'form-asked':
+        return this.ask(event.request.id, elicitationMessage(event.request));
+      case 'confirmation-ended':
+        return this.settleQuestion(event.request.id, settledConfirmationText(event.request, event.outcome));
+      case 'form-ended':
+        return this.settleQuestion(event.request.id, settledElicitationText(event.request, event.outcome));
+      case 'notice':
+        return this.posted.say(event.text);
+      case 'answer':
+        await this.answer(event.text, event.images);
+        return this.status('');
+      case 'error':
+        await this.fail(event.message);
+        return this.status('');
+    }
+  }
+
+  /** A short message of the bot's own (not the model's answer). */
+  say(text: string): Promise<void> {
+    return this.posted.say(text);
+  }
+
+  /** Only `user` sees it; for refusals, which should not fill a channel. */
+  whisper(user: string, text: string): Promise<void> {
+    return this.posted.whisper(user, text);
+  }
+
+  /** Always called when the turn ends, however it ended. */
+  dispose(): void {
+    this.stream?.dispose();
+    this.posted.dispose();
+  }
+
+  private text(delta: string): void {
+    if (!this.streaming) return this.posted.appendText(delta);
+    this.streamText += delta;
+    this.openStream().appendText(delta);
+  }
+
+  private task(event: Extract<TurnEvent, { type: 'tool-started' | 'tool-progress' | 'tool-finished' }>): void {
+    if (this.streaming) this.openStream().appendTask(taskUpdate(event));
+    else if (event.type !== 'tool-finished') this.posted.progress(event);
+  }
+
+  private openStream(): SlackStream {
+    if (this.stream?.open) return this.stream;
+    this.streamText = '';
+    const target = { ...this.target, threadTs: this.target.threadTs! };
+    this.stream = new SlackStream(this.client, target, this.log, (broke) => this.streamBroke(broke));
+    return this.stream;
+  }
+
+  /** What the stream never showed is posted instead, and so is everything after it in this turn. */
+  private streamBroke(broke: StreamBreak): void {
+    this.log.info({ code: broke.code }, 'the answer goes on in posted messages');
+    this.streaming = false;
+    this.posted.appendText(broke.undelivered);
+  }
+
+  /**
+   * The answer's text is authoritative. Where it goes on from what streamed (the usual case), the
+   * rest is streamed and the stream stopped with the feedback buttons; where the deltas said
+   * something else (a control token, reasoning only its end gave away), the message is rewritten.
+   */
+  private async answer(text: string, images: ImageAttachment[]): Promise<void> {
+    const feedback = [feedbackBlock()];
+    const continues = text.startsWith(this.segment);
+    const rest = continues ? text.slice(this.segment.length) : '';
+    if (this.streaming && (this.stream?.open || rest.trim())) {
+      const stream = this.openStream();
+      const shown = this.streamText;
+      stream.appendText(rest);
+      await stream.stop(feedback);
+      if (this.streaming) {
+        if (!continues) await this.rewrite(stream, withAnswer(shown, this.segment, text));
+        return this.posted.attach(images);
+      }
+      // Slack closed the stream while it stopped: the posted part holds the rest of the answer.
+      return this.posted.final(this.posted.liveText, images, feedback);
+    }
+    await this.posted.final(withAnswer(this.posted.liveText, this.segment, text), images, feedback);
+  }
+
+  private async rewrite(stream: SlackStream, markdown: string): Promise<void> {
+    if (!stream.messageTs) return;
+    this.log.info('the answer differs from what streamed; the message is rewritten with it');
+    await this.client.chat
+      .update({ channel: this.target.channel, ts: stream.messageTs, markdown_text: markdown, blocks: [feedbackBlock()] })
+      .catch((error: unknown) => this.log.warn(failureFields(error), 'streamed message could not be rewritten with the answer'));
+  }
+
+  /** Text shown so far stays; the error line goes below it. */
+  private async fail(message: string): Promise<void> {
+    const stream = this.streaming ? this.stream : undefined;
+    if (stream?.open && stream.hasContent) {
+      stream.appendText(`\n\n_${message}_`);
+      await stream.stop();
+      if (this.streaming) return;
+      // Slack closed the stream while it stopped: the posted part holds the rest, error line included.
+      return this.posted.final(this.posted.liveText, []);
+    }
+    await stream?.stop();
+    await this.posted.fail(message);
+  }
+
+  private async ask(id: string, question: Parameters<PostedReply['ask']>[0]): Promise<void> {
+    await this.stream?.stop();
+    const ts = await this.posted.ask(question);
+    if (ts) this.questions.set(id, ts);
+  }
+
+  private async settleQuestion(id: string, markdown: string): Promise<void> {
+    const ts = this.questions.get(id);
+    this.questions.delete(id);
+    if (ts) await this.posted.settleQuestion(ts, markdown);
+  }
+
+  /** Assistant threads only; an empty status clears it. A refusal is worth no more than a debug line. */
+  private async status(status: string): Promise<void> {
+    if (!this.target.setStatus || (!status && !this.statusShown)) return;
+    this.statusShown = status !== '';
+    await this.target.setStatus(status).catch((error: unknown) => this.log.debug(failureFields(error), 'assistant status not set'));
+  }
+}
+
+/**
+ * The text a message should end with: `shown` with the answer in place of the deltas of its last
+ * segment. The answer usually goes on from them; where it does not and they are not all in `shown`,
+ * the answer alone is the safer thing to show.
+ */
+function withAnswer(shown: string, segment: string, answer: string): string {
+  if (answer.startsWith(segment)) return shown + answer.slice(segment.length);
+  return shown.endsWith(segment) ? shown.slice(0, shown.length - segment.length) + answer : answer;
+}

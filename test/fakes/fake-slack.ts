@@ -129,7 +129,7 @@ export class FakeSlack {
   port = 0;
   /** When set, chat.startStream answers this error, as Slack does where streaming is not allowed. */
   streamingRefusal: string | undefined;
-  /** When set, a stream takes this many appends and then answers `message_not_in_streaming_state`, as Slack does once it closed a stream (after about five minutes). */
+  /** When set, a stream takes this many appends and then answers `message_not_in_streaming_state` to the next append or stop, as Slack does once it closed a stream (after about five minutes). */
   streamAppendsBeforeExpiry: number | undefined;
   /** The files people shared, by id, with their bytes. */
   private readonly files = new Map<string, { file: HostedFile; content: Buffer }>();
@@ -364,7 +364,7 @@ export class FakeSlack {
         const message = this.messages.get(String(args.ts));
         if (!message?.stream || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
         const { stream } = message;
-        if (method === 'chat.appendStream' && this.streamAppendsBeforeExpiry !== undefined && stream.appends >= this.streamAppendsBeforeExpiry) stream.open = false;
+        if (this.streamAppendsBeforeExpiry !== undefined && stream.appends >= this.streamAppendsBeforeExpiry) stream.open = false;
         if (!stream.open) return { ok: false, error: 'message_not_in_streaming_state' };
         const chunks = chunksOf(args);
         stream.chunks.push(...chunks);

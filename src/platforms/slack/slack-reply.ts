@@ -145,8 +145,9 @@ export class SlackReply implements TurnOutput {
         if (!continues) await this.rewrite(stream, withAnswer(shown, this.segment, text));
         return this.posted.attach(images);
       }
-      // Slack closed the stream while it stopped: the posted part holds the rest of the answer.
-      return this.posted.final(this.posted.liveText, images, feedback);
+      // Slack closed the stream while it stopped: the posted part holds the rest of the answer, if any.
+      if (this.posted.liveText) return this.posted.final(this.posted.liveText, images, feedback);
+      return this.posted.attach(images);
     }
     await this.posted.final(withAnswer(this.posted.liveText, this.segment, text), images, feedback);
   }

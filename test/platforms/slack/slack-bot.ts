@@ -36,6 +36,8 @@ export interface SlackBot {
   deliver(event: Record<string, unknown>, options?: { eventId?: string; retryNum?: number; via?: SlackAdapter }): Promise<void>;
   /** Runs a slash command, resolving once it is acknowledged. */
   command(name: string, text: string, channel: string, user?: string): Promise<void>;
+  /** Presses a feedback button under one of the bot's answers (`positive` or `negative`). */
+  pressFeedback(message: SlackMessage, value: string): Promise<void>;
   /** Presses a button on one of the bot's messages, resolving once Slack would count it delivered. */
   press(message: SlackMessage, actionId: string, value: string, user?: string, state?: Record<string, Record<string, unknown>>): Promise<void>;
   /** Another bot process on the same Slack (stopped by `close`), as in a deployment with two replicas: the same engine and store, or for a bot started beside another, an engine and store of its own. */
@@ -44,11 +46,13 @@ export interface SlackBot {
 }
 
 /** The real adapter (real Bolt) on the real engine (fixture MCP server, fake LLM), talking to a fake Slack. */
-export function startSlackBot(options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[] } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<SlackBot> {
+export function startSlackBot(
+  options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[]; adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] } } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
+): Promise<SlackBot> {
   return connectSlackBot(
     options.mode,
     () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
-    { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv }) },
+    { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv }), adapter: options.adapter },
   );
 }
 
@@ -68,7 +72,15 @@ export function startSlackBotBeside(bot: SlackBot, options: Omit<EngineBesideOpt
   });
 }
 
-async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarness>, options: { closesHarness: boolean; instance: (harness: EngineHarness, index: number) => { engine: ConversationEngine; kv: Keyv } }): Promise<SlackBot> {
+async function connectSlackBot(
+  mode: Mode,
+  harnessFor: () => Promise<EngineHarness>,
+  options: {
+    closesHarness: boolean;
+    instance: (harness: EngineHarness, index: number) => { engine: ConversationEngine; kv: Keyv };
+    adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] };
+  },
+): Promise<SlackBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const instances: SlackAdapter[] = [];
   let harness: EngineHarness | undefined;
@@ -91,6 +103,7 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
       mode === 'http'
         ? { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl }
         : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
+    settings.suggestedPrompts = options.adapter?.suggestedPrompts;
     const startInstance = async () => {
       const { engine, kv } = options.instance(harness!, instances.length);
       const instance = new SlackAdapter({
@@ -99,6 +112,7 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
         engine,
         kv,
         logger,
+        feedback: options.adapter?.feedback,
         // Quick retries: a refused connection or a 429 is retried in milliseconds, not minutes.
         clientOptions: { retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } },
       });
@@ -136,17 +150,18 @@ async function connectSlackBot(mode: Mode, harnessFor: () => Promise<EngineHarne
       const envelopeId = fake.sendEnvelope('slash_commands', fields);
       await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${name}` });
     };
-    const press: SlackBot['press'] = async (message, actionId, value, user, state) => {
-      const payload = fake.blockAction(message, actionId, value, user, state);
+    const interact = async (payload: Record<string, unknown>, what: string) => {
       if (mode === 'http') {
         const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
         expect(response.status).toBe(200);
         return;
       }
       const envelopeId = fake.sendEnvelope('interactive', payload);
-      await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${actionId}` });
+      await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${what}` });
     };
-    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, startInstance, close };
+    const pressFeedback: SlackBot['pressFeedback'] = (message, value) => interact(fake.feedbackAction(message, 'answer_feedback', value), 'a feedback press');
+    const press: SlackBot['press'] = (message, actionId, value, user, state) => interact(fake.blockAction(message, actionId, value, user, state), actionId);
+    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, pressFeedback, startInstance, close };
   } catch (error) {
     await close().catch((failed: unknown) => {
       throw new AggregateError([error, failed], 'the Slack bot failed to start and then to clean up');

@@ -1,0 +1,160 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { BotMetrics } from '../../../src/observability/metrics.js';
+import { scriptedSequence } from '../../fakes/fake-llm.js';
+import { CHANNEL_ID, DM_CHANNEL_ID, nextTs, streamedText, type SlackCall } from '../../fakes/fake-slack.js';
+import type { LogLine } from '../../helpers/logger.js';
+import { answered, dm, mention, startSlackBot, type SlackBot } from './slack-bot.js';
+
+const LONG_ANSWER = Array.from({ length: 30 }, (_, index) => `Sentence ${index} of a long streamed answer, with **bold** words.`).join(' ');
+
+/** Every text the bot sent to Slack, in any call, as one string to search. */
+const everythingSent = (bot: SlackBot) => JSON.stringify(bot.slack.calls.items.map((call) => call.args));
+
+describe('Slack: streamed answers, task cards, the assistant pane, feedback and files (http mode; fake Slack, fixture server, fake LLM)', () => {
+  let bot: SlackBot;
+  const metrics = new BotMetrics();
+
+  beforeAll(async () => {
+    bot = await startSlackBot({ mode: 'http', adapter: { feedback: metrics } });
+  });
+  beforeEach(() => {
+    bot.slack.calls.clear();
+    bot.slack.streamingRefusal = undefined;
+    bot.slack.streamAppendsBeforeExpiry = undefined;
+    bot.harness.llm.requests.clear();
+  });
+  afterAll(async () => {
+    await bot?.close();
+  });
+
+  /** The stream that ended in `thread`, once stopped. */
+  const stoppedStream = async (threadTs: string) => {
+    const stop = await bot.slack.waitForCall('chat.stopStream', (call) => bot.slack.messages.get(String(call.args.ts))?.threadTs === threadTs);
+    return bot.slack.messages.get(String(stop.args.ts))!;
+  };
+
+  it('streams an answer into the thread as the model writes it, and the stream reads as the model wrote it', async () => {
+    bot.harness.llm.setScript(() => LONG_ANSWER);
+    const question = mention('tell me a long story');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+
+    expect(bot.slack.streamText(message.ts)).toBe(LONG_ANSWER);
+    const calls = bot.slack.calls.items.filter((call) => call.method.endsWith('Stream'));
+    expect(calls[0]).toMatchObject({ method: 'chat.startStream', args: { channel: CHANNEL_ID, thread_ts: question.ts, recipient_user_id: question.user, recipient_team_id: 'T0000TEAM' } });
+    // Batched: a few calls, not one per delta the model sent.
+    expect(calls.length).toBeLessThanOrEqual(3);
+    expect(bot.slack.callsOf('chat.postMessage').filter((call) => String(call.args.text).includes('Sentence'))).toEqual([]);
+  });
+
+  it('shows every tool call as a task card, in order with its final state, and the answer below the cards', async () => {
+    bot.harness.llm.setScript(
+      scriptedSequence({ toolCall: { tool: 'echo', arguments: { text: 'hi' } } }, { toolCall: { tool: 'fail', arguments: { message: 'nope' } } }, { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } }, 'All three done: 5.'),
+    );
+    const question = mention('use three tools');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+
+    expect(bot.slack.taskCards(message.ts)).toEqual([
+      { id: 'tool-1', title: 'Used echo', status: 'complete', details: 'on fixture', statuses: ['in_progress', 'complete'] },
+      { id: 'tool-2', title: 'fail failed', status: 'error', details: 'on fixture', statuses: ['in_progress', 'error'] },
+      { id: 'tool-3', title: 'Used add', status: 'complete', details: 'on fixture', statuses: ['in_progress', 'complete'] },
+    ]);
+    const chunks = message.stream!.chunks;
+    const lastCard = chunks.findLastIndex((chunk) => chunk.type === 'task_update');
+    expect(streamedText(chunks.slice(lastCard))).toBe('All three done: 5.');
+    expect(bot.slack.streamText(message.ts)).toBe('All three done: 5.');
+  });
+
+  it('never shows a tool call the model wrote as JSON, nor its <think> reasoning', async () => {
+    bot.harness.llm.setScript(scriptedSequence('<think>plan: call echo secretly</think>{"tool": "echo", "arguments": {"text": "hush"}}', '<think>the hidden musing</think>Echo said hush.'));
+    const question = mention('echo hush');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+
+    expect(bot.slack.streamText(message.ts)).toBe('Echo said hush.');
+    const sent = everythingSent(bot);
+    for (const hidden of ['plan: call', 'hidden musing', '\\"tool\\"', '<think>']) expect(sent).not.toContain(hidden);
+  });
+
+  it('posts and edits the answer where Slack refuses streaming, nothing lost or doubled', async () => {
+    bot.slack.streamingRefusal = 'streaming_not_allowed';
+    bot.harness.llm.setScript(() => LONG_ANSWER.replaceAll('**', ''));
+    const question = mention('stream where I cannot');
+    await bot.deliver(question);
+    await answered(bot.slack, 'Sentence 29');
+    await bot.slack.waitForCall('chat.update', (call) => Array.isArray(call.args.blocks) && JSON.stringify(call.args.blocks).includes('feedback_buttons'));
+
+    const thread = bot.slack.messagesIn(CHANNEL_ID, question.ts);
+    expect(thread.map((message) => message.text).join(' ')).toBe(LONG_ANSWER.replaceAll('**', ''));
+    expect(thread.every((message) => !message.stream)).toBe(true);
+  });
+
+  it('goes on in a posted message when Slack closes the stream mid-answer, nothing lost or doubled', async () => {
+    const answer = LONG_ANSWER.replaceAll('**', '');
+    bot.slack.streamAppendsBeforeExpiry = 0;
+    bot.harness.llm.setScript(scriptedSequence({ toolCall: { tool: 'echo', arguments: { text: 'before' } } }, answer));
+    const question = mention('a stream that expires');
+    await bot.deliver(question);
+    await bot.slack.waitForCall('chat.update', (call) => JSON.stringify(call.args.blocks ?? []).includes('feedback_buttons'));
+
+    const [streamed, ...posted] = bot.slack.messagesIn(CHANNEL_ID, question.ts);
+    expect(bot.slack.taskCards(streamed!.ts).map((card) => card.id)).toEqual(['tool-1']);
+    expect(bot.slack.calls.items.some((call) => call.outcome === 'message_not_in_streaming_state')).toBe(true);
+    expect(posted.length).toBeGreaterThan(0);
+    expect([streamed!.text, ...posted.map((message) => message.text)].join(' ').trim()).toBe(answer);
+  });
+
+  it('counts a press on the feedback buttons under an answer in the metrics, and logs it with the thread', async () => {
+    bot.harness.llm.setScript(() => 'A helpful answer.');
+    const question = mention('be helpful');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+    const stop = bot.slack.callsOf('chat.stopStream').at(-1)!;
+    expect(stop.args.blocks).toEqual([expect.objectContaining({ type: 'context_actions', elements: [expect.objectContaining({ type: 'feedback_buttons' })] })]);
+
+    await bot.pressFeedback(message, 'positive');
+    await bot.pressFeedback(message, 'negative');
+    await bot.pressFeedback(message, 'positive');
+    const logged = await bot.logs.waitFor((line) => line.msg === 'feedback on an answer' && (line as LogLine & { value?: string }).value === 'negative', { what: 'the feedback logged' });
+    expect(logged.threadKey).toBe(`slack:T0000TEAM:${CHANNEL_ID}:${question.ts}`);
+    await bot.logs.waitFor((line) => line.msg === 'feedback on an answer' && bot.logs.items.filter((seen) => seen.msg === 'feedback on an answer').length === 3, { what: 'three presses' });
+    const exported = await metrics.registry.metrics();
+    expect(exported).toContain('mcp_bot_feedback_total{platform="slack",value="positive"} 2');
+    expect(exported).toContain('mcp_bot_feedback_total{platform="slack",value="negative"} 1');
+  });
+
+  it('offers prompts made from the tools when someone opens the assistant pane, then titles the thread and shows its status', async () => {
+    bot.harness.llm.setScript(scriptedSequence({ toolCall: { tool: 'echo', arguments: { text: 'pane' } } }, 'Echoed in the pane.'));
+    const threadTs = nextTs();
+    await bot.deliver(bot.slack.assistantThreadStarted(DM_CHANNEL_ID, threadTs));
+    const prompts = await bot.slack.waitForCall('assistant.threads.setSuggestedPrompts');
+    expect(prompts.args).toMatchObject({ channel_id: DM_CHANNEL_ID, thread_ts: threadTs });
+    expect(prompts.args.prompts[0]).toEqual({ title: 'Echoes the text back.', message: 'Echoes the text back (with `echo`)' });
+    expect(prompts.args.prompts.length).toBeLessThanOrEqual(4);
+
+    await bot.deliver(dm('please echo pane for me', { thread_ts: threadTs }));
+    await stoppedStream(threadTs);
+    await bot.slack.waitForCall('assistant.threads.setStatus', (call) => call.args.status === '');
+    expect(bot.slack.callsOf('assistant.threads.setTitle').map((call) => call.args)).toEqual([expect.objectContaining({ thread_ts: threadTs, title: 'please echo pane for me' })]);
+    expect(bot.slack.callsOf('assistant.threads.setStatus').map((call: SlackCall) => call.args.status)).toEqual(['is thinking…', 'is using `echo`…', '']);
+
+    // A second question in the same thread keeps its title.
+    await bot.deliver(dm('and again', { thread_ts: threadTs }));
+    await answered(bot.slack, 'Echoed in the pane.');
+    await bot.slack.waitForCall('assistant.threads.setStatus', (call) => call.args.status === '' && bot.slack.callsOf('assistant.threads.setStatus').filter((seen) => seen.args.status === '').length === 2);
+    expect(bot.slack.callsOf('assistant.threads.setTitle')).toHaveLength(1);
+  });
+
+  it('reads a text file someone shares, downloaded with the bot token, and the model gets its text', async () => {
+    bot.harness.llm.setScript(() => 'I read your notes.');
+    const file = bot.slack.hostFile('notes.txt', 'text/plain', 'The launch code is 4711.');
+    await bot.deliver(dm('what does my file say?', { subtype: 'file_share', files: [file] }));
+    await answered(bot.slack, 'I read your notes.');
+
+    expect(bot.slack.callsOf('download')).toEqual([expect.objectContaining({ outcome: 'ok', args: { fileId: file.id, authorized: true } })]);
+    const request = bot.harness.llm.requests.items.at(-1)!;
+    expect(JSON.stringify(request.messages)).toContain('The launch code is 4711.');
+    expect(JSON.stringify(request.messages)).toContain('notes.txt');
+  });
+});

@@ -13,6 +13,7 @@ import { measureMemory } from './memory.js';
 import { measureOverhead } from './overhead.js';
 import { measureParser } from './parser.js';
 import { measureProcessMemory } from './process-memory.js';
+import { measureSlackFirstText } from './slack-first-text.js';
 import { measureStartup } from './startup.js';
 import { measureStoreOps } from './store-ops.js';
 import { measureStreamOverhead } from './stream-overhead.js';
@@ -40,6 +41,8 @@ async function main(): Promise<void> {
   const e2e = await measureEndToEndTurns(size.e2eQuestions);
   log(`${size.streamQuestions} streamed answers through npm start against the same answers whole`);
   const streaming = await measureStreamOverhead(size.streamQuestions, 2);
+  log('50 streamed answers on the fake Slack: first text after the model\'s first chunk');
+  const slackFirstText = await measureSlackFirstText(50);
   log('engine overhead and pool call cost');
   const overhead = await measureOverhead(size.turns, size.poolCalls);
   log(`${size.threads} threads at once`);
@@ -66,6 +69,7 @@ async function main(): Promise<void> {
     { key: 'stream_overhead_ratio', value: round(streaming.stream_overhead_ratio), target: '≤ 1.05', ok: streaming.stream_overhead_ratio <= 1.05 },
     { key: 'stream_streamed_ms_per_turn', value: round(streaming.streamed_ms_per_turn, 1) },
     { key: 'stream_whole_ms_per_turn', value: round(streaming.whole_ms_per_turn, 1) },
+    { key: 'first_text_ms_p50_slack', value: round(slackFirstText.first_text_ms_p50_slack, 1), target: '≤ 250', ok: slackFirstText.first_text_ms_p50_slack <= 250 },
     { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
     { key: 'overhead_p99_ms', value: round(overhead.overhead_p99_ms), target: '≤ 5', ok: overhead.overhead_p99_ms <= 5 },
     { key: 'pool_call_ratio', value: round(overhead.pool_call_ratio), target: '≤ 1.10', ok: overhead.pool_call_ratio <= 1.1 },

@@ -24,7 +24,7 @@ const slackServesHttp = (settings: Settings) => settings.slack !== undefined && 
 const needsOAuthCallback = (settings: Settings) => settings.mcp.servers.some((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth');
 
 /** discord.js and Bolt take a noticeable part of start-up to load: only a bot that uses one loads it. */
-async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined): Promise<PlatformAdapter[]> {
+async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord) {
@@ -34,7 +34,7 @@ async function buildAdapters(settings: Settings, engine: ConversationEngine, sto
   if (settings.slack) {
     const { SlackAdapter } = await import('./platforms/slack/index.js');
     const slackRoutes = slackServesHttp(settings) ? routes : [];
-    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs }));
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics }));
   }
   // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger, screen }));
@@ -84,7 +84,7 @@ async function main(): Promise<void> {
     ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = await buildAdapters(settings, engine, store, logger, routes, screen);
+  const adapters = await buildAdapters(settings, engine, store, logger, routes, screen, metrics);
   let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;

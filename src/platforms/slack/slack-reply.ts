@@ -33,7 +33,7 @@ export class SlackReply implements TurnOutput {
   private streaming: boolean;
   /** The text handed to the current stream message. */
   private streamText = '';
-  /** The text since the last tool call: what the `answer` event's text is compared with. */
+  /** Every text delta of the turn, lead-ins before tool calls included: what the `answer` event's text goes on from. */
   private segment = '';
   /** Question message ts by question id. */
   private readonly questions = new Map<string, string>();
@@ -60,7 +60,6 @@ export class SlackReply implements TurnOutput {
         this.segment += event.delta;
         return this.text(event.delta);
       case 'tool-started':
-        this.segment = '';
         void this.status(`is using \`${event.tool}\`…`);
         return this.task(event);
       case 'tool-progress':

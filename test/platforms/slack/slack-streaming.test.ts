@@ -66,6 +66,17 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     expect(bot.slack.streamText(message.ts)).toBe('All three done: 5.');
   });
 
+  it('keeps what the model said before a tool call above the card, and streams the answer on from it without rewriting', async () => {
+    bot.harness.llm.setScript(scriptedSequence('Let me check. {"tool": "add", "arguments": {"a": 2, "b": 3}}', 'The sum is 5.'));
+    const question = mention('add with a word first');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+
+    expect(bot.slack.streamText(message.ts)).toBe('Let me check.\n\nThe sum is 5.');
+    expect(bot.slack.taskCards(message.ts).map((card) => card.id)).toEqual(['tool-1']);
+    expect(bot.slack.callsOf('chat.update').filter((call) => call.args.ts === message.ts)).toEqual([]);
+  });
+
   it('never shows a tool call the model wrote as JSON, nor its <think> reasoning', async () => {
     bot.harness.llm.setScript(scriptedSequence('<think>plan: call echo secretly</think>{"tool": "echo", "arguments": {"text": "hush"}}', '<think>the hidden musing</think>Echo said hush.'));
     const question = mention('echo hush');

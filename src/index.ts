@@ -29,7 +29,7 @@ async function buildAdapters(settings: Settings, engine: ConversationEngine, sto
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord) {
     const { DiscordAdapter } = await import('./platforms/discord/index.js');
-    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, logger, drainTimeoutMs }));
+    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs }));
   }
   if (settings.slack) {
     const { SlackAdapter } = await import('./platforms/slack/index.js');

@@ -46,12 +46,30 @@ export const ROLE_ID = '1000000000000000005';
 export const BOT_ROLE_ID = '1000000000000000006';
 /** A thread a person started in #general; the bot only answers there when mentioned. */
 export const USER_THREAD_ID = '1000000000000000007';
+/** A forum channel (type 15): people start posts (threads) in it and may call the bot into one. */
+export const FORUM_ID = '1000000000000000008';
+/** A guild that added the bot's app to someone's account only (user install): the bot is not a member there. */
+export const FOREIGN_GUILD_ID = '1000000000000000009';
 export const USER = { id: '1000000000000000010', username: 'ada', discriminator: '0', global_name: 'Ada', avatar: null };
 export const OTHER_USER = { id: '1000000000000000011', username: 'grace', discriminator: '0', global_name: 'Grace', avatar: null };
 /** Someone in the guild whom access lists leave out. */
 export const STRANGER = { id: '1000000000000000012', username: 'mallory', discriminator: '0', global_name: 'Mallory', avatar: null };
 
 type User = typeof USER & { bot?: boolean };
+
+/** A file a person attaches to a message; the fake serves its bytes at the attachment's URL. */
+export interface FakeFile {
+  name: string;
+  contentType?: string;
+  data: Buffer;
+}
+
+/** Where an interaction comes from: Discord's `context` (0 guild, 1 the bot's DM, 2 another DM or group DM) and who installed the app. */
+export interface InteractionPlace {
+  context?: 0 | 1 | 2;
+  /** `user`: the app is on the person's account (user install); `guild`: on the server. */
+  installedBy?: 'guild' | 'user';
+}
 
 let nextSnowflake = 1_200_000_000_000_000_000n;
 export function snowflake(): string {
@@ -97,6 +115,7 @@ export class FakeDiscord {
   /** When a client closed its gateway connection. */
   readonly disconnects = new Recorder<{ at: number }>();
   private readonly failures: Failure[] = [];
+  private readonly bucketLimits: { method: string; path: RegExp; headers: Record<string, string> }[] = [];
   private readonly sockets = new Set<WebSocket>();
   private sequence = 0;
   private closeServer: (() => Promise<void>) | undefined;
@@ -104,6 +123,12 @@ export class FakeDiscord {
   private readonly messages = new Map<string, Record<string, unknown>>();
   private readonly threads = new Map<string, Thread>([[USER_THREAD_ID, { id: USER_THREAD_ID, parent_id: CHANNEL_ID, owner_id: USER.id, name: 'a person’s thread', announced: true }]]);
   private readonly dmChannels = new Set<string>();
+  /** Bytes of attached files by URL path, and each download of one. */
+  private readonly files = new Map<string, Buffer>();
+  readonly downloads = new Recorder<{ path: string; at: number }>();
+  /** The message an interaction's deferred reply became, and the channel it was used in, by interaction token. */
+  private readonly originals = new Map<string, string>();
+  private readonly interactionChannels = new Map<string, string>();
   port = 0;
 
   static async start(): Promise<FakeDiscord> {
@@ -122,6 +147,14 @@ export class FakeDiscord {
     this.failures.push({ method, path, status, body, headers: options.headers, when: options.when, times: options.times ?? 1 });
   }
 
+  /**
+   * Answers the next call matching method and path as usual, with headers saying its rate-limit
+   * bucket is now empty for `resetAfterS` seconds, as Discord does on the last request a bucket allows.
+   */
+  emptyBucketAfterNext(method: string, path: RegExp, resetAfterS: number): void {
+    this.bucketLimits.push({ method, path, headers: { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': String(resetAfterS), 'x-ratelimit-bucket': 'fake-bucket' } });
+  }
+
   calls(method: string, path: RegExp): RestCall[] {
     return this.rest.filter((call) => call.method === method && path.test(call.path));
   }
@@ -131,20 +164,62 @@ export class FakeDiscord {
   }
 
   /** A user's message in a guild channel or thread, mentioning the bot (as a user, by default, or by its role) or not. */
-  guildMessage(content: string, options: { mention?: 'user' | 'role' | 'none'; author?: User; nick?: string; roles?: string[]; channelId?: string; type?: number; webhookId?: string } = {}): string {
+  guildMessage(
+    content: string,
+    options: {
+      mention?: 'user' | 'role' | 'none';
+      author?: User;
+      nick?: string;
+      roles?: string[];
+      channelId?: string;
+      type?: number;
+      webhookId?: string;
+      /** A Discord reply to this message (one the bot posted); `ping` notifies its author, as the client's @ON toggle does. */
+      replyTo?: string;
+      ping?: boolean;
+      files?: FakeFile[];
+    } = {},
+  ): string {
     const mention = options.mention ?? 'user';
     const prefix = { user: `<@${BOT.id}> `, role: `<@&${BOT_ROLE_ID}> `, none: '' }[mention];
+    const channelId = options.channelId ?? CHANNEL_ID;
+    // A reply's ping puts the replied-to author in `mentions` without a <@id> in the text.
+    const mentions = mention === 'user' || options.ping ? [BOT] : [];
     return this.dispatchMessage({
-      channel_id: options.channelId ?? CHANNEL_ID,
+      channel_id: channelId,
       guild_id: GUILD_ID,
       content: `${prefix}${content}`,
       author: options.author ?? USER,
-      mentions: mention === 'user' ? [BOT] : [],
+      mentions,
       mention_roles: mention === 'role' ? [BOT_ROLE_ID] : [],
       member: { roles: options.roles ?? [], nick: options.nick ?? null, joined_at: new Date().toISOString(), deaf: false, mute: false },
-      type: options.type ?? 0,
+      type: options.type ?? (options.replyTo ? 19 : 0),
+      attachments: this.attach(channelId, options.files ?? []),
       ...(options.webhookId ? { webhook_id: options.webhookId } : {}),
+      ...(options.replyTo ? this.replyFields(options.replyTo) : {}),
     });
+  }
+
+  /**
+   * A member starting a post in the forum: Discord creates the thread (type 11, parent the forum, owned
+   * by the member) and its starter message, which has the thread's id. Returns the post's id.
+   */
+  forumPost(title: string, content: string, options: { mention?: boolean } = {}): string {
+    const id = snowflake();
+    this.threads.set(id, { id, parent_id: FORUM_ID, owner_id: USER.id, name: title, announced: true });
+    this.dispatch('THREAD_CREATE', { ...this.threadObject(this.threads.get(id)!), newly_created: true });
+    const mention = options.mention ?? true;
+    this.dispatch('MESSAGE_CREATE', {
+      ...this.messageDefaults(id),
+      id,
+      guild_id: GUILD_ID,
+      content: `${mention ? `<@${BOT.id}> ` : ''}${content}`,
+      author: USER,
+      mentions: mention ? [BOT] : [],
+      member: { roles: [], nick: null, joined_at: new Date().toISOString(), deaf: false, mute: false },
+      type: 0,
+    });
+    return id;
   }
 
   /** A thread the bot started that was not active when discord.js connected, so only REST tells who owns it. */
@@ -155,13 +230,18 @@ export class FakeDiscord {
   }
 
   /** A direct message to the bot. */
-  directMessage(content: string, channelId = '1000000000000000020', author = USER): string {
+  directMessage(content: string, channelId = '1000000000000000020', author = USER, files: FakeFile[] = []): string {
     this.dmChannels.add(channelId);
-    return this.dispatchMessage({ channel_id: channelId, content, author, mentions: [], type: 0 });
+    return this.dispatchMessage({ channel_id: channelId, content, author, mentions: [], type: 0, attachments: this.attach(channelId, files) });
+  }
+
+  /** The text of a message the bot posted, with its latest edit. */
+  messageContent(messageId: string): string {
+    return String(this.messages.get(messageId)?.content ?? '');
   }
 
   /** A slash command or (type 4) autocomplete request. */
-  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; options?: Record<string, unknown>[]; user?: User; roles?: string[] } = {}): { id: string; token: string } {
+  interaction(name: string, options: { type?: number; channelId?: string; guild?: boolean; guildId?: string; options?: Record<string, unknown>[]; user?: User; roles?: string[] } & InteractionPlace = {}): { id: string; token: string } {
     return this.dispatchInteraction({ type: options.type ?? 2, data: { id: snowflake(), name, type: 1, options: options.options ?? [] } }, options);
   }
 
@@ -194,13 +274,18 @@ export class FakeDiscord {
     return `2${userId.slice(1)}`;
   }
 
-  private dispatchInteraction(fields: Record<string, unknown>, options: { channelId?: string; guild?: boolean; user?: User; roles?: string[] }): { id: string; token: string } {
+  private dispatchInteraction(fields: Record<string, unknown>, options: { channelId?: string; guild?: boolean; guildId?: string; user?: User; roles?: string[] } & InteractionPlace): { id: string; token: string } {
     const id = snowflake();
     const token = `token-${id}`;
     const guild = options.guild ?? true;
+    const guildId = options.guildId ?? GUILD_ID;
     const channelId = options.channelId ?? CHANNEL_ID;
-    const channelType = guild ? this.channelType(channelId) : 1;
+    const context = options.context ?? (guild ? 0 : this.dmChannels.has(channelId) ? 1 : 2);
+    // 1 the bot's DM, 3 a group DM; another person's DM is type 1 too, with them as recipient.
+    const channelType = guild ? this.channelType(channelId) : context === 1 ? 1 : 3;
     const user = options.user ?? USER;
+    const installedBy = options.installedBy ?? 'guild';
+    this.interactionChannels.set(token, channelId);
     this.dispatch('INTERACTION_CREATE', {
       id,
       application_id: APPLICATION_ID,
@@ -209,13 +294,32 @@ export class FakeDiscord {
       locale: 'en-US',
       app_permissions: '2248473465835073',
       entitlements: [],
-      authorizing_integration_owners: {},
+      authorizing_integration_owners: installedBy === 'user' ? { '1': user.id } : guild ? { '0': guildId } : { '1': user.id },
+      context,
       channel_id: channelId,
-      channel: { id: channelId, type: channelType, ...(guild ? { guild_id: GUILD_ID, parent_id: this.threads.get(channelId)?.parent_id } : {}) },
+      channel: { id: channelId, type: channelType, ...(guild ? { guild_id: guildId, parent_id: this.threads.get(channelId)?.parent_id } : {}) },
       ...fields,
-      ...(guild ? { guild_id: GUILD_ID, member: { user, roles: options.roles ?? [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user }),
+      ...(guild ? { guild_id: guildId, member: { user, roles: options.roles ?? [], permissions: '2248473465835073', joined_at: new Date().toISOString(), deaf: false, mute: false } } : { user }),
     });
     return { id, token };
+  }
+
+  /** The fields Discord gives a reply: the reference and, whole, the message replied to. */
+  private replyFields(messageId: string): Record<string, unknown> {
+    const replied = this.messages.get(messageId);
+    if (!replied) throw new Error(`the bot posted no message ${messageId}`);
+    return { message_reference: { type: 0, message_id: messageId, channel_id: replied.channel_id, guild_id: replied.guild_id }, referenced_message: replied };
+  }
+
+  /** Attachment objects as Discord sends them, each file served from the fake at its URL. */
+  private attach(channelId: string, files: FakeFile[]): Record<string, unknown>[] {
+    return files.map((file) => {
+      const id = snowflake();
+      const urlPath = `/attachments/${channelId}/${id}/${encodeURIComponent(file.name)}`;
+      this.files.set(urlPath, file.data);
+      const url = `http://127.0.0.1:${this.port}${urlPath}?ex=0&is=0&hm=0`;
+      return { id, filename: file.name, size: file.data.length, url, proxy_url: url, ...(file.contentType ? { content_type: file.contentType } : {}) };
+    });
   }
 
   /** Sends the READY kept back by `holdReady`. */
@@ -242,7 +346,7 @@ export class FakeDiscord {
     await this.closeServer?.();
   }
 
-  /** 0 a text channel, 1 a DM, 11 a public thread: discord.js needs it to build a channel it has not cached. */
+  /** 0 a text channel, 1 a DM, 11 a public thread (forum posts too): discord.js needs it to build a channel it has not cached. */
   private channelType(channelId: string): number {
     if (this.threads.has(channelId)) return 11;
     return this.dmChannels.has(channelId) ? 1 : 0;
@@ -260,11 +364,10 @@ export class FakeDiscord {
     };
   }
 
-  private dispatchMessage(fields: Record<string, unknown> & { channel_id: string }): string {
-    const id = snowflake();
-    this.dispatch('MESSAGE_CREATE', {
-      id,
-      channel_type: this.channelType(fields.channel_id),
+  private messageDefaults(channelId: string) {
+    return {
+      channel_id: channelId,
+      channel_type: this.channelType(channelId),
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
       tts: false,
@@ -275,8 +378,12 @@ export class FakeDiscord {
       pinned: false,
       flags: 0,
       components: [],
-      ...fields,
-    });
+    };
+  }
+
+  private dispatchMessage(fields: Record<string, unknown> & { channel_id: string }): string {
+    const id = snowflake();
+    this.dispatch('MESSAGE_CREATE', { id, ...this.messageDefaults(fields.channel_id), ...fields });
     return id;
   }
 
@@ -302,7 +409,10 @@ export class FakeDiscord {
         { id: ROLE_ID, name: 'engineers', permissions: '0', position: 1, color: 0, hoist: false, managed: false, mentionable: true, flags: 0 },
         { id: BOT_ROLE_ID, name: 'mcpbot', permissions: '0', position: 2, color: 0, hoist: false, managed: true, mentionable: true, flags: 0, tags: { bot_id: BOT.id } },
       ],
-      channels: [{ id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] }],
+      channels: [
+        { id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] },
+        { id: FORUM_ID, type: 15, name: 'help', guild_id: GUILD_ID, position: 1, permission_overwrites: [], available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 },
+      ],
       threads: [...this.threads.values()].filter((thread) => thread.announced).map((thread) => this.threadObject(thread)),
       members: [
         { user: BOT, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
@@ -405,16 +515,39 @@ export class FakeDiscord {
       return { status: 200, body: commands.map((command) => ({ id: snowflake(), application_id: APPLICATION_ID, version: '1', default_member_permissions: null, type: 1, ...command })) };
     }
     if (/^\/interactions\/\d+\/[^/]+\/callback$/.test(path)) return { status: 204 };
-    if ((match = /^\/webhooks\/\d+\/[^/]+(?:\/messages\/(?:@original|%40original))?$/.exec(path)) && (method === 'PATCH' || method === 'POST')) {
-      return { status: 200, body: { id: snowflake(), channel_id: CHANNEL_ID, author: BOT, content: body?.content ?? '', embeds: body?.embeds ?? [], timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], pinned: false, type: 0, flags: 64, components: [] } };
+    if ((match = /^\/webhooks\/\d+\/([^/]+)(?:\/messages\/(@original|%40original|\d+))?$/.exec(path)) && (method === 'PATCH' || method === 'POST')) {
+      return { status: 200, body: this.webhookMessage(method, match[1] ?? '', match[2], body) };
     }
     return { status: 404, body: { message: `fake Discord has no route for ${method} ${path}`, code: 0 } };
+  }
+
+  /**
+   * An interaction's reply (`@original`, what the deferral became) or a follow-up (POST), kept like the
+   * bot's other messages so edits return the whole message and buttons on it can be pressed.
+   */
+  private webhookMessage(method: string, token: string, target: string | undefined, body: Record<string, unknown> | undefined): Record<string, unknown> {
+    const original = target === '@original' || target === '%40original';
+    let id = original ? this.originals.get(token) : method === 'PATCH' ? target : undefined;
+    if (!id) {
+      id = snowflake();
+      if (original) this.originals.set(token, id);
+    }
+    const earlier = this.messages.get(id) ?? { id, channel_id: this.interactionChannels.get(token) ?? CHANNEL_ID, author: BOT, content: '', embeds: [], components: [], timestamp: new Date().toISOString(), tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], pinned: false, type: 20, flags: 0 };
+    const message = { ...earlier, ...body, edited_timestamp: method === 'PATCH' ? new Date().toISOString() : null };
+    this.messages.set(id, message);
+    return message;
   }
 
   private async listen(): Promise<void> {
     const server = createServer((request, response) => {
       void (async () => {
         const url = new URL(request.url ?? '/', 'http://127.0.0.1');
+        const file = this.files.get(url.pathname);
+        if (file) {
+          this.downloads.push({ path: url.pathname, at: Date.now() });
+          response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': file.length }).end(file);
+          return;
+        }
         const path = url.pathname.replace(/^\/api\/v\d+/, '');
         const method = request.method ?? 'GET';
         const raw = await readBody(request);
@@ -429,7 +562,9 @@ export class FakeDiscord {
           response.writeHead(204).end();
           return;
         }
-        response.writeHead(result.status, { 'content-type': 'application/json', ...failure?.headers });
+        const limit = failure ? -1 : this.bucketLimits.findIndex((candidate) => candidate.method === method && candidate.path.test(path));
+        const limitHeaders = limit >= 0 ? this.bucketLimits.splice(limit, 1)[0]?.headers : undefined;
+        response.writeHead(result.status, { 'content-type': 'application/json', ...failure?.headers, ...limitHeaders });
         response.end(JSON.stringify(result.body));
       })().catch((error: unknown) => {
         response.writeHead(500, { 'content-type': 'application/json' }).end(JSON.stringify({ message: String(error) }));

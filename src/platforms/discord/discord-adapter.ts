@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import type Keyv from 'keyv';
 import { ChannelType, Client, Events, GatewayIntentBits, MessageFlags, Partials, ThreadAutoArchiveDuration, type Interaction, type Message } from 'discord.js';
 import { ConfigError, type DiscordSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
@@ -6,31 +7,45 @@ import type { Logger } from '../../logging/logger.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { interactionAsker, messageAsker } from './askers.js';
+import { incomingFiles } from './attachments.js';
 import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
+import { ConversationMemory } from './conversation-memory.js';
 import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
 import { hintFor, loginRefusal } from './discord-failures.js';
-import { DiscordReply, type ReplyTarget } from './discord-reply.js';
+import { AskCommand } from './ask-command.js';
+import { DiscordReply } from './discord-reply.js';
 import { GatewayConnection } from './gateway-connection.js';
 import { questionText } from './mentions.js';
+import { ChannelSurface, type ChannelTarget, type MessageSurface } from './message-surface.js';
 import { guildThreadKey, routeMessage, type Route } from './message-router.js';
 import { tellRefused } from './refusal.js';
+import { RestPacing } from './rest-pacing.js';
 import { commandDefinitions, SlashCommands } from './slash-commands.js';
 import { threadName } from './thread-name.js';
 
 export interface DiscordAdapterOptions {
   settings: DiscordSettings;
   engine: ConversationEngine;
+  /** Shared state: which conversation the bot's messages belong to, and the forum posts it takes part in. */
+  kv: Keyv;
+  /** How long the bot remembers where a conversation is; the history's lifetime fits. */
+  conversationTtlMs?: number;
   logger: Logger;
   /** How long stop() waits for turns in flight. */
   drainTimeoutMs?: number;
 }
 
+const DEFAULT_CONVERSATION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
+
 interface Conversation {
-  target: ReplyTarget;
+  target: ChannelTarget;
   threadKey: string;
 }
 
-/** The bot on Discord: mentions start threads, threads and DMs are conversations, /tools and /reset. */
+/**
+ * The bot on Discord: mentions start threads; threads, forum posts, DMs and replies to its answers are
+ * conversations; /ask, /tools and /reset.
+ */
 export class DiscordAdapter implements PlatformAdapter {
   readonly platform = 'discord';
   private readonly client: Client;
@@ -38,12 +53,16 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly commands: SlashCommands;
   private readonly turns: InFlightTurns;
   private readonly gateway: GatewayConnection;
+  private readonly memory: ConversationMemory;
+  private readonly pacing: RestPacing;
+  private readonly ask: AskCommand;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.logger.child({ platform: 'discord' });
     this.turns = new InFlightTurns(this.log);
     this.commands = new SlashCommands(options.engine, this.log);
+    this.memory = new ConversationMemory(options.kv, options.conversationTtlMs ?? DEFAULT_CONVERSATION_TTL_MS);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],
       // DM channels are not cached before their first message; without this, DMs never arrive.
@@ -52,6 +71,8 @@ export class DiscordAdapter implements PlatformAdapter {
       ...(options.settings.apiUrl ? { rest: { api: options.settings.apiUrl } } : {}),
     });
     this.gateway = new GatewayConnection(this.client, this.log);
+    this.pacing = new RestPacing(this.client.rest);
+    this.ask = new AskCommand(options.engine, (surface, threadKey) => this.replyIn(surface, threadKey), this.log);
   }
 
   /** Whether a shard holds a live gateway connection now, not whether the client was ever ready. */
@@ -127,7 +148,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private async onMessage(message: Message): Promise<void> {
     const botId = this.client.user?.id;
     if (this.stopping || !botId) return;
-    const route = await routeMessage(message, botId);
+    const route = await routeMessage(message, botId, this.memory);
     if (!route) return;
     const asker = messageAsker(message, route);
     // Before any thread or typing, so a refused person leaves no trace in the channel.
@@ -137,19 +158,23 @@ export class DiscordAdapter implements PlatformAdapter {
       return;
     }
     const text = questionText(message, botId);
-    if (!text) return;
+    const files = incomingFiles(message);
+    if (!text && files.length === 0) return;
 
     const { target, threadKey } = await this.conversationFor(message, route, text);
-    const reply = new DiscordReply(target, this.log.child({ threadKey }));
+    if (route.kind === 'thread' && route.forumPost) await this.memory.joinPost(route.forumPost);
+    const reply = this.replyIn(new ChannelSurface(target), threadKey);
     try {
-      await this.options.engine.handle({ threadKey, asker, authorName: message.member?.displayName ?? message.author.displayName, text }, reply);
+      await this.options.engine.handle({ threadKey, asker, authorName: message.member?.displayName ?? message.author.displayName, text, files }, reply);
     } finally {
       reply.dispose();
     }
   }
 
   private async conversationFor(message: Message, route: Route, text: string): Promise<Conversation> {
-    if (route.kind !== 'new-thread') return { target: { channel: message.channel as ReplyTarget['channel'] }, threadKey: route.threadKey };
+    const channel = message.channel as ChannelTarget['channel'];
+    if (route.kind === 'reply') return { target: { channel, replyTo: message }, threadKey: route.threadKey };
+    if (route.kind !== 'new-thread') return { target: { channel }, threadKey: route.threadKey };
     // Discord gives a thread started on a message that message's id, so the key is the same whether
     // the thread was started or not: a question answered by reply keeps its history if asked again
     // after someone opened its thread (160004).
@@ -163,8 +188,16 @@ export class DiscordAdapter implements PlatformAdapter {
         { threadKey, channelType: ChannelType[message.channel.type], err: error, hint: hintFor(error) },
         'could not start a thread; replying to the message instead',
       );
-      return { target: { channel: message.channel as ReplyTarget['channel'], replyTo: message }, threadKey };
+      return { target: { channel, replyTo: message }, threadKey };
     }
+  }
+
+  /** A turn's output on `surface`; every message it posts is remembered as part of `threadKey`, so a Discord reply to it continues there. */
+  private replyIn(surface: MessageSurface, threadKey: string): DiscordReply {
+    const log = this.log.child({ threadKey });
+    const onPosted = (messageId: string) =>
+      void this.memory.rememberAnswer(messageId, threadKey).catch((error: unknown) => log.warn({ err: error }, 'could not remember which conversation a message belongs to'));
+    return new DiscordReply({ surface, pacing: this.pacing, log, onPosted });
   }
 
   /** Buttons and forms of the questions turns ask (confirmations, servers' forms); undefined for anything else. */
@@ -182,6 +215,7 @@ export class DiscordAdapter implements PlatformAdapter {
     if (answering) return answering.catch((error: unknown) => this.log.error({ err: error, hint: hintFor(error) }, 'answer to a question could not be taken'));
     if (!interaction.isChatInputCommand()) return;
     try {
+      if (interaction.commandName === 'ask') return await this.ask.run(interaction, interactionAsker(interaction));
       await this.commands.run(interaction, interactionAsker(interaction));
     } catch (error) {
       this.log.error({ err: error, command: interaction.commandName, hint: hintFor(error) }, 'slash command failed');

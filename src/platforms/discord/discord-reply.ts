@@ -1,169 +1,266 @@
-import { AttachmentBuilder, type Message, type MessageCreateOptions, type SendableChannels } from 'discord.js';
+import { AttachmentBuilder, DiscordAPIError } from 'discord.js';
 import {
   confirmationText,
   elicitationText,
-  progressText,
   settledConfirmationText,
   settledElicitationText,
-  type ConfirmationOutcome,
-  type ConfirmationRequest,
-  type ElicitationOutcome,
-  type ElicitationRequest,
   type ImageAttachment,
-  type ToolStep,
   type TurnEvent,
   type TurnOutput,
 } from '../../engine/index.js';
-import { renderStep, type StepRenderer } from '../shared/step-renderer.js';
-import { confirmationButtons } from './confirmation-buttons.js';
-import { elicitationButtons } from './elicitation-modal.js';
 import type { Logger } from '../../logging/logger.js';
-import { splitMessage } from '../shared/split-message.js';
-import { ThrottledUpdate } from '../shared/throttled-update.js';
+import { confirmationButtons } from './confirmation-buttons.js';
 import { hintFor } from './discord-failures.js';
+import { elicitationButtons } from './elicitation-modal.js';
+import type { MessageContent, MessageSurface } from './message-surface.js';
+import { PacedEdits } from './paced-edits.js';
+import type { RestPacing } from './rest-pacing.js';
+import { stepList, type StepState } from './step-list.js';
+import { splitStreamed } from './stream-split.js';
 
+/** Discord's limit for a message's text. */
 const MESSAGE_LIMIT = 2_000;
 const FILES_PER_MESSAGE = 10;
 /** Discord's typing indicator lasts about 10 s. */
 const TYPING_INTERVAL_MS = 8_000;
-const PROGRESS_EDIT_INTERVAL_MS = 1_000;
-/** Model output must never ping @everyone, roles or users. */
-const NO_PINGS = { parse: [] as [] };
+/** At most one edit a second per message, however fast the model writes. */
+const EDIT_INTERVAL_MS = 1_000;
+const NO_ANSWER_TEXT = 'I have no answer to that.';
 
-export interface ReplyTarget {
-  channel: SendableChannels;
-  /** Set when no thread could be started: answers then reply to the question itself. */
-  replyTo?: Message;
+export interface DiscordReplyOptions {
+  surface: MessageSurface;
+  pacing: RestPacing;
+  log: Logger;
+  /** Told the id of every message the turn posts, so a Discord reply to one finds the conversation. */
+  onPosted?: (messageId: string) => void;
 }
 
-/** One turn's output in one Discord thread: typing, one progress message edited in place, then the answer. */
-export class DiscordReply implements TurnOutput, StepRenderer {
+/** A message of the answer being written, and the edits still to make to it; `id` changes if it had to be posted anew. */
+interface AnswerMessage {
+  id: string;
+  edits: PacedEdits;
+}
+
+/** Discord's "Unknown Message": someone deleted it. */
+const UNKNOWN_MESSAGE = 10008;
+
+/**
+ * One turn's output on Discord, as people watch it being written. The answer streams into a message
+ * edited at most once a second (and within the REST rate limits discord.js reports); past 2,000
+ * characters that message is finished on a clean boundary (a cut code block closed and reopened with
+ * its language in the next) and the text goes on in a new one. While the turn runs, its tool calls are
+ * a compact list above the answer's newest part; the list goes when the turn ends. `answer` makes the
+ * text exactly the final one; `error` after text keeps the text and adds the error below it.
+ * Questions (Approve/Deny, a server's form) and notices are messages of their own: text after them
+ * continues below, so the thread reads in order.
+ */
+export class DiscordReply implements TurnOutput {
+  private readonly steps = new Map<number, StepState>();
+  /** The text deltas so far, and where the part in `messages` starts (after the last question or notice). */
+  private streamed = '';
+  private segmentStart = 0;
+  /** Set by `answer`/`error`: the text the segment's messages end with. */
+  private finalSegment: string | undefined;
+  private messages: AnswerMessage[] = [];
+  /** Renders run one at a time; one more is queued at most, since each renders the latest state. */
+  private rendering: Promise<void> = Promise.resolve();
+  private renderQueued = false;
+  /** A render's failure, for the flush that waits on it to throw. */
+  private renderFailure: unknown;
+  /** Set when Discord refused a post: streaming stops trying, and the end tries once more and logs. */
+  private postRefused = false;
+  private readonly questions = new Map<string, string>();
   private typingTimer: NodeJS.Timeout | undefined;
-  private progressMessage: Message | undefined;
-  private readonly questions = new Map<string, Message>();
-  private readonly progressEdits = new ThrottledUpdate(PROGRESS_EDIT_INTERVAL_MS, (content) =>
-    this.progressMessage!.edit({ content, allowedMentions: NO_PINGS }).catch((error: unknown) => this.log.warn({ err: error, hint: hintFor(error) }, 'progress edit failed')),
-  );
 
-  constructor(
-    private readonly target: ReplyTarget,
-    private readonly log: Logger,
-  ) {
+  constructor(private readonly options: DiscordReplyOptions) {
     this.startTyping();
   }
 
-  emit(event: TurnEvent): Promise<void> {
-    return renderStep(this, event);
-  }
-
-  async progress(event: ToolStep & { detail?: string }): Promise<void> {
-    if (this.progressMessage) return this.progressEdits.request(progressText(event));
-    this.progressMessage = await this.post({ content: progressText(event) });
-    this.progressEdits.touched();
-  }
-
-  async final(answer: { text: string; images: ImageAttachment[] }): Promise<void> {
-    await this.settle();
-    await this.delivering('answer', async () => {
-      const pieces = splitMessage(answer.text, MESSAGE_LIMIT);
-      if (pieces.length === 0 && answer.images.length === 0) pieces.push('I have no answer to that.');
-      const [first, ...rest] = pieces;
-      if (first !== undefined) await this.replaceProgressWith(first);
-      for (const piece of rest) await this.post({ content: piece });
-      await this.attach(answer.images);
-    });
-  }
-
-  async error(message: string): Promise<void> {
-    await this.settle();
-    await this.delivering('error message', () => this.replaceProgressWith(message));
-  }
-
-  /** A line of the bot's own about the question, below whatever is shown. */
-  async notice(text: string): Promise<void> {
-    await this.delivering('notice', async () => {
-      await this.post({ content: text });
-    });
-  }
-
-  async askConfirmation(request: ConfirmationRequest): Promise<void> {
-    await this.ask(request.id, { content: confirmationText(request), components: [confirmationButtons(request.id)] });
-  }
-
-  async endConfirmation(request: ConfirmationRequest, outcome: ConfirmationOutcome): Promise<void> {
-    await this.settleQuestion(request.id, settledConfirmationText(request, outcome));
-  }
-
-  async askElicitation(request: ElicitationRequest): Promise<void> {
-    const [content = ''] = splitMessage(elicitationText(request), MESSAGE_LIMIT);
-    await this.ask(request.id, { content, components: [elicitationButtons(request.id)] });
-  }
-
-  async endElicitation(request: ElicitationRequest, outcome: ElicitationOutcome): Promise<void> {
-    await this.settleQuestion(request.id, settledElicitationText(request, outcome));
-  }
-
-  /**
-   * A question takes the progress message's place (or a new one), so whatever comes next is posted
-   * below it and the thread reads in order.
-   */
-  private async ask(id: string, question: Pick<MessageCreateOptions, 'content' | 'components'>): Promise<void> {
-    // The bot is not the one busy while a person decides.
-    clearInterval(this.typingTimer);
-    await this.progressEdits.settle();
-    const progress = this.progressMessage;
-    this.progressMessage = undefined;
-    const message = progress
-      ? await progress.edit({ ...question, allowedMentions: NO_PINGS }).catch((error: unknown) => {
-          this.log.warn({ err: error, hint: hintFor(error) }, 'progress message could not become the question; posting it anew');
-          return this.post(question);
-        })
-      : await this.post(question);
-    this.questions.set(id, message);
-  }
-
-  private async settleQuestion(id: string, content: string): Promise<void> {
-    const message = this.questions.get(id);
-    this.questions.delete(id);
-    this.startTyping();
-    await message?.edit({ content, components: [], allowedMentions: NO_PINGS });
+  async emit(event: TurnEvent): Promise<void> {
+    switch (event.type) {
+      case 'text':
+        this.streamed += event.delta;
+        return this.scheduleRender();
+      case 'tool-started':
+      case 'tool-progress':
+      case 'tool-finished': {
+        const detail = event.type === 'tool-progress' ? event.detail : this.steps.get(event.step)?.detail;
+        const state = event.type === 'tool-finished' ? (event.ok ? 'done' : 'failed') : 'running';
+        this.steps.set(event.step, { step: event.step, server: event.server, tool: event.tool, state, detail });
+        return this.scheduleRender();
+      }
+      case 'confirmation-asked':
+        return this.ask(event.request.id, { content: confirmationText(event.request), components: [confirmationButtons(event.request.id)] });
+      case 'confirmation-ended':
+        return this.settleQuestion(event.request.id, settledConfirmationText(event.request, event.outcome));
+      case 'form-asked': {
+        const [content = ''] = splitStreamed(elicitationText(event.request), MESSAGE_LIMIT);
+        return this.ask(event.request.id, { content, components: [elicitationButtons(event.request.id)] });
+      }
+      case 'form-ended':
+        return this.settleQuestion(event.request.id, settledElicitationText(event.request, event.outcome));
+      case 'notice':
+        await this.standAlone('notice', { content: event.text });
+        return;
+      case 'answer': {
+        // The final text is what people keep: shown as it is, less what messages above it already show.
+        const above = this.streamed.slice(0, this.segmentStart);
+        return this.finish(event.text.startsWith(above) ? event.text.slice(above.length) : event.text, event.images);
+      }
+      case 'error': {
+        const shown = this.segmentText().trim();
+        return this.finish(shown ? `${shown}\n\n⚠️ ${event.message}` : event.message, []);
+      }
+    }
   }
 
   /** Always called when the turn ends, however it ended. */
   dispose(): void {
     clearInterval(this.typingTimer);
-    this.progressEdits.dispose();
+    for (const message of this.messages) message.edits.dispose();
   }
 
-  /** Stops typing and lets the last progress edit land before the answer replaces it. */
-  private async settle(): Promise<void> {
+  /** The text of the messages being written: the final one once there is one, else the deltas since the last question or notice. */
+  private segmentText(): string {
+    return this.finalSegment ?? this.streamed.slice(this.segmentStart);
+  }
+
+  /** What each message of the segment should show now: the text's pieces, the newest under the step list while the turn runs. */
+  private contents(): string[] {
+    const pieces = splitStreamed(this.segmentText(), MESSAGE_LIMIT);
+    if (this.finalSegment !== undefined || this.steps.size === 0) return pieces;
+    const list = stepList([...this.steps.values()]);
+    const newest = pieces.pop();
+    if (newest === undefined) return [list];
+    // Near the limit the text wins: the list is left out rather than pushing text into another message.
+    const withList = `${list}\n${newest}`;
+    return [...pieces, withList.length <= MESSAGE_LIMIT ? withList : newest];
+  }
+
+  /** Text arrives many times a second: the engine is not held up, the latest state is rendered next. */
+  private scheduleRender(): void {
+    if (this.renderQueued) return;
+    this.renderQueued = true;
+    this.rendering = this.rendering
+      .then(() => {
+        this.renderQueued = false;
+        return this.render();
+      })
+      .catch((error: unknown) => {
+        this.renderFailure = error;
+      });
+  }
+
+  /** Posts the pieces that have no message yet (at once) and asks for edits of the others (paced). */
+  private async render(): Promise<void> {
+    const contents = this.contents();
+    for (const [index, content] of contents.entries()) {
+      const message = this.messages[index];
+      if (message) {
+        message.edits.request(content);
+        continue;
+      }
+      const last = this.finalSegment !== undefined;
+      if (this.postRefused && !last) return;
+      const id = await this.post({ content }).catch((error: unknown) => {
+        this.postRefused = true;
+        if (last) throw error;
+        this.options.log.warn({ err: error, hint: hintFor(error) }, 'answer message could not be posted; trying again at the end');
+      });
+      if (!id) return;
+      this.postRefused = false;
+      this.messages.push(this.tracked(id, content));
+    }
+    // A final text shorter than what streamed leaves messages over.
+    for (const surplus of this.messages.splice(contents.length)) {
+      surplus.edits.dispose();
+      await this.options.surface.delete(surplus.id).catch((error: unknown) => this.options.log.warn({ err: error, hint: hintFor(error) }, 'a surplus answer message could not be deleted'));
+    }
+  }
+
+  /** A message just posted with `content`, edited from now on at the pace Discord allows. */
+  private tracked(id: string, content: string): AnswerMessage {
+    const surface = this.options.surface;
+    const message = { id } as AnswerMessage;
+    message.edits = new PacedEdits(content, (text) => this.edit(message, text), () => this.options.pacing.editableAt(surface.editPath(message.id)), EDIT_INTERVAL_MS);
+    return message;
+  }
+
+  /** Paced edits log their failures and go on; a message someone deleted is posted anew, so the answer still gets through. */
+  private async edit(message: AnswerMessage, content: string): Promise<void> {
+    try {
+      await this.options.surface.edit(message.id, { content });
+    } catch (error) {
+      this.options.log.warn({ err: error, hint: hintFor(error) }, 'answer message could not be edited');
+      if (!(error instanceof DiscordAPIError && error.code === UNKNOWN_MESSAGE)) return;
+      message.id = await this.post({ content }).catch((postError: unknown) => {
+        this.options.log.warn({ err: postError, hint: hintFor(postError) }, 'answer message could not be posted anew');
+        return message.id;
+      });
+    }
+  }
+
+  /** Waits until every message shows what it should; the last edits keep the one-a-second pace too. */
+  private async flush(): Promise<void> {
+    this.scheduleRender();
+    await this.rendering;
+    const failure = this.renderFailure;
+    this.renderFailure = undefined;
+    if (failure) throw failure;
+    await Promise.all(this.messages.map((message) => message.edits.settled()));
+  }
+
+  private async finish(text: string, images: ImageAttachment[]): Promise<void> {
     clearInterval(this.typingTimer);
-    await this.progressEdits.settle();
+    this.finalSegment = text.trim() || images.length > 0 ? text : NO_ANSWER_TEXT;
+    try {
+      await this.flush();
+      await this.attach(images);
+    } catch (error) {
+      // There is nowhere left to tell the person: logged with what an operator can do about it.
+      this.options.log.error({ err: error, hint: hintFor(error) }, 'the answer could not be posted to Discord');
+    }
   }
 
   /**
-   * A post Discord refuses ends the turn here, logged with what an operator can do about it: there is
-   * nowhere left to tell the user.
+   * Ends the messages being written (they keep their text, the step list goes) so that what follows
+   * is posted below `message`. A segment that shows only the step list becomes `message` instead.
    */
-  private async delivering(what: string, post: () => Promise<void>): Promise<void> {
+  private async standAlone(what: string, message: MessageContent): Promise<string | undefined> {
+    // Renders still queued belong to the segment that ends here.
+    await this.rendering;
+    const segment = this.messages;
+    const text = this.segmentText();
+    this.messages = [];
+    this.segmentStart = this.streamed.length;
     try {
-      await post();
+      if (segment.length === 1 && !text.trim()) {
+        await segment[0]!.edits.settled();
+        segment[0]!.edits.dispose();
+        await this.options.surface.edit(segment[0]!.id, message);
+        return segment[0]!.id;
+      }
+      // Their text stays as it is; only the step list leaves them.
+      for (const [index, content] of splitStreamed(text, MESSAGE_LIMIT).entries()) segment[index]?.edits.request(content);
+      return await this.post(message);
     } catch (error) {
-      this.log.error({ err: error, hint: hintFor(error) }, `the ${what} could not be posted to Discord`);
+      this.options.log.error({ err: error, hint: hintFor(error) }, `the ${what} could not be posted to Discord`);
+      return undefined;
     }
   }
 
-  private async replaceProgressWith(content: string): Promise<void> {
-    if (this.progressMessage) {
-      try {
-        await this.progressMessage.edit({ content, allowedMentions: NO_PINGS });
-        return;
-      } catch (error) {
-        // Someone may have deleted the progress message; the answer still gets through as a new one.
-        this.log.warn({ err: error, hint: hintFor(error) }, 'progress message could not be edited; posting the answer anew');
-      }
-    }
-    await this.post({ content });
+  /** The bot is not the one busy while a person decides. */
+  private async ask(id: string, question: MessageContent): Promise<void> {
+    clearInterval(this.typingTimer);
+    const messageId = await this.standAlone('question', question);
+    if (messageId) this.questions.set(id, messageId);
+  }
+
+  private async settleQuestion(id: string, content: string): Promise<void> {
+    const messageId = this.questions.get(id);
+    this.questions.delete(id);
+    if (this.finalSegment === undefined) this.startTyping();
+    if (messageId) await this.options.surface.edit(messageId, { content, components: [] });
   }
 
   /** Images after the text, within Discord's files per message; a refused upload is said in the thread. */
@@ -174,19 +271,21 @@ export class DiscordReply implements TurnOutput, StepRenderer {
         await this.post({ files: batch.map((image) => new AttachmentBuilder(image.data, { name: image.filename })) });
       } catch (error) {
         const names = batch.map((image) => image.filename);
-        this.log.warn({ err: error, hint: hintFor(error), files: names }, 'images could not be attached');
+        this.options.log.warn({ err: error, hint: hintFor(error), files: names }, 'images could not be attached');
         await this.post({ content: `(I could not attach ${names.map((name) => `\`${name}\``).join(', ')}.)` });
       }
     }
   }
 
-  private post(options: MessageCreateOptions): Promise<Message> {
-    if (this.target.replyTo) return this.target.replyTo.reply({ ...options, allowedMentions: { ...NO_PINGS, repliedUser: false } });
-    return this.target.channel.send({ ...options, allowedMentions: NO_PINGS });
+  private async post(message: MessageContent): Promise<string> {
+    const id = await this.options.surface.post(message);
+    this.options.onPosted?.(id);
+    return id;
   }
 
   private startTyping(): void {
-    const type = () => void this.target.channel.sendTyping().catch((error: unknown) => this.log.debug({ err: error }, 'typing indicator failed'));
+    clearInterval(this.typingTimer);
+    const type = () => void this.options.surface.typing().catch((error: unknown) => this.options.log.debug({ err: error }, 'typing indicator failed'));
     type();
     this.typingTimer = setInterval(type, TYPING_INTERVAL_MS);
   }

@@ -1,4 +1,5 @@
 import {
+  ApplicationIntegrationType,
   InteractionContextType,
   MessageFlags,
   SlashCommandBuilder,
@@ -9,35 +10,35 @@ import {
 import type { Asker } from '../../access/index.js';
 import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
-import { dmThreadKey, guildThreadKey } from './message-router.js';
+import { conversationHere } from './interaction-conversations.js';
 import { toolListMessages } from './tool-embeds.js';
 
 // Discord's limits for autocomplete: 25 choices, 100 characters per name and value.
 const AUTOCOMPLETE_CHOICES = 25;
 const CHOICE_LENGTH = 100;
 
+/**
+ * A command people can use wherever the app is: installed to a server (guild install) or to their own
+ * account (user install, which brings it to DMs and servers the bot is not in), in servers, in the DM
+ * with the bot and in other DMs and group DMs (Discord's `integration_types` and `contexts`).
+ */
+const everywhere = (name: string, description: string) =>
+  new SlashCommandBuilder()
+    .setName(name)
+    .setDescription(description)
+    .setIntegrationTypes(ApplicationIntegrationType.GuildInstall, ApplicationIntegrationType.UserInstall)
+    .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM, InteractionContextType.PrivateChannel);
+
 export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSONBody[] {
   return [
-    new SlashCommandBuilder()
-      .setName('tools')
-      .setDescription('List the tools I can use, by MCP server')
-      .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
+    everywhere('ask', 'Ask me something; I answer here')
+      .addStringOption((option) => option.setName('question').setDescription('Your question').setRequired(true))
+      .toJSON(),
+    everywhere('tools', 'List the tools I can use, by MCP server')
       .addStringOption((option) => option.setName('server').setDescription('Only this server').setAutocomplete(true))
       .toJSON(),
-    new SlashCommandBuilder()
-      .setName('reset')
-      .setDescription('Forget the conversation in this thread or DM')
-      .setContexts(InteractionContextType.Guild, InteractionContextType.BotDM)
-      .toJSON(),
+    everywhere('reset', 'Forget the conversation in this thread or DM').toJSON(),
   ];
-}
-
-/** The conversation a command run in this channel refers to; undefined in a plain guild channel. */
-function conversationOf(interaction: ChatInputCommandInteraction): string | undefined {
-  if (!interaction.inGuild()) return dmThreadKey(interaction.channelId);
-  const channel = interaction.channel;
-  if (channel?.isThread()) return guildThreadKey(interaction.guildId, channel.parentId ?? channel.id, channel.id);
-  return undefined;
 }
 
 /** `/tools` and `/reset`: always deferred first, so Discord's 3-second window is never missed. */
@@ -80,7 +81,7 @@ export class SlashCommands {
   }
 
   private async reset(interaction: ChatInputCommandInteraction): Promise<void> {
-    const threadKey = conversationOf(interaction);
+    const threadKey = conversationHere(interaction);
     if (!threadKey) {
       await interaction.editReply('Use /reset inside a thread where I answered, or in a DM with me.');
       return;

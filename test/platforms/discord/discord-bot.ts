@@ -60,7 +60,7 @@ async function connectDiscordBot(
     bot.harness = await harnessFor();
     bot.discord = await FakeDiscord.start();
     const engine = options.engine?.(bot.harness) ?? bot.harness.engine;
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, logger });
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, kv: bot.harness.store.kv, logger });
     await bot.adapter.start();
     return bot as DiscordBot;
   } catch (error) {

@@ -34,7 +34,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
 
   it('registers the commands in the configured guild only, with one bulk overwrite', async () => {
     const registration = await discord.waitForCall('PUT', new RegExp(`^/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands$`));
-    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['tools', 'reset']);
+    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'reset']);
     expect(discord.calls('PUT', /commands$/)).toHaveLength(1);
   });
 
@@ -100,7 +100,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
     const thread = discord.guildMessage('before the restart');
     await answerIn(discord, thread, 'You said: before the restart');
     await bot.adapter.stop();
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, logger: testLogger() });
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, kv: bot.harness.store.kv, logger: testLogger() });
     await bot.adapter.start();
 
     discord.guildMessage('after the restart', { mention: 'none', channelId: thread });

@@ -54,10 +54,12 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
     expect(identify.d.intents).toBe(GatewayIntentBits.Guilds | GatewayIntentBits.GuildMessages | GatewayIntentBits.MessageContent | GatewayIntentBits.DirectMessages);
   });
 
-  it('registers /tools and /reset globally with one bulk overwrite at start-up', async () => {
+  it('registers /ask, /tools and /reset globally with one bulk overwrite at start-up, for guild and user installs, everywhere', async () => {
     const registration = await discord.waitForCall('PUT', new RegExp(`^/applications/${APPLICATION_ID}/commands$`));
-    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['tools', 'reset']);
-    expect(registration.body[0].options[0]).toMatchObject({ name: 'server', type: 3, autocomplete: true, required: false });
+    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'reset']);
+    expect(registration.body[0].options[0]).toMatchObject({ name: 'question', type: 3, required: true });
+    expect(registration.body[1].options[0]).toMatchObject({ name: 'server', type: 3, autocomplete: true, required: false });
+    for (const command of registration.body) expect(command).toMatchObject({ integration_types: [0, 1], contexts: [0, 1, 2] });
     expect(discord.calls('PUT', /commands$/)).toHaveLength(1);
   });
 
@@ -152,9 +154,10 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
   it('replies to the message when it already has a thread (160004), and logs why', async () => {
     discord.failNext('POST', /\/threads$/, 400, { code: 160004, message: 'A thread has already been created for this message' });
     const messageId = discord.guildMessage('no thread for this one');
-    const reply = await answer(CHANNEL_ID, 'You said: no thread for this one');
-    expect(reply.body.message_reference).toMatchObject({ message_id: messageId });
-    expect(reply.body.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    await answer(CHANNEL_ID, 'You said: no thread for this one');
+    const reply = discord.calls('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages$`)).find((call) => call.body.message_reference?.message_id === messageId);
+    expect(discord.messageContent(reply!.response.id)).toBe('You said: no thread for this one');
+    expect(reply!.body.allowed_mentions).toEqual({ parse: [], replied_user: false });
     const logged = await bot.logs.waitFor((line) => line.msg === 'could not start a thread; replying to the message instead');
     expect(logged).toMatchObject({ threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${messageId}`, err: { code: 160004 } });
   });
@@ -162,7 +165,8 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
   it('splits a long answer into pieces of at most 2,000 characters without breaking its code block', async () => {
     const thread = discord.guildMessage('give me a long answer');
     await answer(thread, 'That was long.');
-    const pieces = discord.rest.filter((call) => call.path === `/channels/${thread}/messages` && call.method === 'POST').map(contentOf);
+    await bot.harness.engine.drain(10_000);
+    const pieces = discord.rest.filter((call) => call.path === `/channels/${thread}/messages` && call.method === 'POST').map((call) => discord.messageContent(call.response.id));
     expect(pieces.length).toBeGreaterThanOrEqual(4);
     for (const piece of pieces) {
       expect(piece.length).toBeLessThanOrEqual(2000);
@@ -194,7 +198,8 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
   });
 
   it('logs an answer Discord refuses to take (403) and goes on answering others', async () => {
-    discord.failNext('POST', /^\/channels\/\d+\/messages$/, 403, { code: 50013, message: 'Missing Permissions' });
+    // Refused while it streams and once more at the end.
+    discord.failNext('POST', /^\/channels\/\d+\/messages$/, 403, { code: 50013, message: 'Missing Permissions' }, { times: 2 });
     const thread = discord.guildMessage('nowhere to answer');
     const logged = await bot.logs.waitFor((line) => line.msg === 'the answer could not be posted to Discord');
     expect(logged).toMatchObject({ threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${thread}`, err: { status: 403, code: 50013 } });
@@ -211,17 +216,17 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
     expect(discord.calls('POST', new RegExp(`^/channels/${thread}/messages$`))).toHaveLength(2);
   });
 
-  it('shows one progress message, edited at most once a second, that becomes the answer', async () => {
+  it('lists the tool steps in one message, edited at most once a second, that becomes the answer', async () => {
     const steps = [1, 2, 3, 4].map(() => ({ toolCall: { tool: 'slow', arguments: { ms: 400 } } }));
     bot.harness.llm.setScript((request) => steps[request.index] ?? 'four steps done');
     const thread = discord.guildMessage('do four slow steps');
     await answer(thread, 'four steps done');
-    const calls = discord.rest.filter((call) => call.path.startsWith(`/channels/${thread}/messages`));
-    expect(calls.filter((call) => call.method === 'POST')).toHaveLength(1);
-    const progressEdits = calls.filter((call) => call.method === 'PATCH' && contentOf(call).startsWith('Using'));
-    expect(progressEdits.length).toBeGreaterThanOrEqual(1);
-    const updates = [calls[0]!, ...progressEdits];
-    for (let index = 1; index < updates.length; index += 1) expect(updates[index]!.at - updates[index - 1]!.at).toBeGreaterThanOrEqual(950);
-    expect(calls.at(-1)).toMatchObject({ method: 'PATCH', path: `/channels/${thread}/messages/${calls[0]!.response.id}`, body: { content: 'four steps done' } });
+    await bot.harness.engine.drain(10_000);
+    const writes = discord.rest.filter((call) => call.path.startsWith(`/channels/${thread}/messages`) && call.method !== 'GET');
+    expect(writes.filter((call) => call.method === 'POST')).toHaveLength(1);
+    expect(contentOf(writes[0]!)).toBe('-# Using `slow` on `fixture`…');
+    expect(writes.some((call) => contentOf(call).includes('-# ✓ `slow` on `fixture`'))).toBe(true);
+    for (let index = 1; index < writes.length; index += 1) expect(writes[index]!.at - writes[index - 1]!.at).toBeGreaterThanOrEqual(950);
+    expect(writes.at(-1)).toMatchObject({ method: 'PATCH', path: `/channels/${thread}/messages/${writes[0]!.response.id}`, body: { content: 'four steps done' } });
   });
 });

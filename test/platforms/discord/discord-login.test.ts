@@ -18,7 +18,7 @@ describe('Discord refusing the bot at log-in (real discord.js, fake Discord)', (
   async function startAgainst(refuse: (discord: FakeDiscord) => void): Promise<unknown> {
     const discord = await FakeDiscord.start();
     refuse(discord);
-    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, logger: harness.logger });
+    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
     try {
       return await adapter.start().then(
         () => 'started',

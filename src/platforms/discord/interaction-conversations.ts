@@ -1,0 +1,27 @@
+import { InteractionContextType, type ChatInputCommandInteraction } from 'discord.js';
+import { dmThreadKey, guildThreadKey } from './message-router.js';
+
+/** The DM between the person and the bot; Discord's `context` says so, and without it (older payloads) a DM is anything outside a guild. */
+function inBotDm(interaction: ChatInputCommandInteraction): boolean {
+  return interaction.context === null ? !interaction.inGuild() : interaction.context === InteractionContextType.BotDM;
+}
+
+/** The conversation `/reset` refers to: the DM with the bot or the thread it is run in; undefined anywhere else. */
+export function conversationHere(interaction: ChatInputCommandInteraction): string | undefined {
+  if (inBotDm(interaction)) return dmThreadKey(interaction.channelId);
+  const channel = interaction.channel;
+  if (interaction.inGuild() && channel?.isThread()) return guildThreadKey(interaction.guildId, channel.parentId ?? channel.id, channel.id);
+  return undefined;
+}
+
+/**
+ * The conversation an `/ask` continues: the DM with the bot, so asking there is like writing there;
+ * anywhere else a conversation of its own, keyed by the interaction (a Discord reply to its answer
+ * continues it where the bot can read the channel). A private channel (another person's DM, a group
+ * DM) gets the DM prefix, with the channel and the interaction.
+ */
+export function askConversation(interaction: ChatInputCommandInteraction): string {
+  if (inBotDm(interaction)) return dmThreadKey(interaction.channelId);
+  if (interaction.guildId) return guildThreadKey(interaction.guildId, interaction.channelId, interaction.id);
+  return `${dmThreadKey(interaction.channelId)}:${interaction.id}`;
+}

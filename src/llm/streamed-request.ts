@@ -47,7 +47,8 @@ export async function streamCompletion(
   const assembled = new CompletionStream();
   let delivered = false;
   try {
-    const stream = await client.chat.completions.create({ ...body, stream: true }, { signal: options.signal });
+    // Usage comes in a last chunk only when asked for; the spans report tokens from it.
+    const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: options.signal });
     for await (const chunk of stream) {
       const delta = assembled.add(chunk);
       if (delta === '') continue;

@@ -335,9 +335,15 @@ function pairingRefusal(messages: Json[]): Refusal | undefined {
  * Why OpenAI's chat completions endpoint would answer this request body with HTTP 400, or undefined
  * when it would take it. The first problem found is reported, as the endpoint does.
  */
+/** "The 'stream_options' parameter is only allowed when 'stream' is enabled." */
+function streamOptionsRefusal(body: Json): Refusal | undefined {
+  if (body.stream_options === undefined || body.stream_options === null || body.stream === true) return undefined;
+  return { message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.", param: 'stream_options' };
+}
+
 export function refusalFor(body: unknown): Refusal | undefined {
   if (!isObject(body)) return { message: 'We could not parse the JSON body of your request.', param: null };
-  const shape = messagesRefusal(body) ?? toolsRefusal(body);
+  const shape = messagesRefusal(body) ?? toolsRefusal(body) ?? streamOptionsRefusal(body);
   if (shape) return shape;
   const messages = body.messages as unknown[];
   for (const [index, message] of messages.entries()) {

@@ -21,6 +21,13 @@ interface Case {
 
 const cases: Case[] = [
   {
+    rule: 'stream_options only with stream: true',
+    accepted: body([user], { stream: true, stream_options: { include_usage: true } }),
+    refused: body([user], { stream_options: { include_usage: true } }),
+    message: "The 'stream_options' parameter is only allowed when 'stream' is enabled.",
+    param: 'stream_options',
+  },
+  {
     rule: 'messages is a non-empty array',
     accepted: body([user]),
     refused: body([]),

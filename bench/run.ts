@@ -6,6 +6,7 @@ import { writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { measureConcurrency } from './concurrency.js';
+import { measureDiscordFirstText } from './discord-first-text.js';
 import { measureEndToEndTurns } from './e2e-turn.js';
 import { measureFirstAnswer } from './first-answer.js';
 import { round } from './measure.js';
@@ -43,6 +44,8 @@ async function main(): Promise<void> {
   const streaming = await measureStreamOverhead(size.streamQuestions, 2);
   log('50 streamed answers on the fake Slack: first text after the model\'s first chunk');
   const slackFirstText = await measureSlackFirstText(50);
+  log('50 streamed answers on the fake Discord: first text after the model\'s first chunk');
+  const discordFirstText = await measureDiscordFirstText(50);
   log('engine overhead and pool call cost');
   const overhead = await measureOverhead(size.turns, size.poolCalls);
   log(`${size.threads} threads at once`);
@@ -70,6 +73,7 @@ async function main(): Promise<void> {
     { key: 'stream_streamed_ms_per_turn', value: round(streaming.streamed_ms_per_turn, 1) },
     { key: 'stream_whole_ms_per_turn', value: round(streaming.whole_ms_per_turn, 1) },
     { key: 'first_text_ms_p50_slack', value: round(slackFirstText.first_text_ms_p50_slack, 1), target: '≤ 250', ok: slackFirstText.first_text_ms_p50_slack <= 250 },
+    { key: 'first_text_ms_p50_discord', value: round(discordFirstText.first_text_ms_p50_discord, 1), target: '≤ 250', ok: discordFirstText.first_text_ms_p50_discord <= 250 },
     { key: 'overhead_p50_ms', value: round(overhead.overhead_p50_ms), target: '≤ 1', ok: overhead.overhead_p50_ms <= 1 },
     { key: 'overhead_p99_ms', value: round(overhead.overhead_p99_ms), target: '≤ 5', ok: overhead.overhead_p99_ms <= 5 },
     { key: 'pool_call_ratio', value: round(overhead.pool_call_ratio), target: '≤ 1.10', ok: overhead.pool_call_ratio <= 1.1 },

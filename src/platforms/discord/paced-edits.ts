@@ -1,7 +1,7 @@
 /**
  * One message's edits while its text keeps changing: the latest content is written at most once per
- * `intervalMs` after the previous write (Discord's own guidance for edited streaming messages is about
- * one a second), and not before `heldUntil()` (the REST bucket, see RestPacing). Contents requested
+ * `intervalMs` after the previous write (message edits share a channel's rate limit with everything
+ * else the bot posts there), and not before `heldUntil()` (the REST bucket, see RestPacing). Contents requested
  * in between are dropped for the newest; `write` never rejects (it logs its own failures).
  */
 export class PacedEdits {

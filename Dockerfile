@@ -27,4 +27,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # Node runs as PID 1 directly (no npm in between), so SIGTERM reaches the bot and it shuts down cleanly.
-CMD ["node", "scripts/start.mjs"]
+CMD ["node", "--max-semi-space-size=2", "scripts/start.mjs"]

@@ -10,6 +10,14 @@ import { fakeLlmEnv, projectRoot } from '../test/helpers/bot-process.js';
 
 const MODEL_LATENCY_MS = 500;
 
+/** What `npm start` gives node (its V8 flags, then the entry), read from package.json so the bench runs what operators run. */
+function npmStartArguments(): string[] {
+  const { scripts } = JSON.parse(readFileSync(path.join(projectRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const [command, ...args] = scripts.start.split(/\s+/);
+  if (command !== 'node') throw new Error(`npm start runs ${command}, not node: measure it another way`);
+  return args;
+}
+
 /** Resident memory of a process, from /proc (Linux), in MB. */
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -26,7 +34,7 @@ export async function measureProcessMemory(threads: number): Promise<{ rss_mb_id
   const discord = await FakeDiscord.start();
   const dir = await mkdtemp(path.join(tmpdir(), 'bench-memory-'));
   // The bot itself (not npm in front of it), so its pid is the one measured.
-  const child = spawn(process.execPath, ['scripts/start.mjs'], {
+  const child = spawn(process.execPath, npmStartArguments(), {
     cwd: projectRoot,
     env: {
       ...process.env,

@@ -23,16 +23,62 @@ const slackServesHttp = (settings: Settings) => settings.slack !== undefined && 
 /** A person's authorization comes back to `/oauth/callback`, so the bot listens when any server may need one. */
 const needsOAuthCallback = (settings: Settings) => settings.mcp.servers.some((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth');
 
-/** discord.js and Bolt take a noticeable part of start-up to load: only a bot that uses one loads it. */
-async function buildAdapters(settings: Settings, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
+/**
+ * The platform modules this bot uses, loading: discord.js and Bolt take a noticeable part of start-up
+ * to load, so only a bot that uses one loads it, and it loads while the MCP servers start.
+ */
+function loadPlatforms(settings: Settings) {
+  // A failed load is reported where it is awaited; start-up may stop for another reason before that.
+  const loading = <T>(module: Promise<T>): Promise<T> => {
+    module.catch(() => undefined);
+    return module;
+  };
+  return {
+    discord: settings.discord ? loading(import('./platforms/discord/index.js')) : undefined,
+    slack: settings.slack ? loading(import('./platforms/slack/index.js')) : undefined,
+  };
+}
+
+/**
+ * The store and the MCP pool, started side by side (servers take longest, and need nothing of the
+ * store) unless a server's OAuth tokens live in the store. If one fails, the other is closed.
+ */
+async function openStoreAndPool(settings: Settings, logger: Logger, admins: AdminMessages): Promise<{ store: Store; pool: McpPool }> {
+  const startPool = (kv: Store['kv'] | undefined) =>
+    McpPool.start(settings.mcp, logger, {
+      oauth: kv && {
+        kv,
+        publicUrl: settings.oauth.publicUrl,
+        showAuthorizationLink: (server, url) => {
+          logger.warn({ server, url: url.href }, 'MCP server needs authorization: open this link and approve');
+          admins.send(`The MCP server "${server}" needs authorization. Open this link and approve: ${url.href}`);
+        },
+      },
+    });
+  if (needsOAuthCallback(settings)) {
+    const store = await openStore(settings.store, logger);
+    try {
+      return { store, pool: await startPool(store.kv) };
+    } catch (error) {
+      await store.close().catch(() => undefined);
+      throw error;
+    }
+  }
+  const [store, pool] = await Promise.allSettled([openStore(settings.store, logger), startPool(undefined)]);
+  if (store.status === 'fulfilled' && pool.status === 'fulfilled') return { store: store.value, pool: pool.value };
+  await Promise.allSettled([store.status === 'fulfilled' && store.value.close(), pool.status === 'fulfilled' && pool.value.close()]);
+  throw store.status === 'rejected' ? store.reason : (pool as PromiseRejectedResult).reason;
+}
+
+async function buildAdapters(settings: Settings, platforms: ReturnType<typeof loadPlatforms>, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
-  if (settings.discord) {
-    const { DiscordAdapter } = await import('./platforms/discord/index.js');
+  if (settings.discord && platforms.discord) {
+    const { DiscordAdapter } = await platforms.discord;
     adapters.push(new DiscordAdapter({ settings: settings.discord, engine, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs }));
   }
-  if (settings.slack) {
-    const { SlackAdapter } = await import('./platforms/slack/index.js');
+  if (settings.slack && platforms.slack) {
+    const { SlackAdapter } = await platforms.slack;
     const slackRoutes = slackServesHttp(settings) ? routes : [];
     adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics }));
   }
@@ -50,19 +96,10 @@ async function main(): Promise<void> {
   const logger = createLogger(settings.logLevel, screen && prettyLines((line) => screen.printAside(line)));
   const tracing = await startTracing(settings.tracing, logger);
 
+  const platforms = loadPlatforms(settings);
   const metrics = new BotMetrics();
-  const store: Store = await openStore(settings.store, logger);
   const admins = new AdminMessages(settings.oauth.adminUsers, logger);
-  const pool = await McpPool.start(settings.mcp, logger, {
-    oauth: {
-      kv: store.kv,
-      publicUrl: settings.oauth.publicUrl,
-      showAuthorizationLink: (server, url) => {
-        logger.warn({ server, url: url.href }, 'MCP server needs authorization: open this link and approve');
-        admins.send(`The MCP server "${server}" needs authorization. Open this link and approve: ${url.href}`);
-      },
-    },
-  });
+  const { store, pool } = await openStoreAndPool(settings, logger, admins);
   countRestarts(pool, metrics);
   const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
   const engine = new ConversationEngine({
@@ -84,7 +121,7 @@ async function main(): Promise<void> {
     ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = await buildAdapters(settings, engine, store, logger, routes, screen, metrics);
+  const adapters = await buildAdapters(settings, platforms, engine, store, logger, routes, screen, metrics);
   let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;

@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { loadServersConfig } from '../src/config/servers.js';
 import { resolveCommand } from '../src/mcp/command-path.js';
 import type { StdioServerConfig } from '../src/config/index.js';
@@ -26,11 +26,11 @@ async function timePool(delays: number[]): Promise<number> {
   return elapsed;
 }
 
-/** One stdio server started alone with the SDK's own client, to its tool list. */
+/** One stdio server started alone with the SDK's own client, to its tool list; it negotiates the protocol revision as the pool does. */
 async function timeServerAlone(server: StdioServerConfig): Promise<number> {
   const started = now();
   const env = { ...(process.env as Record<string, string>), ...server.env, PATH: `${path.join(projectRoot, 'node_modules/.bin')}${path.delimiter}${process.env.PATH ?? ''}` };
-  const client = new Client({ name: 'bench-alone', version: '1.0.0' });
+  const client = new Client({ name: 'bench-alone', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
   await client.connect(new StdioClientTransport({ command: resolveCommand(server.command, env, server.cwd), args: server.args, env, cwd: server.cwd, stderr: 'ignore' }));
   await client.listTools();
   const elapsed = now() - started;

@@ -34,6 +34,8 @@ export function authForScenario(scenario: string | undefined, rawContext: string
       idToken: context.idp_id_token,
     };
   }
-  if (context.client_id) return { type: 'oauth', clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}) };
-  return { type: 'oauth', clientMetadataUrl: SUITE_CLIENT_METADATA_URL };
+  // The 2025-03-26 scenarios serve authorization-server metadata at the server's root, naming an issuer below it.
+  const legacy = scenario?.startsWith('auth/2025-03-26') ? { allowIssuerMismatch: true } : {};
+  if (context.client_id) return { type: 'oauth', clientId: context.client_id, ...(context.client_secret ? { clientSecret: context.client_secret } : {}), ...legacy };
+  return { type: 'oauth', clientMetadataUrl: SUITE_CLIENT_METADATA_URL, ...legacy };
 }

@@ -4,7 +4,7 @@
  * from its schema, and exits 0 when all of it worked. The conformance suite drives it; operators can
  * use it to check a server before adding it to servers_config.json.
  */
-import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import { parseServer } from '../config/index.js';
 import { createLogger } from '../logging/logger.js';
 import { McpPool } from '../mcp/index.js';

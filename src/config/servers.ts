@@ -43,6 +43,12 @@ const oauthSchema = z.strictObject({
   clientMetadataUrl: z.url().optional(),
   /** Asked for when neither the server's challenge nor its metadata name scopes. */
   scope: z.string().min(1).optional(),
+  /**
+   * Accept authorization-server metadata whose `issuer` is not the address it was found at (RFC 8414
+   * §3.3 requires they match, and the SDK checks it), as 2025-03-26 servers that serve it at their
+   * root may have it. Weakens the mix-up defence: only for a server known to be set up that way.
+   */
+  allowIssuerMismatch: z.boolean().optional(),
 });
 
 /** Machine to machine: a client secret, or a private key signing JWT assertions (private_key_jwt). */

@@ -1,4 +1,4 @@
-import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ElicitRequestFormParams, ElicitResult } from '@modelcontextprotocol/client';
 import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 
 /** One field of a server's form as a chat can show it. */

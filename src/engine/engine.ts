@@ -4,7 +4,7 @@ import { ConfigError, type EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { TextEmbedder } from '../llm/embeddings.js';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
-import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import type { HistoryStore } from '../store/types.js';

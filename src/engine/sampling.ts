@@ -1,4 +1,4 @@
-import type { CreateMessageRequest, CreateMessageResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageRequest, CreateMessageResult } from '@modelcontextprotocol/client';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
 
 type SamplingContent = CreateMessageRequest['params']['messages'][number]['content'];

@@ -1,4 +1,5 @@
-import { CallToolResultSchema, ContentBlockSchema, type CallToolResult, type ContentBlock } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/client';
+import { CallToolResultSchema, ContentBlockSchema } from '@modelcontextprotocol/core';
 import { isJsonObject, jsonKind } from '../shared/json-values.js';
 
 /** How much of an unsupported content block the model gets to read. */

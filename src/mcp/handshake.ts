@@ -1,5 +1,15 @@
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ImplementationSchema, isJSONRPCRequest, LATEST_PROTOCOL_VERSION, isJSONRPCResultResponse, ServerCapabilitiesSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type MessageExtraInfo, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  isJSONRPCRequest,
+  isJSONRPCResultResponse,
+  LATEST_PROTOCOL_VERSION,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+  type Transport,
+  type TransportSendOptions,
+} from '@modelcontextprotocol/client';
+import { ImplementationSchema, ServerCapabilitiesSchema } from '@modelcontextprotocol/core';
 import { isJsonObject } from '../shared/json-values.js';
 
 type Fields = Record<string, unknown>;
@@ -52,48 +62,25 @@ export function repairInitializeResult(result: Fields, requestedVersion: string,
 }
 
 /**
- * Wraps a transport so the server's answer to `initialize` reaches the SDK repaired
- * (repairInitializeResult); everything else passes through untouched. `report` gets the repairs.
- * The SDK validates that answer inside Client.connect, where no option reaches it, hence the wrapper.
+ * Watches one connection's messages for the `initialize` exchange (2025 revisions only: 2026-07-28
+ * has none) and hands the SDK the server's answer repaired (repairInitializeResult); every other
+ * message passes untouched. `report` gets the repairs. The SDK validates that answer inside
+ * Client.connect, where no option reaches it, hence this seam.
  */
-export class LenientHandshake implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
-  setProtocolVersion?: (version: string) => void;
+export class HandshakeRepair {
   private initialize: { id: RequestId; version: string } | undefined;
 
-  constructor(
-    readonly inner: Transport,
-    private readonly report: (problems: string[]) => void,
-  ) {
-    inner.onclose = () => this.onclose?.();
-    inner.onerror = (error) => this.onerror?.(error);
-    inner.onmessage = (message, extra) => this.onmessage?.(this.repaired(message), extra);
-    if (inner.setProtocolVersion) this.setProtocolVersion = (version) => inner.setProtocolVersion?.(version);
+  constructor(private readonly report: (problems: string[]) => void) {}
+
+  /** A message the client sends: remembers the `initialize` request's id and offered version. */
+  sent(message: JSONRPCMessage): void {
+    if (!isJSONRPCRequest(message) || message.method !== 'initialize') return;
+    const version = message.params?.protocolVersion;
+    this.initialize = { id: message.id, version: typeof version === 'string' ? version : LATEST_PROTOCOL_VERSION };
   }
 
-  get sessionId(): string | undefined {
-    return this.inner.sessionId;
-  }
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (isJSONRPCRequest(message) && message.method === 'initialize') {
-      const version = message.params?.protocolVersion;
-      this.initialize = { id: message.id, version: typeof version === 'string' ? version : LATEST_PROTOCOL_VERSION };
-    }
-    return this.inner.send(message, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-
-  private repaired<T extends JSONRPCMessage>(message: T): T {
+  /** A message the server sent, repaired if it answers `initialize`. */
+  received<T extends JSONRPCMessage>(message: T): T {
     const initialize = this.initialize;
     if (!initialize || !isJSONRPCResultResponse(message) || String(message.id) !== String(initialize.id)) return message;
     this.initialize = undefined;
@@ -102,5 +89,53 @@ export class LenientHandshake implements Transport {
     if (problems.length === 0) return message;
     this.report(problems);
     return { ...message, result };
+  }
+}
+
+/**
+ * Wraps a remote transport so the `initialize` exchange goes through a HandshakeRepair. The SDK
+ * probes the era on the wrapper itself (`server/discover` on the same connection), which is what it
+ * does for any HTTP transport anyway.
+ */
+export class LenientHandshake implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: <T extends JSONRPCMessage>(message: T, extra?: MessageExtraInfo) => void;
+  setProtocolVersion?: (version: string) => void;
+  setSupportedProtocolVersions?: (versions: string[]) => void;
+  private readonly repair: HandshakeRepair;
+
+  constructor(
+    readonly inner: Transport,
+    report: (problems: string[]) => void,
+  ) {
+    this.repair = new HandshakeRepair(report);
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+    inner.onmessage = (message, extra) => this.onmessage?.(this.repair.received(message), extra);
+    if (inner.setProtocolVersion) this.setProtocolVersion = (version) => inner.setProtocolVersion?.(version);
+    if (inner.setSupportedProtocolVersions) this.setSupportedProtocolVersions = (versions) => inner.setSupportedProtocolVersions?.(versions);
+  }
+
+  get sessionId(): string | undefined {
+    return this.inner.sessionId;
+  }
+
+  /** On 2026-07-28 Streamable HTTP, cancelling a request closes its own stream: the SDK asks the transport whether it can. */
+  get hasPerRequestStream(): boolean | undefined {
+    return this.inner.hasPerRequestStream;
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.repair.sent(message);
+    return this.inner.send(message, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
   }
 }

@@ -1,7 +1,14 @@
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SseError } from '@modelcontextprotocol/sdk/client/sse.js';
-import { ErrorCode, McpError, ToolListChangedNotificationSchema, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import {
+  LOG_LEVEL_META_KEY,
+  ProtocolError,
+  ProtocolErrorCode,
+  SdkError,
+  SdkErrorCode,
+  SseError,
+  type Client,
+  type OAuthClientProvider,
+  type Tool,
+} from '@modelcontextprotocol/client';
 import { z } from 'zod';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -9,7 +16,7 @@ import { ATTR, inSpan, markFailed, SpanKind, traceContextMeta } from '../observa
 import { authProviderFor, ServerAuthorization, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
 import { readCallResult } from './call-result.js';
 import { ServerRequests } from './server-requests.js';
-import { connectServer, type ServerLink } from './transports.js';
+import { connectServer, issuerMismatchAllowed, type ServerLink } from './transports.js';
 import { listAllTools, type ToolListProblem } from './tool-list.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
 import type { CallContext, JsonSchema, ServerState, ToolOutcome } from './types.js';
@@ -76,7 +83,7 @@ function offered(config: ServerConfig, tool: Tool): boolean {
 }
 
 function startFailure(error: unknown, config: ServerConfig): string {
-  if (error instanceof McpError && error.code === ErrorCode.ConnectionClosed) {
+  if (error instanceof SdkError && error.code === SdkErrorCode.ConnectionClosed) {
     return config.kind === 'stdio' ? 'the process exited during start-up' : 'the server closed the connection during start-up';
   }
   return (error as Error).message ?? String(error);
@@ -93,8 +100,19 @@ function callSpanAttributes(config: ServerConfig): Record<string, string | numbe
 /** `error.type` of a call that threw: the JSON-RPC error code as MCP's conventions ask, else what kind of failure. */
 function callErrorType(error: unknown, signal: AbortSignal | undefined): string {
   if (signal?.aborted) return 'cancelled';
-  if (error instanceof McpError) return String(error.code);
+  if (error instanceof ProtocolError || error instanceof SdkError) return String(error.code);
   return error instanceof Error ? error.name : 'unknown';
+}
+
+/**
+ * Whether a failed request says the connection itself is gone (refused, reset, closed, an HTTP error
+ * below MCP), so it has to be made again; not so for an error the server answered, a time-out, or a
+ * call the SDK gave up on for its own reasons (too many input rounds, a result it cannot read).
+ */
+function connectionBroken(error: unknown): boolean {
+  if (error instanceof ProtocolError) return false;
+  if (!(error instanceof SdkError)) return true;
+  return error.code === SdkErrorCode.ConnectionClosed || error.code === SdkErrorCode.NotConnected || error.code === SdkErrorCode.SendFailed || error.code.startsWith('CLIENT_HTTP');
 }
 
 /** One MCP server: connects, keeps its tools, calls them, and brings the server back after it dies. */
@@ -124,7 +142,7 @@ export class ServerConnection {
   ) {
     this.log = options.logger.child({ server: config.name });
     this.authProvider = config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined;
-    if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log);
+    if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log, issuerMismatchAllowed(config));
     this.requests = new ServerRequests(config, this.log);
     this.spanAttributes = callSpanAttributes(config);
   }
@@ -173,7 +191,7 @@ export class ServerConnection {
 
   private announceReady(): void {
     this.authorization?.connected();
-    this.log.info({ transport: this.link?.transport, pid: this.pid, tools: this.tools.length }, 'server ready');
+    this.log.info({ transport: this.link?.transport, protocolVersion: this.link?.protocolVersion, pid: this.pid, tools: this.tools.length }, 'server ready');
     this.options.onEvent('ready');
   }
 
@@ -218,8 +236,10 @@ export class ServerConnection {
     const log = this.log.child({ tool: toolName });
     const started = Date.now();
     try {
-      // The trace goes on in the server when it reads `traceparent` from `_meta`.
-      const meta = { ...(progressToken ? { progressToken } : {}), ...traceContextMeta() };
+      // The trace goes on in the server when it reads `traceparent` from `_meta`. On 2026-07-28 a server
+      // sends log lines only for a call that asks for them, at the level it names.
+      const logLevel = link.era === 'modern' && link.client.getServerCapabilities()?.logging ? { [LOG_LEVEL_META_KEY]: 'info' } : {};
+      const meta = { ...(progressToken ? { progressToken } : {}), ...traceContextMeta(), ...logLevel };
       const params = { name: toolName, arguments: args, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
       const raw = await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal });
       const problems: string[] = [];
@@ -235,7 +255,7 @@ export class ServerConnection {
       const text = code ? `server "${this.name}" needs new authorization for "${toolName}"; an operator has to follow the link in the bot's logs` : this.callFailure(error, link, toolName, timeoutMs, signal);
       log.warn({ ms: Date.now() - started, reason: text }, 'tool call failed');
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
-      if (this.config.kind === 'remote' && !(error instanceof McpError) && !signal?.aborted) this.connectionLost(link, text);
+      if (this.config.kind === 'remote' && connectionBroken(error) && !signal?.aborted) this.connectionLost(link, text);
       return fail(text, callErrorType(error, signal));
     }
   }
@@ -268,7 +288,7 @@ export class ServerConnection {
   private callFailure(error: unknown, link: ServerLink, toolName: string, timeoutMs: number, signal: AbortSignal | undefined): string {
     const where = `tool "${toolName}" on server "${this.name}"`;
     if (signal?.aborted) return `${where} was cancelled`;
-    if (error instanceof McpError && error.code === ErrorCode.RequestTimeout) return `${where} timed out after ${seconds(timeoutMs)}`;
+    if (error instanceof SdkError && error.code === SdkErrorCode.RequestTimeout) return `${where} timed out after ${seconds(timeoutMs)}`;
     if (this.closed) return `server "${this.name}" was shut down while running "${toolName}"`;
     if (this.link !== link) return `server "${this.name}" stopped while running "${toolName}"; it is being restarted`;
     return `${where} failed: ${(error as Error).message ?? String(error)}`;
@@ -344,13 +364,25 @@ export class ServerConnection {
     this.state = 'ready';
     this.restartAttempt = 0;
     const { client } = link;
-    client.setNotificationHandler(ToolListChangedNotificationSchema, () => this.refreshTools(link));
-    this.requests.listen(client);
+    client.setNotificationHandler('notifications/tools/list_changed', () => this.refreshTools(link));
+    this.requests.listen(client, link.era);
+    this.listenForChanges(link);
     client.onclose = () => this.connectionLost(link, 'the connection closed');
     client.onerror = (error) => {
       // A broken SSE stream would be reopened by the SDK onto a fresh session nobody initialized.
       if (error instanceof SseError) void client.close();
     };
+  }
+
+  /**
+   * On 2026-07-28 a server tells of a changed tool list only on a `subscriptions/listen` stream the
+   * client opened (2025 revisions send it unasked); the notification then reaches the same handler.
+   */
+  private listenForChanges(link: ServerLink): void {
+    if (link.era !== 'modern' || !link.client.getServerCapabilities()?.tools?.listChanged) return;
+    link.client.listen({ toolsListChanged: true }).catch((error: unknown) => {
+      if (this.link === link) this.log.warn({ reason: (error as Error).message }, 'could not subscribe to tool list changes');
+    });
   }
 
   private async listTools(client: Client, signal?: AbortSignal): Promise<ServerTool[]> {
@@ -361,7 +393,7 @@ export class ServerConnection {
       tools = await listAllTools(fetchPage, report);
     } catch (error) {
       // A server of resources or prompts only may have no tools/list at all: it is up, with no tools.
-      if (!(error instanceof McpError && error.code === ErrorCode.MethodNotFound)) throw error;
+      if (!(error instanceof ProtocolError && error.code === ProtocolErrorCode.MethodNotFound)) throw error;
       this.log.info('server has no tools/list method; it offers no tools');
       tools = [];
     }

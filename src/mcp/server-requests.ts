@@ -1,14 +1,4 @@
-import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import {
-  CreateMessageRequestSchema,
-  ElicitRequestSchema,
-  ErrorCode,
-  LoggingMessageNotificationSchema,
-  McpError,
-  ProgressNotificationSchema,
-  type ClientCapabilities,
-  type LoggingLevel,
-} from '@modelcontextprotocol/sdk/types.js';
+import { ProtocolError, ProtocolErrorCode, type Client, type ClientCapabilities, type LoggingLevel, type ProtocolEra } from '@modelcontextprotocol/client';
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { ClientSetup } from './transports.js';
@@ -62,40 +52,46 @@ export class ServerRequests {
   }
 
   /**
-   * What the bot offers the server: forms go to the person behind the call; sampling is served only
+   * What the bot offers the server: forms and links to follow go to the person behind the call (asked
+   * for mid-call on 2025 revisions, or in a multi round-trip `input_required` answer on 2026-07-28,
+   * which the SDK serves through these same handlers and then retries the call); sampling is served only
    * for a server allowed it, and refused to others with a reason an operator can act on (servers that
    * ask anyway get more than "method not found").
    */
   clientSetup(): ClientSetup {
-    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true } }, sampling: {} };
+    const capabilities: ClientCapabilities = { elicitation: { form: { applyDefaults: true }, url: {} }, sampling: {} };
     return {
       capabilities,
       register: (client) => {
-        client.setRequestHandler(ElicitRequestSchema, async (request) => {
+        client.setRequestHandler('elicitation/create', async (request) => {
           const elicit = this.calls.at(-1)?.elicit;
           this.log.info({ mode: request.params.mode ?? 'form', answered: elicit !== undefined }, 'server asks the person something');
           return elicit ? elicit(request.params) : { action: 'cancel' };
         });
-        client.setRequestHandler(CreateMessageRequestSchema, async (request) => {
+        client.setRequestHandler('sampling/createMessage', async (request) => {
           if (!this.config.allowSampling) {
             this.log.warn('server asked to use the model (sampling) without "allowSampling"; refused');
-            throw new McpError(ErrorCode.InvalidRequest, `this bot does not let server "${this.config.name}" use its model; an operator can set "allowSampling": true for it in servers_config.json`);
+            throw new ProtocolError(ProtocolErrorCode.InvalidRequest, `this bot does not let server "${this.config.name}" use its model; an operator can set "allowSampling": true for it in servers_config.json`);
           }
           const sample = this.calls.at(-1)?.sample;
-          if (!sample) throw new McpError(ErrorCode.InvalidRequest, 'sampling is only served during a tool call of a conversation');
+          if (!sample) throw new ProtocolError(ProtocolErrorCode.InvalidRequest, 'sampling is only served during a tool call of a conversation');
           return sample(request.params);
         });
       },
     };
   }
 
-  /** A connected client's reports: progress to its call, log lines to the bot's log with the server named. */
-  listen(client: Client): void {
-    client.setNotificationHandler(ProgressNotificationSchema, ({ params: { progressToken, ...progress } }) => this.progress.get(String(progressToken))?.(progress));
-    client.setNotificationHandler(LoggingMessageNotificationSchema, ({ params }) => {
+  /**
+   * A connected client's reports: progress to its call, log lines to the bot's log with the server
+   * named. On 2025 revisions the server is asked for log lines from `info` up (`logging/setLevel`);
+   * 2026-07-28 has no such request: each call asks for them instead (see ServerConnection).
+   */
+  listen(client: Client, era: ProtocolEra): void {
+    client.setNotificationHandler('notifications/progress', ({ params: { progressToken, ...progress } }) => this.progress.get(String(progressToken))?.(progress));
+    client.setNotificationHandler('notifications/message', ({ params }) => {
       this.log[LOG_LEVELS[params.level]]({ serverLogger: params.logger, data: params.data }, 'server log');
     });
-    if (client.getServerCapabilities()?.logging) {
+    if (era === 'legacy' && client.getServerCapabilities()?.logging) {
       void client.setLoggingLevel('info').catch((error: unknown) => this.log.debug({ reason: (error as Error).message }, 'server refused logging/setLevel'));
     }
   }

@@ -1,18 +1,25 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
-import { UnauthorizedError, type OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ReadBuffer } from '@modelcontextprotocol/sdk/shared/stdio.js';
-import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { ClientCapabilities } from '@modelcontextprotocol/sdk/types.js';
+import {
+  Client,
+  InsufficientScopeError,
+  ReadBuffer,
+  SdkHttpError,
+  SSEClientTransport,
+  StreamableHTTPClientTransport,
+  UnauthorizedError,
+  type ClientCapabilities,
+  type OAuthClientProvider,
+  type ProtocolEra,
+  type Transport,
+  type VersionNegotiationOptions,
+} from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { RemoteServerConfig, ServerConfig, StdioServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { resolveCommand } from './command-path.js';
-import { LenientHandshake } from './handshake.js';
+import { HandshakeRepair, LenientHandshake } from './handshake.js';
 import { StdoutFilter } from './stdout-filter.js';
 
 const CLIENT_INFO = { name: 'mcp-chat-bot', version: '0.1.0' };
@@ -32,6 +39,10 @@ export type TransportKind = 'stdio' | 'http' | 'sse';
 export interface ServerLink {
   client: Client;
   transport: TransportKind;
+  /** `modern`: protocol 2026-07-28, stateless; `legacy`: a 2025 (or older) revision, after `initialize`. */
+  era: ProtocolEra;
+  /** The protocol revision the connection speaks, e.g. `2026-07-28` or `2025-11-25`. */
+  protocolVersion: string;
   /** The child's process id, for stdio servers. */
   pid: number | undefined;
   /** Resolves once the server is let go of: for stdio, once its process has exited. */
@@ -53,10 +64,27 @@ export interface ConnectOptions {
   onHandshakeRepaired: (problems: string[]) => void;
 }
 
-function newClient(setup: ClientSetup): Client {
-  const client = new Client(CLIENT_INFO, { capabilities: setup.capabilities });
+/**
+ * How a connection finds its protocol revision. Streamable HTTP and stdio ask with `server/discover`
+ * first (the SDK's automatic negotiation): a 2026-07-28 server is then spoken to statelessly, and
+ * anything else falls back to the 2025 `initialize` handshake. The legacy SSE transport predates
+ * 2026-07-28, so it goes straight to `initialize`. On stdio a silent server counts as a 2025 one once
+ * the probe times out, so the probe gets half the start-up time-out and the handshake the rest.
+ */
+function versionNegotiation(kind: TransportKind, timeoutMs: number): VersionNegotiationOptions {
+  if (kind === 'sse') return { mode: 'legacy' };
+  return { mode: 'auto', probe: kind === 'stdio' ? { timeoutMs: Math.floor(timeoutMs / 2) } : {} };
+}
+
+function newClient(setup: ClientSetup, kind: TransportKind, timeoutMs: number): Client {
+  const client = new Client(CLIENT_INFO, { capabilities: setup.capabilities, versionNegotiation: versionNegotiation(kind, timeoutMs) });
   setup.register(client);
   return client;
+}
+
+/** What a connected client settled on; `legacy` with the SDK's default revision if it could not say. */
+function linkOf(client: Client, kind: TransportKind, pid: number | undefined, close: () => Promise<void>): ServerLink {
+  return { client, transport: kind, era: client.getProtocolEra() ?? 'legacy', protocolVersion: client.getNegotiatedProtocolVersion() ?? 'unknown', pid, close };
 }
 
 /** Rejects with the signal's reason as soon as it aborts, even if the SDK would keep waiting (an SSE stream that never opens). */
@@ -71,14 +99,31 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
 }
 
 /**
- * Puts a StdoutFilter where StdioClientTransport keeps its ReadBuffer (a private field in SDK 1.x,
- * which offers no option for it), so a server's stray stdout output is skipped instead of costing
- * the message it is glued to. Returns false, changing nothing, if the SDK no longer has that field.
+ * Fits a stdio transport with the bot's reading of stdout and its lenient handshake, while leaving it
+ * a plain StdioClientTransport to the SDK: only for that exact class does the SDK send its era probe
+ * to a disposable sibling process instead of this server's one process (some servers exit on any
+ * request before `initialize`). The StdoutFilter goes where the transport keeps its ReadBuffer (a
+ * private field in SDK 1.x and 2.x, which offer no option for it), so a server's stray stdout output
+ * is skipped instead of costing the message it is glued to; the `initialize` exchange is watched
+ * through the instance's `send` and that filter. Returns false if the SDK no longer has that field:
+ * stdout is then read by the SDK's own ReadBuffer, and the handshake is not repaired.
  */
-function filterStdout(transport: StdioClientTransport, filter: StdoutFilter): boolean {
+function adaptStdio(transport: StdioClientTransport, filter: StdoutFilter, repair: HandshakeRepair): boolean {
   const fields = transport as unknown as { _readBuffer?: unknown };
   if (!(fields._readBuffer instanceof ReadBuffer)) return false;
-  fields._readBuffer = filter;
+  fields._readBuffer = {
+    append: (chunk: Buffer) => filter.append(chunk),
+    readMessage: () => {
+      const message = filter.readMessage();
+      return message && repair.received(message);
+    },
+    clear: () => filter.clear(),
+  };
+  const send = transport.send.bind(transport);
+  transport.send = (message) => {
+    repair.sent(message);
+    return send(message);
+  };
   return true;
 }
 
@@ -99,41 +144,49 @@ function logLines(stream: Readable, log: Logger, onLine: ((line: string) => void
 }
 
 async function connectStdio(config: StdioServerConfig, log: Logger, { signal, timeoutMs, setup, onStdoutNoise, onStderrLine, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
-  const stdio = new StdioClientTransport({
+  const transport = new StdioClientTransport({
     command: resolveCommand(config.command, config.env, config.cwd),
     args: config.args,
     env: config.env,
     cwd: config.cwd,
     stderr: 'pipe',
   });
-  if (!filterStdout(stdio, new StdoutFilter(onStdoutNoise))) log.debug('this SDK version reads stdout itself; stray stdout output may cost messages');
-  if (stdio.stderr) logLines(stdio.stderr as Readable, log, onStderrLine);
-  const transport = new LenientHandshake(stdio, onHandshakeRepaired);
-  // The SDK keeps this handler and calls it when the child's process has exited and its pipes closed.
+  if (!adaptStdio(transport, new StdoutFilter(onStdoutNoise), new HandshakeRepair(onHandshakeRepaired))) log.debug('this SDK version reads stdout itself; stray stdout output may cost messages');
+  if (transport.stderr) logLines(transport.stderr as Readable, log, onStderrLine);
+  // The SDK keeps this handler (chaining its own) and calls it when the child has exited and its pipes closed.
   const exited = new Promise<void>((resolve) => (transport.onclose = resolve));
-  const client = newClient(setup);
-  const connecting = client.connect(transport, { signal, timeout: timeoutMs });
-  // The SDK spawns synchronously inside connect(), so the pid is known here; it stays known after the SDK forgets it.
-  const pid = stdio.pid ?? undefined;
+  const client = newClient(setup, 'stdio', timeoutMs);
+  // The SDK spawns the server only once the era probe is done; the pid, once known, stays known after the SDK forgets it.
+  let pid: number | undefined;
+  const spawned = () => (pid ??= transport.pid ?? undefined);
   const close = async () => {
+    spawned();
     await client.close();
+    await transport.close();
     // A grandchild (an `npx` launch) may hold the pipes open after the child is gone: it must not hold up shutdown.
     if (pid !== undefined) await Promise.race([exited, delay(EXIT_GRACE_MS, undefined, { ref: false })]);
   };
   // A server that does not answer in time is not asked to leave politely: it would get seconds of grace.
-  if (pid !== undefined) signal.addEventListener('abort', () => terminate(pid), { once: true });
+  const onAbort = () => {
+    const running = spawned();
+    if (running !== undefined) terminate(running);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  const connecting = client.connect(transport, { signal, timeout: timeoutMs });
   try {
     await untilAborted(connecting, signal);
   } catch (error) {
     connecting.catch(() => undefined);
     await close();
     throw error;
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
-  return { client, transport: 'stdio', pid, close };
+  return linkOf(client, 'stdio', spawned(), close);
 }
 
 async function connectOver(remote: Transport, kind: TransportKind, { signal, timeoutMs, setup, onHandshakeRepaired }: ConnectOptions): Promise<ServerLink> {
-  const client = newClient(setup);
+  const client = newClient(setup, kind, timeoutMs);
   const connecting = client.connect(new LenientHandshake(remote, onHandshakeRepaired), { signal, timeout: timeoutMs });
   try {
     await untilAborted(connecting, signal);
@@ -142,7 +195,17 @@ async function connectOver(remote: Transport, kind: TransportKind, { signal, tim
     await client.close();
     throw error;
   }
-  return { client, transport: kind, pid: undefined, close: () => client.close() };
+  return linkOf(client, kind, undefined, () => client.close());
+}
+
+/** Whether the server's `auth` block lets its authorization server's metadata name another issuer (see the config schema). */
+export function issuerMismatchAllowed(config: RemoteServerConfig): boolean {
+  return config.auth?.type === 'oauth' && config.auth.allowIssuerMismatch === true;
+}
+
+/** A refusal for want of (enough) authorization: the OAuth flow's own errors, or an HTTP 401/403 after it. */
+function isAuthorizationFailure(error: unknown): boolean {
+  return error instanceof UnauthorizedError || error instanceof InsufficientScopeError || (error instanceof SdkHttpError && (error.status === 401 || error.status === 403));
 }
 
 async function connectRemote(config: RemoteServerConfig, log: Logger, options: ConnectOptions): Promise<ServerLink> {
@@ -150,16 +213,17 @@ async function connectRemote(config: RemoteServerConfig, log: Logger, options: C
   // The SDK sends these headers on every request, the SSE stream's GET included.
   const requestInit: RequestInit = { headers: config.headers };
   const { authProvider } = options;
+  const skipIssuerMetadataValidation = issuerMismatchAllowed(config);
   if (config.transport !== 'sse') {
     try {
-      return await connectOver(new StreamableHTTPClientTransport(url, { requestInit, authProvider }), 'http', options);
+      return await connectOver(new StreamableHTTPClientTransport(url, { requestInit, authProvider, skipIssuerMetadataValidation }), 'http', options);
     } catch (error) {
       // Authorization is not a transport problem: SSE would meet the same challenge.
-      if (config.transport === 'http' || options.signal.aborted || error instanceof UnauthorizedError) throw error;
+      if (config.transport === 'http' || options.signal.aborted || isAuthorizationFailure(error)) throw error;
       log.info({ reason: (error as Error).message }, 'Streamable HTTP refused; trying SSE');
     }
   }
-  return connectOver(new SSEClientTransport(url, { requestInit, authProvider }), 'sse', options);
+  return connectOver(new SSEClientTransport(url, { requestInit, authProvider, skipIssuerMetadataValidation }), 'sse', options);
 }
 
 /**

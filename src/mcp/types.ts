@@ -1,4 +1,4 @@
-import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 
 /** A JSON Schema object as an MCP server describes a tool's arguments. */
 export interface JsonSchema {

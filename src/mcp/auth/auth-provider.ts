@@ -1,5 +1,4 @@
-import { ClientCredentialsProvider, PrivateKeyJwtProvider } from '@modelcontextprotocol/sdk/client/auth-extensions.js';
-import type { OAuthClientProvider } from '@modelcontextprotocol/sdk/client/auth.js';
+import { ClientCredentialsProvider, PrivateKeyJwtProvider, type OAuthClientProvider } from '@modelcontextprotocol/client';
 import type { RemoteServerConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { CrossAppAccessProvider } from './cross-app-access.js';

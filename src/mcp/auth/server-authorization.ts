@@ -1,4 +1,4 @@
-import { auth, UnauthorizedError } from '@modelcontextprotocol/sdk/client/auth.js';
+import { auth, UnauthorizedError } from '@modelcontextprotocol/client';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../../logging/logger.js';
 import type { StoredOAuthProvider } from './oauth-provider.js';
@@ -19,6 +19,8 @@ export class ServerAuthorization {
     private readonly provider: StoredOAuthProvider,
     private readonly serverUrl: string,
     private readonly log: Logger,
+    /** The operator's `allowIssuerMismatch` (RFC 8414 §3.3 check skipped). */
+    private readonly skipIssuerMetadataValidation = false,
   ) {}
 
   /** The code a person's authorization will bring, when `error` says the server wants one. */
@@ -30,7 +32,7 @@ export class ServerAuthorization {
   complete(code: Promise<string>): Promise<void> {
     this.exchange ??= (async () => {
       const authorizationCode = await code;
-      const result = await auth(this.provider, { serverUrl: this.serverUrl, authorizationCode });
+      const result = await auth(this.provider, { serverUrl: this.serverUrl, authorizationCode, skipIssuerMetadataValidation: this.skipIssuerMetadataValidation });
       if (result !== 'AUTHORIZED') throw new Error(`authorization ended in ${result}`);
       this.log.info('server authorized');
     })().finally(() => (this.exchange = undefined));
@@ -64,7 +66,7 @@ export class ServerAuthorization {
     const tokens = await this.provider.tokens();
     if (this.stopped || expiresAt === undefined || !tokens?.refresh_token) return;
     this.refreshTimer = setTimeout(() => {
-      void auth(this.provider, { serverUrl: this.serverUrl })
+      void auth(this.provider, { serverUrl: this.serverUrl, skipIssuerMetadataValidation: this.skipIssuerMetadataValidation })
         .then(() => this.scheduleRefresh())
         .catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'token refresh failed; the next call will retry'));
     }, Math.max(1_000, expiresAt - REFRESH_AHEAD_MS - Date.now()));

@@ -19,11 +19,11 @@ function say(line: string): void {
   process.stdout.write(`${line}\n`);
 }
 
-/** Accepts every question with the defaults its schema gives (the server fills in what is left). */
+/** Accepts every form with the defaults its schema gives (the server fills in what is left), and every page to open as opened. */
 async function acceptDefaults(request: ElicitRequest['params']): Promise<ElicitResult> {
-  const schema = 'requestedSchema' in request ? (request.requestedSchema as JsonSchema) : undefined;
   say(`elicitation: ${request.message}`);
-  return { action: 'accept', content: schema ? (sampleObject({ ...schema, required: [] }) as ElicitResult['content']) : {} };
+  if (request.mode === 'url') return { action: 'accept' };
+  return { action: 'accept', content: sampleObject({ ...(request.requestedSchema as JsonSchema), required: [] }) as ElicitResult['content'] };
 }
 
 async function probe(url: string): Promise<boolean> {

@@ -9,7 +9,8 @@ function fieldLine(field: FormField): string {
 }
 
 function head(request: ElicitationRequest): string[] {
-  return [`\`${request.server}\` asks, while running \`${request.tool}\`:`, `> ${request.message.split('\n').join('\n> ')}`];
+  const link = request.url ? [`Open ${request.url}, then say when you are done.`] : [];
+  return [`\`${request.server}\` asks, while running \`${request.tool}\`:`, `> ${request.message.split('\n').join('\n> ')}`, ...link];
 }
 
 /** The one wording of a server's form every platform shows, in Markdown, above its inputs. */

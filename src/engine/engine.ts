@@ -380,18 +380,23 @@ export class ConversationEngine {
     };
   }
 
+  /**
+   * A server's question for the asker, mid-call (2025 revisions) or in a multi round-trip answer
+   * (2026-07-28; the pool retries the call with what this returns): a form, or a page to open.
+   */
   private async elicit(turn: TurnState, tool: CatalogTool, request: ElicitRequest['params']): Promise<ElicitResult> {
-    // Only forms were offered; a server asking anyway for a URL visit is told no.
-    if (request.mode === 'url') return { action: 'decline' };
-    const fields = formFields(request.requestedSchema);
+    const url = request.mode === 'url' ? { url: request.url } : {};
+    const fields = request.mode === 'url' ? [] : formFields(request.requestedSchema);
     const outcomeOf = (end: QuestionEnd<ElicitResult>): ElicitationOutcome => (end.kind === 'answered' ? (end.answer.action === 'accept' ? 'accepted' : 'declined') : end.kind);
     const end = await this.questions.ask<ElicitationRequest, ElicitResult>(
-      { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, message: request.message, fields },
+      { threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, message: request.message, fields, ...url },
       this.deps.settings.elicitationTimeoutMs,
       { show: (question) => turn.output.emit({ type: 'form-asked', request: question }), end: (question, ended) => turn.output.emit({ type: 'form-ended', request: question, outcome: outcomeOf(ended) }) },
       (answer) => readElicitationAnswer(fields, answer),
     );
-    return end.kind === 'answered' ? end.answer : { action: 'cancel' };
+    if (end.kind !== 'answered') return { action: 'cancel' };
+    // Accepting a page to open carries no content (MCP spec, client/elicitation, URL mode).
+    return request.mode === 'url' ? { action: end.answer.action } : end.answer;
   }
 
   /** A server borrowing the model, within the per-turn cap; the server's own messages only, no history. */

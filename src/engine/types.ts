@@ -44,6 +44,12 @@ export interface ElicitationRequest extends Question {
   /** The server's own words: what it wants and why. */
   message: string;
   fields: FormField[];
+  /**
+   * A page the server wants the person to open (URL-mode elicitation: a sign-in, a payment), shown
+   * as a link; `fields` is then empty, and accepting says they went there. MCP spec 2025-11-25,
+   * client/elicitation, URL mode.
+   */
+  url?: string;
 }
 
 export type ElicitationOutcome = 'accepted' | 'declined' | 'timed-out' | 'cancelled';

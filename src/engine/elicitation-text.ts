@@ -8,8 +8,20 @@ function fieldLine(field: FormField): string {
   return `• **${field.title}**${field.required ? ' (required)' : ''}${kind}${choices}${suggested}${field.description ? ` — ${field.description}` : ''}`;
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host || 'a web page';
+  } catch {
+    return 'a web page';
+  }
+}
+
+/**
+ * A page to open is named, not linked: its address may carry a sign-in or payment session meant for
+ * the person who asked only, so each platform hands the link to that person alone.
+ */
 function head(request: ElicitationRequest): string[] {
-  const link = request.url ? [`Open ${request.url}, then say when you are done.`] : [];
+  const link = request.url ? [`It needs a page opened (${hostOf(request.url)}); the link goes to the person who asked, who then says when they are done.`] : [];
   return [`\`${request.server}\` asks, while running \`${request.tool}\`:`, `> ${request.message.split('\n').join('\n> ')}`, ...link];
 }
 

@@ -54,7 +54,12 @@ export class ConsoleReply implements TurnOutput {
       case 'confirmation-ended':
         return this.screen.statusLine(confirmationOutcomeText(event.outcome));
       case 'form-asked':
-        await this.screen.statusLine(`${elicitationText(event.request)}\nAnswer on one line as name=value; name=value (an empty line takes the defaults), or type decline.`);
+        // At the console the person who asked is the one at the keyboard: the link is theirs.
+        await this.screen.statusLine(
+          event.request.url
+            ? `${elicitationText(event.request)}\nOpen ${event.request.url} — then press Enter when you are done, or type decline.`
+            : `${elicitationText(event.request)}\nAnswer on one line as name=value; name=value (an empty line takes the defaults), or type decline.`,
+        );
         return this.onQuestion({ kind: 'elicitation', id: event.request.id });
       case 'form-ended':
         return this.screen.statusLine(elicitationOutcomeText(event.outcome));

@@ -95,7 +95,7 @@ export class DiscordReply implements TurnOutput {
         return this.settleQuestion(event.request.id, settledConfirmationText(event.request, event.outcome));
       case 'form-asked': {
         const [content = ''] = splitStreamed(elicitationText(event.request), MESSAGE_LIMIT);
-        return this.ask(event.request.id, { content, components: [elicitationButtons(event.request.id)] });
+        return this.ask(event.request.id, { content, components: [elicitationButtons(event.request)] });
       }
       case 'form-ended':
         return this.settleQuestion(event.request.id, settledElicitationText(event.request, event.outcome));

@@ -3,6 +3,7 @@ import {
   ButtonBuilder,
   ButtonStyle,
   LabelBuilder,
+  MessageFlags,
   ModalBuilder,
   StringSelectMenuBuilder,
   TextInputBuilder,
@@ -29,12 +30,25 @@ const PLACEHOLDERS: Partial<Record<FormField['kind'], string>> = { number: 'a nu
 
 const clip = (text: string, length: number) => (text.length <= length ? text : `${text.slice(0, length - 1)}…`);
 
-/** "Answer…" opens the form; "Decline" says no. The custom ids carry the question's id. */
-export function elicitationButtons(id: string): ActionRowBuilder<ButtonBuilder> {
-  return new ActionRowBuilder<ButtonBuilder>().addComponents(
-    new ButtonBuilder().setCustomId(`${PREFIX}:open:${id}`).setLabel('Answer…').setStyle(ButtonStyle.Primary),
-    new ButtonBuilder().setCustomId(`${PREFIX}:decline:${id}`).setLabel('Decline').setStyle(ButtonStyle.Secondary),
-  );
+/**
+ * "Answer…" opens the form; "Decline" says no. A page to open (URL mode) gets "Open page…", which
+ * hands the link to the asker alone, and "Done" in place of the form. The custom ids carry the
+ * question's id.
+ */
+export function elicitationButtons(request: Pick<ElicitationRequest, 'id' | 'url'>): ActionRowBuilder<ButtonBuilder> {
+  const button = (action: string, label: string, style: ButtonStyle) => new ButtonBuilder().setCustomId(`${PREFIX}:${action}:${request.id}`).setLabel(label).setStyle(style);
+  const answer = request.url ? [button('link', 'Open page…', ButtonStyle.Primary), button('done', 'Done', ButtonStyle.Success)] : [button('open', 'Answer…', ButtonStyle.Primary)];
+  return new ActionRowBuilder<ButtonBuilder>().addComponents(...answer, button('decline', 'Decline', ButtonStyle.Secondary));
+}
+
+/** The page's link as a button only the asker sees (an ephemeral reply): its address may hold their own session. */
+async function sendLinkPrivately(interaction: ButtonInteraction, url: string): Promise<void> {
+  const open = new ButtonBuilder().setLabel('Open the page').setStyle(ButtonStyle.Link).setURL(url);
+  await interaction.reply({
+    content: 'Here is your link. Press Done under the question once you have finished there.',
+    components: [new ActionRowBuilder<ButtonBuilder>().addComponents(open)],
+    flags: MessageFlags.Ephemeral,
+  });
 }
 
 export function isElicitationInteraction(customId: string): boolean {
@@ -105,9 +119,11 @@ export async function onElicitationButton(interaction: ButtonInteraction, engine
   const [, action, id = ''] = interaction.customId.split(':');
   log.info({ question: id, user: interaction.user.id, action }, 'elicitation button pressed');
   if (action === 'decline') return acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'decline' }));
+  if (action === 'done') return acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values: {} }));
   const request = engine.waitingElicitation(id);
   if (!request) return acknowledgeAnswer(interaction, { kind: 'gone', restarted: false });
   if (request.askerId !== interaction.user.id) return answerPrivately(interaction, NOT_YOUR_QUESTION_TEXT);
+  if (request.url) return sendLinkPrivately(interaction, request.url);
   await interaction.showModal(modalFor(request));
 }
 

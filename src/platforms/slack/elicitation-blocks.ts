@@ -3,9 +3,11 @@ import { elicitationText, type ConversationEngine, type ElicitationRequest, type
 import type { Logger } from '../../logging/logger.js';
 import { toMrkdwn } from './mrkdwn.js';
 import { acknowledgeAnswer, textBlocks } from './question-answers.js';
+import { failureFields } from './slack-failures.js';
 
 const SUBMIT = 'elicit_submit';
 const DECLINE = 'elicit_decline';
+const LINK = 'elicit_link';
 const VALUE = 'value';
 const blockId = (field: FormField) => `field:${field.name}`;
 // Slack's limits: 75 characters for option text, 100 options per select.
@@ -38,7 +40,11 @@ function element(field: FormField): types.InputBlock['element'] {
   }
 }
 
-/** The server's words, one input per field (pre-filled with its defaults), then Submit and Decline. */
+/**
+ * The server's words, one input per field (pre-filled with its defaults), then Submit and Decline. A
+ * page to open (URL mode) has no inputs: "Open page…" hands the link to the asker alone, "Done" says
+ * they went there.
+ */
 export function elicitationMessage(request: ElicitationRequest): { text: string; blocks: types.KnownBlock[] } {
   const text = toMrkdwn(elicitationText(request));
   const inputs: types.KnownBlock[] = request.fields.map((field) => ({
@@ -50,7 +56,20 @@ export function elicitationMessage(request: ElicitationRequest): { text: string;
     element: element(field),
   }));
   const button = (actionId: string, label: string, style?: 'primary') => ({ type: 'button' as const, action_id: actionId, text: plain(label), value: request.id, ...(style ? { style } : {}) });
-  return { text, blocks: [...textBlocks(text), ...inputs, { type: 'actions', elements: [button(SUBMIT, 'Submit', 'primary'), button(DECLINE, 'Decline')] }] };
+  const answer = request.url ? [button(LINK, 'Open page…', 'primary'), button(SUBMIT, 'Done')] : [button(SUBMIT, 'Submit', 'primary')];
+  return { text, blocks: [...textBlocks(text), ...inputs, { type: 'actions', elements: [...answer, button(DECLINE, 'Decline')] }] };
+}
+
+/** The page's link as a button only the asker sees: its address may hold their own session. */
+function linkMessage(url: string): { text: string; blocks: types.KnownBlock[] } {
+  const text = 'Here is your link. Press Done under the question once you have finished there.';
+  return {
+    text,
+    blocks: [
+      { type: 'section', text: { type: 'mrkdwn', text } },
+      { type: 'actions', elements: [{ type: 'button', action_id: 'elicit_open_page', text: plain('Open the page'), url }] },
+    ],
+  };
 }
 
 type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
@@ -69,8 +88,18 @@ function enteredValues(fields: FormField[], state: Record<string, Record<string,
   );
 }
 
-/** Submit and Decline on a server's form. */
+/** Submit and Decline on a server's form; Open page… on a page to open. */
 export function registerElicitationActions(app: App, engine: ConversationEngine, log: Logger): void {
+  app.action<BlockButtonAction>({ type: 'block_actions', action_id: LINK }, async ({ ack, action, body, respond }) => {
+    await ack();
+    const request = engine.waitingElicitation(action.value ?? '');
+    log.info({ question: action.value, user: body.user.id }, 'page link asked for');
+    if (!request?.url) return acknowledgeAnswer(respond, { kind: 'gone', restarted: false }, log);
+    if (request.askerId !== body.user.id) return acknowledgeAnswer(respond, { kind: 'not-yours', askerId: request.askerId }, log);
+    await respond({ response_type: 'ephemeral', replace_original: false, ...linkMessage(request.url) }).catch((error: unknown) => log.warn(failureFields(error), 'page link could not be sent'));
+  });
+  // Slack sends a press on a link button too; the browser has opened the page, nothing is left to do.
+  app.action({ type: 'block_actions', action_id: 'elicit_open_page' }, async ({ ack }) => ack());
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${SUBMIT}|${DECLINE})$`) }, async ({ ack, action, body, respond }) => {
     await ack();
     const id = action.value ?? '';

@@ -7,7 +7,7 @@ describe("console adapter with a server's form (MCP elicitation; fixture server,
   let harness: EngineHarness;
 
   beforeAll(async () => {
-    harness = await startEngineHarness({ script: (request) => toolResultText(request) ?? { toolCall: { tool: 'ask', arguments: {} } } });
+    harness = await startEngineHarness({ script: (request) => toolResultText(request) ?? { toolCall: { tool: request.lastUserText.includes('visit') ? 'visit' : 'ask', arguments: {} } } });
   });
   afterAll(async () => {
     await harness?.close();
@@ -22,6 +22,12 @@ describe("console adapter with a server's form (MCP elicitation; fixture server,
     expect(questions).toContain('Answer on one line as name=value; name=value (an empty line takes the defaults), or type decline.');
     expect(questions).toContain('Try again, or type decline.');
     expect(questions.match(/✅ Answered\./g)).toHaveLength(1);
+  });
+
+  it('shows a page to open (URL mode) with its link, the one at the keyboard being the asker, and an empty line says done', async () => {
+    const { answers, questions } = await run('visit the page\n\n');
+    expect(questions).toContain('Open https://fixture.example/sign-in?session=s3cret — then press Enter when you are done, or type decline.');
+    expect(answers).toEqual(['Result of visit:', 'visit: accept']);
   });
 
   it('tells the server when the person types decline, and cancels a form still open when input ends', async () => {

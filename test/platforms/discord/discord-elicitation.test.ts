@@ -4,9 +4,9 @@ import { OTHER_USER, type FakeDiscord, type RestCall } from '../../fakes/fake-di
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { answerIn, expectNoPings, startDiscordBot, startDiscordBotBeside, type DiscordBot } from './discord-bot.js';
 
-/** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
+/** The model calls the fixture's `ask` (a form), or `visit` (a page to open) when asked to, and answers with what the server reported. */
 function script(request: LlmRequest) {
-  return toolResultText(request) ?? { toolCall: { tool: 'ask', arguments: {} } };
+  return toolResultText(request) ?? { toolCall: { tool: request.lastUserText.includes('visit') ? 'visit' : 'ask', arguments: {} } };
 }
 
 describe("Discord: a server's form (MCP elicitation) through buttons and a modal (fake Discord, fixture server, fake LLM)", () => {
@@ -78,6 +78,23 @@ describe("Discord: a server's form (MCP elicitation) through buttons and a modal
     const settled = await answerIn(discord, thread, '✅ Answered.');
     expect(settled.body.components).toEqual([]);
     await answerIn(discord, thread, 'accept {"name":"Ada","color":"blue","copies":3,"urgent":true}');
+  });
+
+  it('hands a page to open (URL mode) to the asker alone, and Done tells the server they went there', async () => {
+    const { thread, form, open: link } = await askForForm('visit the sign-in page');
+    const [, done] = form.body.components[0].components.map((button: { custom_id: string }) => button.custom_id);
+    // The thread names the site; the address, which may hold the asker's session, is only theirs.
+    expect(form.body.content).toContain('fixture.example');
+    expect(form.body.content).not.toContain('s3cret');
+
+    const intruder = discord.pressButton(form.response.id, link, { user: OTHER_USER });
+    expect((await callback(intruder)).body).toMatchObject({ type: 4, data: { content: NOT_YOUR_QUESTION_TEXT, flags: 64 } });
+    const given = await callback(discord.pressButton(form.response.id, link));
+    expect(given.body).toMatchObject({ type: 4, data: { flags: 64, components: [{ components: [{ style: 5, url: 'https://fixture.example/sign-in?session=s3cret' }] }] } });
+
+    expect((await callback(discord.pressButton(form.response.id, done))).body.type).toBe(6);
+    await answerIn(discord, thread, '✅ Answered.');
+    await answerIn(discord, thread, 'Result of visit:\nvisit: accept');
   });
 
   it('tells the server when the asker declines', async () => {

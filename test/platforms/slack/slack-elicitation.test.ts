@@ -4,9 +4,9 @@ import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { OTHER_USER_ID, type SlackMessage } from '../../fakes/fake-slack.js';
 import { MODES, answered, mention, questionPosted, startSlackBot, startSlackBotBeside, type SlackBot } from './slack-bot.js';
 
-/** The model calls the fixture's `ask` (a form) and answers with what the server reported. */
+/** The model calls the fixture's `ask` (a form), or `visit` (a page to open) when asked to, and answers with what the server reported. */
 function script(request: LlmRequest) {
-  return toolResultText(request) ?? { toolCall: { tool: 'ask', arguments: {} } };
+  return toolResultText(request) ?? { toolCall: { tool: request.lastUserText.includes('visit') ? 'visit' : 'ask', arguments: {} } };
 }
 
 type Element = { type: string; action_id: string; value?: string; initial_value?: string; initial_option?: { value: string }; initial_options?: { value: string }[]; options?: { value: string }[] };
@@ -70,6 +70,27 @@ describe.each(MODES)("Slack: a server's form (MCP elicitation) as Block Kit inpu
     await answered(bot.slack, 'accept {"name":"Ada","color":"blue","copies":3,"urgent":true}');
     expect(form.text).toContain('✅ Answered.');
     expect(form.blocks?.map((block) => (block as Block).type)).toEqual(['section']);
+  });
+
+  it('hands a page to open (URL mode) to the asker alone, and Done tells the server they went there', async () => {
+    await bot.deliver(mention('visit the sign-in page'));
+    const posted = await questionPosted(bot.slack);
+    const [link, done] = (posted.blocks as Block[]).find((block) => block.type === 'actions')!.elements!;
+    // The thread names the site; the address, which may hold the asker's session, is only theirs.
+    expect(posted.message.text).toContain('fixture.example');
+    expect(JSON.stringify(posted.blocks)).not.toContain('s3cret');
+
+    await bot.press(posted.message, link!.action_id, link!.value!, OTHER_USER_ID);
+    expect((await bot.slack.waitForCall('respond')).args).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_QUESTION_TEXT });
+    bot.slack.calls.clear();
+    await bot.press(posted.message, link!.action_id, link!.value!);
+    const given = await bot.slack.waitForCall('respond');
+    expect(given.args).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(JSON.stringify(given.args.blocks)).toContain('https://fixture.example/sign-in?session=s3cret');
+
+    await bot.press(posted.message, done!.action_id, done!.value!);
+    await answered(bot.slack, 'Result of visit:\nvisit: accept');
+    expect(posted.message.text).toContain('✅ Answered.');
   });
 
   it('tells the server when the asker declines', async () => {

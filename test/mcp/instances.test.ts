@@ -28,7 +28,7 @@ describe('a stateless stdio server run as two instances', () => {
     expect(new Set(pids).size).toBe(2);
     expect(pids.every(isAlive)).toBe(true);
     const names = under.pool.tools().map((tool) => tool.name);
-    expect(names).toEqual(['echo', 'add', 'slow', 'fail', 'image', 'crash', 'add_tool', 'ask', 'sample', 'steps', 'trace_context', 'pid']);
+    expect(names).toEqual(['echo', 'add', 'slow', 'fail', 'image', 'crash', 'add_tool', 'ask', 'visit', 'sample', 'steps', 'trace_context', 'pid']);
     expect(under.pool.serverStates()).toEqual({ fixture: 'ready' });
   });
 

@@ -16,7 +16,7 @@ describe('MCP pool with the fixture server', () => {
 
   it('keeps the catalog in memory with names, descriptions and schemas', () => {
     const names = under.pool.tools().map((tool) => tool.name);
-    expect(names).toEqual(['echo', 'add', 'slow', 'fail', 'image', 'crash', 'add_tool', 'ask', 'sample', 'steps', 'trace_context', 'pid']);
+    expect(names).toEqual(['echo', 'add', 'slow', 'fail', 'image', 'crash', 'add_tool', 'ask', 'visit', 'sample', 'steps', 'trace_context', 'pid']);
     const add = under.pool.tools().find((tool) => tool.name === 'add');
     expect(add).toMatchObject({ server: 'fixture', toolName: 'add', description: 'Adds two numbers.' });
     expect(add?.inputSchema.required).toEqual(['a', 'b']);

@@ -60,7 +60,7 @@ describe('MCP pool with several servers, some of them broken', () => {
   it('offers only the tools allowTools lets through and none that denyTools names', () => {
     const toolsOf = (server: string) => under.pool.tools().filter((tool) => tool.server === server).map((tool) => tool.toolName);
     expect(toolsOf('beta')).toEqual(['echo', 'add']);
-    expect(toolsOf('gamma')).toEqual(['add', 'slow', 'fail', 'image', 'add_tool', 'ask', 'sample', 'steps', 'trace_context', 'pid']);
+    expect(toolsOf('gamma')).toEqual(['add', 'slow', 'fail', 'image', 'add_tool', 'ask', 'visit', 'sample', 'steps', 'trace_context', 'pid']);
   });
 
   it('closes every server, leaves no child process behind, and closing twice is harmless', async () => {

@@ -154,7 +154,7 @@ export class SlackAdapter implements PlatformAdapter {
     const log = this.log.child({ threadKey: conversation.threadKey });
     // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
     const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
-    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus }, log);
+    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus, messageTs: event.ts }, log);
     try {
       if (!(await claimOnce(this.options.kv, messageClaimKey(teamId, event), MESSAGE_CLAIM_TTL_MS))) {
         log.debug({ ts: event.ts }, 'message already claimed (a redelivery, or the app_mention/message pair)');

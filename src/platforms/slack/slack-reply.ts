@@ -14,7 +14,12 @@ export interface SlackReplyTarget extends SlackTarget {
   recipient: { userId: string; teamId: string } | undefined;
   /** In an assistant thread, Bolt's `setStatus`: the "is thinking…" line under the thread. */
   setStatus?: (status: string) => Promise<unknown>;
+  /** The person's message, which gets 👀 while a streamed answer has nothing to show yet and no status line says so. */
+  messageTs?: string;
 }
+
+/** The reaction that says "seen, working on it" where a channel thread has no status line (reactions:write). */
+const WORKING_REACTION = 'eyes';
 
 const THINKING_STATUS = 'is thinking…';
 
@@ -38,6 +43,7 @@ export class SlackReply implements TurnOutput {
   /** Question message ts by question id. */
   private readonly questions = new Map<string, string>();
   private statusShown = false;
+  private reacted = false;
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -48,10 +54,14 @@ export class SlackReply implements TurnOutput {
     this.streaming = target.threadTs !== undefined;
   }
 
-  /** Shows at once that the question arrived: the status in an assistant thread, a placeholder where nothing streams. */
+  /**
+   * Shows at once that the question arrived: the status in an assistant thread, 👀 on the question in
+   * another thread (until the answer is there), a placeholder where nothing streams.
+   */
   async begin(): Promise<void> {
     if (!this.streaming) return this.posted.begin();
-    await this.status(THINKING_STATUS);
+    if (this.target.setStatus) return this.status(THINKING_STATUS);
+    await this.react('add');
   }
 
   async emit(event: TurnEvent): Promise<void> {
@@ -77,10 +87,10 @@ export class SlackReply implements TurnOutput {
         return this.posted.say(event.text);
       case 'answer':
         await this.answer(event.text, event.images);
-        return this.status('');
+        return this.done();
       case 'error':
         await this.fail(event.message);
-        return this.status('');
+        return this.done();
     }
   }
 
@@ -183,6 +193,21 @@ export class SlackReply implements TurnOutput {
     const ts = this.questions.get(id);
     this.questions.delete(id);
     if (ts) await this.posted.settleQuestion(ts, markdown);
+  }
+
+  /** The working signs go once the turn has its last word. */
+  private async done(): Promise<void> {
+    await this.status('');
+    if (this.reacted) await this.react('remove');
+  }
+
+  /** 👀 on the question; a workspace that refuses it (no reactions:write) is worth a debug line, no more. */
+  private async react(change: 'add' | 'remove'): Promise<void> {
+    const { messageTs, channel } = this.target;
+    if (!messageTs) return;
+    this.reacted = change === 'add';
+    const call = change === 'add' ? this.client.reactions.add : this.client.reactions.remove;
+    await call.call(this.client.reactions, { channel, timestamp: messageTs, name: WORKING_REACTION }).catch((error: unknown) => this.log.debug(failureFields(error), `reaction not ${change === 'add' ? 'added' : 'removed'}`));
   }
 
   /** Assistant threads only; an empty status clears it. A refusal is worth no more than a debug line. */

@@ -47,6 +47,17 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     expect(bot.slack.callsOf('chat.postMessage').filter((call) => String(call.args.text).includes('Sentence'))).toEqual([]);
   });
 
+  it('puts 👀 on the question at once, before the model has written anything, and takes it away with the answer', async () => {
+    bot.harness.llm.setScript(() => ({ delayMs: 300, answer: 'Seen and answered.' }));
+    const question = mention('are you there?');
+    await bot.deliver(question);
+    const added = await bot.slack.waitForCall('reactions.add', (call) => call.args.timestamp === question.ts);
+    expect(added.args).toMatchObject({ channel: CHANNEL_ID, name: 'eyes' });
+    expect(bot.slack.callsOf('chat.startStream')).toEqual([]);
+    await stoppedStream(question.ts);
+    expect((await bot.slack.waitForCall('reactions.remove', (call) => call.args.timestamp === question.ts)).args).toMatchObject({ channel: CHANNEL_ID, name: 'eyes' });
+  });
+
   it('shows every tool call as a task card, in order with its final state, and the answer below the cards', async () => {
     bot.harness.llm.setScript(
       scriptedSequence({ toolCall: { tool: 'echo', arguments: { text: 'hi' } } }, { toolCall: { tool: 'fail', arguments: { message: 'nope' } } }, { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } }, 'All three done: 5.'),

@@ -21,48 +21,32 @@ function isEventStream(response: Response): boolean {
 
 /**
  * The fetch the openai SDK uses, closing two gaps in it. Its time-out stops once headers arrive,
- * so a body that stalls would hang the turn: here the deadline covers the whole response, and a
- * streamed one (`text/event-stream`) is passed on as it arrives, failing only when no chunk has
- * come for `timeoutMs` (a long answer may stream for longer than that). And it sleeps as long as
- * retry-after says, even hours when a daily quota is spent: a longer wait than `maxRetryWaitMs` is
- * marked not retryable (`x-should-retry: false`, which the SDK obeys) and reported instead.
+ * so a body that stalls would hang the turn: here the deadline covers the whole response, except a
+ * streamed one (`text/event-stream`), which is passed on as it arrives (a long answer may stream for
+ * longer than `timeoutMs`; its reader bounds the silence between chunks, see streamCompletion). And
+ * the SDK sleeps as long as retry-after says, even hours when a daily quota is spent: a longer wait
+ * than `maxRetryWaitMs` is marked not retryable (`x-should-retry: false`, which the SDK obeys) and
+ * reported instead.
  */
 export function endpointFetch(limits: { timeoutMs: number; maxRetryWaitMs: number }, base: Fetch = fetch): Fetch {
   return async (input, init) => {
     const deadline = new AbortController();
-    const expire = () => deadline.abort(new DOMException(`no answer within ${limits.timeoutMs} ms`, 'TimeoutError'));
-    // Unref'd, as AbortSignal.timeout is: a stream its reader dropped must not keep the process up.
-    let timer = setTimeout(expire, limits.timeoutMs).unref();
+    // Unref'd, as AbortSignal.timeout is; cleared once a stream's headers are in, so it never cuts a stream short.
+    const timer = setTimeout(() => deadline.abort(new DOMException(`no answer within ${limits.timeoutMs} ms`, 'TimeoutError')), limits.timeoutMs).unref();
     const signal = init?.signal ? AbortSignal.any([init.signal, deadline.signal]) : deadline.signal;
     try {
       const response = await base(input, { ...init, signal });
+      if (isEventStream(response)) {
+        clearTimeout(timer);
+        return response;
+      }
+      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
       const headers = new Headers(response.headers);
       const wait = retryAfterMs(headers);
       if (wait !== undefined && wait > limits.maxRetryWaitMs) headers.set('x-should-retry', 'false');
-      const head = { status: response.status, statusText: response.statusText, headers };
-      if (isEventStream(response)) {
-        const stalled = () => {
-          clearTimeout(timer);
-          timer = setTimeout(expire, limits.timeoutMs).unref();
-        };
-        stalled();
-        const body = response.body!.pipeThrough(
-          new TransformStream<Uint8Array, Uint8Array>({
-            transform(chunk, controller) {
-              stalled();
-              controller.enqueue(chunk);
-            },
-            flush: () => clearTimeout(timer),
-          }),
-        );
-        return new Response(body, head);
-      }
-      const body = NULL_BODY_STATUSES.has(response.status) ? null : await response.arrayBuffer();
+      return new Response(body, { status: response.status, statusText: response.statusText, headers });
+    } finally {
       clearTimeout(timer);
-      return new Response(body, head);
-    } catch (error) {
-      clearTimeout(timer);
-      throw error;
     }
   };
 }

@@ -33,8 +33,40 @@ function midAnswerError(error: unknown, facts: EndpointFacts): LlmError {
 }
 
 /**
+ * Aborts when nothing has arrived for `timeoutMs`: one timer for the whole stream, moved on only when
+ * it fires (a chunk just records the time), so a stream of thousands of chunks sets a handful.
+ */
+class SilenceDeadline {
+  readonly controller = new AbortController();
+  private lastHeard = Date.now();
+  private timer: NodeJS.Timeout;
+
+  constructor(private readonly timeoutMs: number) {
+    this.timer = this.arm(timeoutMs);
+  }
+
+  heard(): void {
+    this.lastHeard = Date.now();
+  }
+
+  stop(): void {
+    clearTimeout(this.timer);
+  }
+
+  private arm(ms: number): NodeJS.Timeout {
+    // Unref'd: a stream its reader dropped must not keep the process up.
+    return setTimeout(() => {
+      const quiet = Date.now() - this.lastHeard;
+      if (quiet < this.timeoutMs) this.timer = this.arm(this.timeoutMs - quiet);
+      else this.controller.abort(new DOMException(`nothing streamed for ${this.timeoutMs} ms`, 'TimeoutError'));
+    }, ms).unref();
+  }
+}
+
+/**
  * One chat completion requested with `stream: true`, each content delta passed to `onContent` as it
- * arrives, the chunks assembled into the completion a non-streamed request would have given.
+ * arrives, the chunks assembled into the completion a non-streamed request would have given. The
+ * whole stream may take any time; silence between two chunks may not exceed the endpoint's time-out.
  * Rejects only when the caller aborts (the SDK's APIUserAbortError); every endpoint failure comes
  * back as a StreamFailure, for the caller to fall back or to end the turn.
  */
@@ -45,21 +77,30 @@ export async function streamCompletion(
   facts: EndpointFacts,
 ): Promise<StreamOutcome> {
   const assembled = new CompletionStream();
+  const silence = new SilenceDeadline(facts.timeoutMs);
+  const signal = options.signal ? AbortSignal.any([options.signal, silence.controller.signal]) : silence.controller.signal;
   let delivered = false;
   try {
     // Usage comes in a last chunk only when asked for; the spans report tokens from it.
-    const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal: options.signal });
+    const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal });
     for await (const chunk of stream) {
+      silence.heard();
       const delta = assembled.add(chunk);
       if (delta === '') continue;
       delivered = true;
       options.onContent(delta);
     }
-  } catch (error) {
-    if (error instanceof OpenAI.APIUserAbortError) throw error;
+    // The SDK ends a stream quietly when its signal aborts: what arrived is not the whole answer.
+    if (signal.aborted) throw signal.reason;
+  } catch (raised) {
+    // Our own deadline aborting reads to the SDK as the caller giving up; it is the endpoint's silence.
+    const error = silence.controller.signal.aborted ? silence.controller.signal.reason : raised;
+    if (error instanceof OpenAI.APIUserAbortError || options.signal?.aborted) throw new OpenAI.APIUserAbortError();
     if (error instanceof OpenAI.APIError && error.status !== undefined && REFUSED_STREAM_STATUSES.has(error.status)) return { ok: false, kind: 'refused', error };
     if (!delivered) return { ok: false, kind: 'broken-before-content', error };
     return { ok: false, kind: 'broken-mid-answer', error: midAnswerError(error, facts) };
+  } finally {
+    silence.stop();
   }
   return { ok: true, completion: assembled.completion() };
 }

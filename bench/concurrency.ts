@@ -6,6 +6,7 @@ import path from 'node:path';
 import { createChatModel } from '../src/llm/index.js';
 import { describeTool, jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
 import { startFakeLlm, type LlmRequest } from '../test/fakes/fake-llm.js';
+import { streamedContent } from './e2e-turn.js';
 import { now } from './measure.js';
 import { TEST_ENGINE_SETTINGS } from '../test/helpers/engine-harness.js';
 import { BENCH_ASKER, logger, rawClient, SilentReply, sqliteStore, startPool } from './setup.js';
@@ -22,8 +23,9 @@ const fedBack = (request: LlmRequest) => String(request.messages.at(-1)?.content
 /**
  * `threads` conversations at once, each a question → a 200 ms model reply calling `echo` → the tool →
  * a 200 ms model reply, through the engine (HTTP model client, MCP pool, SQLite store), against the
- * same conversations done directly and just as concurrently: fetch to the same fake model, the SDK's
- * Client on one fixture process like the pool's, the history written to SQLite through Keyv. Both
+ * same conversations done directly and just as concurrently: fetch to the same fake model (streamed,
+ * as the engine asks), the SDK's Client on one fixture process like the pool's, the history written
+ * to SQLite through Keyv. Both
  * sides share the machine with the fake model and the tool server, so the ratio is the engine's own
  * cost. Also checks that one thread's messages are answered in order.
  */
@@ -45,9 +47,11 @@ export async function measureConcurrency(threads: number): Promise<ConcurrencyFi
     logger,
   });
   const system = jsonModeSystemPrompt(pool.tools().map(describeTool));
+  // Streamed, as the engine asks for its answers (LLM_STREAM's default): the same bytes on the wire.
   const complete = async (messages: { role: string; content: string }[]) => {
-    const response = await fetch(`${llm.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body: JSON.stringify({ model: 'bench', messages }) });
-    return ((await response.json()) as { choices: { message: { content: string } }[] }).choices[0]!.message.content;
+    const body = JSON.stringify({ model: 'bench', messages, stream: true, stream_options: { include_usage: true } });
+    const response = await fetch(`${llm.url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer bench' }, body });
+    return streamedContent(await response.text());
   };
   const directly = async (threadKey: string, text: string) => {
     const question = [{ role: 'system', content: system }, { role: 'user', content: text }];

@@ -60,7 +60,7 @@ export function answerThroughNpmStart(questions: number, env: Record<string, str
 }
 
 /** The content of a streamed completion: its chunks' deltas, joined. */
-function streamedContent(events: string): string {
+export function streamedContent(events: string): string {
   return events
     .split('\n')
     .filter((line) => line.startsWith('data: {'))

@@ -5,7 +5,6 @@ import { ConfigError, loadSettings, type Settings } from './config/index.js';
 import { checkContextWindow, ConversationEngine } from './engine/index.js';
 import { createChatModel, createEmbedder } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
-import { prettyLines } from './logging/pretty-lines.js';
 import { McpPool, oauthCallbackRoute } from './mcp/index.js';
 import { serveRoutes, type HttpRoute } from './http/index.js';
 import { observabilityRoutes } from './observability/http-endpoints.js';
@@ -93,7 +92,9 @@ async function main(): Promise<void> {
   await checkContextWindow(settings.engine);
   // A person at the console reads logs as short lines above the prompt; everywhere else they are JSON on standard error.
   const screen = settings.consoleTerminal ? new ConsoleScreen(process.stdout, process.stderr, true) : undefined;
-  const logger = createLogger(settings.logLevel, screen && prettyLines((line) => screen.printAside(line)));
+  // pino-pretty is loaded only for a person at a terminal; deployed bots never need it.
+  const pretty = screen && (await import('./logging/pretty-lines.js')).prettyLines((line) => screen.printAside(line));
+  const logger = createLogger(settings.logLevel, pretty);
   const tracing = await startTracing(settings.tracing, logger);
 
   const platforms = loadPlatforms(settings);

@@ -24,7 +24,7 @@ import { FIND_TOOLS, foundToolsText, isFindTools, type TurnTools } from './tool-
 import { JsonToolProtocol } from './json-protocol.js';
 import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
-import { ThreadQueue } from './thread-queue.js';
+import { ThreadQueue, type QueuePlace } from './thread-queue.js';
 import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, TurnEvent, TurnOutput } from './types.js';
 import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
@@ -50,6 +50,14 @@ export interface EngineDeps {
   access?: AccessPolicy;
   /** Where waiting questions are recorded, so a restart can close them; memory only when absent. */
   kv?: Keyv;
+}
+
+/** A message's place in its thread's queue (see ConversationEngine.reserve). */
+export interface TurnPlace {
+  /** Runs the turn in this place, as `handle` does; resolves once its last event is rendered. Never rejects. */
+  take(message: IncomingMessage, output: TurnOutput): Promise<void>;
+  /** Gives the place up; the thread's later messages move up. */
+  release(): void;
 }
 
 /** What an adapter should do with a message before showing anything: go on, or refuse (telling the person when `notice` is set). */
@@ -151,18 +159,41 @@ export class ConversationEngine {
 
   /** Queues the message behind earlier ones of its thread; resolves once the turn's last event is rendered. Never rejects. */
   handle(message: IncomingMessage, output: TurnOutput): Promise<void> {
-    // Checked before queueing, so a flood neither reaches the model nor delays anyone else's thread.
+    return this.reserve(message.threadKey).take(message, output);
+  }
+
+  /**
+   * Takes a message's place in its thread's queue the moment it arrives, before an adapter awaits
+   * anything (a dedupe claim, a user name, a file's details): those round trips take different times,
+   * and a later message of the thread must not overtake an earlier one during them. The adapter then
+   * hands the message over with `take`, or gives the place up with `release` (a redelivery, a message
+   * not for the bot) — always one of the two.
+   */
+  reserve(threadKey: string): TurnPlace {
+    const place = this.queue.reserve(threadKey);
+    return { take: (message, output) => this.take(place, message, output), release: () => place.release() };
+  }
+
+  private take(place: QueuePlace, message: IncomingMessage, output: TurnOutput): Promise<void> {
+    // Checked before the turn waits for its thread, so a flood neither reaches the model nor holds a thread up.
     const { maxInputChars } = this.deps.settings;
-    if (!this.access.admits(message.asker)) return this.refuse(message, output, ACCESS_DENIED_MESSAGE, 'not allowed here');
-    if (message.text.length > maxInputChars) return this.refuse(message, output, inputTooLongMessage(message.text.length, maxInputChars), 'message too long');
-    // The console is the operator at the keyboard, as for the access lists.
-    if (!message.asker.operator && !this.rateLimiter.allow(message.asker.userId)) return this.refuse(message, output, RATE_LIMITED_MESSAGE, 'rate limited');
-    // One trace per turn from the moment it is queued, so the wait behind the thread's earlier turns shows.
+    const refusal = !this.access.admits(message.asker)
+      ? { text: ACCESS_DENIED_MESSAGE, reason: 'not allowed here' }
+      : message.text.length > maxInputChars
+        ? { text: inputTooLongMessage(message.text.length, maxInputChars), reason: 'message too long' }
+        : // The console is the operator at the keyboard, as for the access lists.
+          !message.asker.operator && !this.rateLimiter.allow(message.asker.userId)
+          ? { text: RATE_LIMITED_MESSAGE, reason: 'rate limited' }
+          : undefined;
+    if (refusal) {
+      place.release();
+      return this.refuse(message, output, refusal.text, refusal.reason);
+    }
+    // One trace per turn from the moment it is handed over, so the wait behind the thread's earlier turns shows.
     const attributes = { [ATTR.conversationId]: message.threadKey, [ATTR.platform]: message.threadKey.split(':')[0] };
     return inSpan('turn', { root: true, attributes }, () => {
       const waiting = startSpan('queue wait');
-      return this.queue.run(
-        message.threadKey,
+      return place.run(
         inCurrentContext(() => {
           waiting.end();
           return this.runTurn(message, output);

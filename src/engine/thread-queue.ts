@@ -20,6 +20,27 @@ export class ThreadQueue {
     return queue.add(task);
   }
 
+  /**
+   * A place at the end of the thread's queue, taken now and filled later: `run` puts the task there
+   * (resolving when it has run), `release` gives the place up and the tasks behind it move up. One of
+   * the two must be called, or the thread waits for ever.
+   */
+  reserve(threadKey: string): QueuePlace {
+    let fill!: (task: (() => Promise<void>) | undefined) => void;
+    const filled = new Promise<(() => Promise<void>) | undefined>((resolve) => (fill = resolve));
+    const done = this.run(threadKey, async () => {
+      const task = await filled;
+      if (task) await task();
+    });
+    return {
+      run: (task) => {
+        fill(task);
+        return done;
+      },
+      release: () => fill(undefined),
+    };
+  }
+
   /** Turns waiting or running in all threads. */
   get inFlight(): number {
     let total = 0;
@@ -43,4 +64,10 @@ export class ThreadQueue {
       clearTimeout(timer);
     }
   }
+}
+
+/** See ThreadQueue.reserve. */
+export interface QueuePlace {
+  run(task: () => Promise<void>): Promise<void>;
+  release(): void;
 }

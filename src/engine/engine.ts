@@ -54,6 +54,11 @@ export interface EngineDeps {
 
 /** A message's place in its thread's queue (see ConversationEngine.reserve). */
 export interface TurnPlace {
+  /**
+   * Resolves once the thread's earlier messages are answered: for a decision that depends on them
+   * (is a reply in a thread for the bot, when the mention that opened the thread is still running?).
+   */
+  reached: Promise<void>;
   /** Runs the turn in this place, as `handle` does; resolves once its last event is rendered. Never rejects. */
   take(message: IncomingMessage, output: TurnOutput): Promise<void>;
   /** Gives the place up; the thread's later messages move up. */
@@ -171,7 +176,7 @@ export class ConversationEngine {
    */
   reserve(threadKey: string): TurnPlace {
     const place = this.queue.reserve(threadKey);
-    return { take: (message, output) => this.take(place, message, output), release: () => place.release() };
+    return { reached: place.reached, take: (message, output) => this.take(place, message, output), release: () => place.release() };
   }
 
   private take(place: QueuePlace, message: IncomingMessage, output: TurnOutput): Promise<void> {

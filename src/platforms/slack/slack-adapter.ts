@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { App, CustomRoute, webApi } from '@slack/bolt';
 import type Keyv from 'keyv';
 import { ConfigError, type SlackSettings } from '../../config/index.js';
-import type { ConversationEngine } from '../../engine/index.js';
+import type { ConversationEngine, TurnPlace } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { claimOnce } from '../../store/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
@@ -149,8 +149,21 @@ export class SlackAdapter implements PlatformAdapter {
    * the message came in the assistant pane, whose status and title the turn sets.
    */
   private async onMessage(event: SlackMessageEvent, teamId: string, thread?: AssistantThread): Promise<void> {
-    const conversation = await this.conversationFor(event, teamId);
-    if (!conversation) return;
+    const route = routeEvent(event, { teamId, botUserId: this.botUserId });
+    if (!route) return;
+    // Its place in the thread before any round trip below, so a later message cannot overtake it.
+    const place = this.options.engine.reserve(route.conversation.threadKey);
+    // A reply without a mention counts where the bot has answered before: the mention that opened the
+    // thread may still be on its way (it marks the thread), so the question waits for what came first.
+    if (route.onlyIfBotInThread) await place.reached;
+    const conversation = await this.conversationFor(route, teamId);
+    if (!conversation) return place.release();
+    await this.answer(event, teamId, conversation, place, thread);
+  }
+
+  /** The rest of a message for the bot; `place` is either taken or given up, whatever happens. */
+  private async answer(event: SlackMessageEvent, teamId: string, conversation: Conversation, place: TurnPlace, thread: AssistantThread | undefined): Promise<void> {
+    let handedOver = false;
     const log = this.log.child({ threadKey: conversation.threadKey });
     // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
     const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
@@ -175,11 +188,13 @@ export class SlackAdapter implements PlatformAdapter {
       await reply.begin();
       if (thread) await this.titleThread(conversation.threadKey, thread, text || files.map((file) => file.name).join(', '), log);
       const authorName = conversation.kind === 'dm' ? undefined : await this.names.name(asker.userId);
-      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text, ...(files.length > 0 ? { files } : {}) }, reply);
+      handedOver = true;
+      await place.take({ threadKey: conversation.threadKey, asker, authorName, text, ...(files.length > 0 ? { files } : {}) }, reply);
     } catch (error) {
       log.error({ err: error }, 'message could not be handled');
       await reply.say(FAILED_TEXT);
     } finally {
+      if (!handedOver) place.release();
       reply.dispose();
     }
   }
@@ -190,9 +205,9 @@ export class SlackAdapter implements PlatformAdapter {
     await thread.setTitle(threadTitle(question)).catch((error: unknown) => log.warn(failureFields(error), 'thread title not set'));
   }
 
-  private async conversationFor(event: SlackMessageEvent, teamId: string): Promise<Conversation | undefined> {
-    const route = routeEvent(event, { teamId, botUserId: this.botUserId });
-    if (!route?.onlyIfBotInThread) return route?.conversation;
+  /** The message's conversation, once it is clear the message is for the bot (a thread reply without a mention only where the bot has answered before). */
+  private async conversationFor(route: NonNullable<ReturnType<typeof routeEvent>>, teamId: string): Promise<Conversation | undefined> {
+    if (!route.onlyIfBotInThread) return route.conversation;
     const { conversation } = route;
     try {
       const botInThread = (await this.options.kv.get(threadMarkerKey(teamId, conversation.channel, conversation.threadTs))) === true;

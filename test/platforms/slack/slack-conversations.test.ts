@@ -75,6 +75,14 @@ describe.each(MODES)('Slack in %s mode', (mode) => {
     expect(asked('what did I say?')[0]!.messages.map((message) => message.content)).toContain('[Ada] hello there');
   });
 
+  it('answers a follow-up sent while the mention that opened the thread is still being handled, after it and in order', async () => {
+    const question = mention('first things first');
+    // Both events at once: the follow-up is read before the mention has marked the thread as the bot's.
+    await Promise.all([bot.deliver(question), bot.deliver(channelMessage('and then this', { thread_ts: question.ts }))]);
+    await answered(bot.slack, 'You said: and then this');
+    expect(bot.harness.llm.requests.items.map((request) => request.lastUserText).filter((text) => text === 'first things first' || text === 'and then this')).toEqual(['first things first', 'and then this']);
+  });
+
   it("answers a reply in a DM thread in that thread, with that thread's own history", async () => {
     await bot.deliver(dm('the top-level secret is 7'));
     await answered(bot.slack, 'You said: the top-level secret is 7');

@@ -37,11 +37,6 @@ export interface DiscordAdapterOptions {
 
 const DEFAULT_CONVERSATION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
-interface Conversation {
-  target: ChannelTarget;
-  threadKey: string;
-}
-
 /**
  * The bot on Discord: mentions start threads; threads, forum posts, DMs and replies to its answers are
  * conversations; /ask, /tools and /reset.
@@ -150,45 +145,54 @@ export class DiscordAdapter implements PlatformAdapter {
     if (this.stopping || !botId) return;
     const route = await routeMessage(message, botId, this.memory);
     if (!route) return;
-    const asker = messageAsker(message, route);
-    // Before any thread or typing, so a refused person leaves no trace in the channel.
-    const access = this.options.engine.checkAccess(asker);
-    if (!access.allowed) {
-      if (access.notice) await tellRefused(message, access.notice, this.log.child({ user: asker.userId }));
-      return;
-    }
-    const text = questionText(message, botId);
-    const files = incomingFiles(message);
-    if (!text && files.length === 0) return;
-
-    const { target, threadKey } = await this.conversationFor(message, route, text);
-    if (route.kind === 'thread' && route.forumPost) await this.memory.joinPost(route.forumPost);
-    const reply = this.replyIn(new ChannelSurface(target), threadKey);
-    try {
-      await this.options.engine.handle({ threadKey, asker, authorName: message.member?.displayName ?? message.author.displayName, text, files }, reply);
-    } finally {
-      reply.dispose();
-    }
-  }
-
-  private async conversationFor(message: Message, route: Route, text: string): Promise<Conversation> {
-    const channel = message.channel as ChannelTarget['channel'];
-    if (route.kind === 'reply') return { target: { channel, replyTo: message }, threadKey: route.threadKey };
-    if (route.kind !== 'new-thread') return { target: { channel }, threadKey: route.threadKey };
     // Discord gives a thread started on a message that message's id, so the key is the same whether
     // the thread was started or not: a question answered by reply keeps its history if asked again
     // after someone opened its thread (160004).
-    const threadKey = guildThreadKey(route.guildId, message.channelId, message.id);
+    const threadKey = route.kind === 'new-thread' ? guildThreadKey(route.guildId, message.channelId, message.id) : route.threadKey;
+    // Its place in the thread before the round trips below (a thread to start, a forum post to join).
+    const place = this.options.engine.reserve(threadKey);
+    let handedOver = false;
+    try {
+      const asker = messageAsker(message, route);
+      // Before any thread or typing, so a refused person leaves no trace in the channel.
+      const access = this.options.engine.checkAccess(asker);
+      if (!access.allowed) {
+        if (access.notice) await tellRefused(message, access.notice, this.log.child({ user: asker.userId }));
+        return;
+      }
+      const text = questionText(message, botId);
+      const files = incomingFiles(message);
+      if (!text && files.length === 0) return;
+
+      const target = await this.targetFor(message, route, threadKey, text);
+      if (route.kind === 'thread' && route.forumPost) await this.memory.joinPost(route.forumPost);
+      const reply = this.replyIn(new ChannelSurface(target), threadKey);
+      try {
+        handedOver = true;
+        await place.take({ threadKey, asker, authorName: message.member?.displayName ?? message.author.displayName, text, files }, reply);
+      } finally {
+        reply.dispose();
+      }
+    } finally {
+      if (!handedOver) place.release();
+    }
+  }
+
+  /** Where the answer goes: the thread it was asked in, a new thread on the question, or a reply to it. */
+  private async targetFor(message: Message, route: Route, threadKey: string, text: string): Promise<ChannelTarget> {
+    const channel = message.channel as ChannelTarget['channel'];
+    if (route.kind === 'reply') return { channel, replyTo: message };
+    if (route.kind !== 'new-thread') return { channel };
     try {
       const thread = await message.startThread({ name: threadName(text, `Question from ${message.author.displayName}`), autoArchiveDuration: ThreadAutoArchiveDuration.OneDay });
-      return { target: { channel: thread }, threadKey };
+      return { channel: thread };
     } catch (error) {
       // No permission, a thread already on the message (160004), or a channel type without threads (voice, stage).
       this.log.warn(
         { threadKey, channelType: ChannelType[message.channel.type], err: error, hint: hintFor(error) },
         'could not start a thread; replying to the message instead',
       );
-      return { target: { channel, replyTo: message }, threadKey };
+      return { channel, replyTo: message };
     }
   }
 

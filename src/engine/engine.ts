@@ -26,7 +26,7 @@ import { NativeToolProtocol } from './native-protocol.js';
 import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue, type QueuePlace } from './thread-queue.js';
 import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
-import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, TurnEvent, TurnOutput } from './types.js';
+import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, ToolStep, TurnEvent, TurnOutput } from './types.js';
 import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { storedUserContent, userContent } from './speaker.js';
 import { readAttachments, type ReadAttachments } from './attachments.js';
@@ -84,6 +84,8 @@ interface TurnState {
   shown: string;
   /** Text events on their way to the output, in order. */
   rendering: Promise<void>;
+  /** Steps whose call has started on its server. */
+  started: Set<number>;
 }
 
 /** Between what a model said before a tool call and what it says after. */
@@ -271,6 +273,7 @@ export class ConversationEngine {
       steps: 0,
       shown: '',
       rendering: Promise.resolve(),
+      started: new Set(),
     };
     try {
       const { answer, leadIn } = await this.converse(history, turn);
@@ -337,12 +340,33 @@ export class ConversationEngine {
         return { answer: stepLimitMessage(turn.steps), leadIn: turn.shown };
       }
       turn.messages.push(decision.assistantMessage);
-      for (const call of decision.calls) {
+      const planned = await this.planCalls(decision.calls, turn);
+      for (const [index, call] of decision.calls.entries()) {
         // Every call gets an answer, even past the limit: native protocols require one per call id.
         const text = turn.steps < settings.maxToolSteps ? await this.runCall(call, turn) : 'Skipped: the tool-call limit for this question is reached.';
         turn.messages.push(this.protocol.feedback(call, text));
+        const step = planned.get(index);
+        if (step && !turn.started.has(step.step)) await this.deliver(turn.log, turn.output, { type: 'tool-finished', ...step, ok: false });
       }
     }
+  }
+
+  /**
+   * Announces the calls of one reply that will run on a server, before the first of them does, so
+   * people see what is coming (pending); by the index of the call, the step each will have.
+   */
+  private async planCalls(calls: RequestedCall[], turn: TurnState): Promise<Map<number, ToolStep>> {
+    const planned = new Map<number, ToolStep>();
+    for (const [index, call] of calls.entries()) {
+      const step = turn.steps + index + 1;
+      if ('invalid' in call || step > this.deps.settings.maxToolSteps || isFindTools(call.tool)) continue;
+      const tool = turn.tools.catalog.find((candidate) => candidate.name === call.tool);
+      if (!tool) continue;
+      const planning = { step, server: tool.server, tool: tool.toolName };
+      planned.set(index, planning);
+      await this.deliver(turn.log, turn.output, { type: 'tool-planned', ...planning });
+    }
+    return planned;
   }
 
   /** One requested call: checked against the catalog and the tool's schema, then run on its server. */
@@ -370,6 +394,7 @@ export class ConversationEngine {
       if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
     }
     const step = { step: turn.steps, server: tool.server, tool: tool.toolName };
+    turn.started.add(step.step);
     await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
     const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log));

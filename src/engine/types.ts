@@ -77,7 +77,9 @@ export interface ToolStep {
  *   block that only its end revealed), the renderer shows `answer.text` instead. Text a model wrote
  *   before calling a tool stays, as the lead-in to what follows. A reply held back whole (it began
  *   like a tool call), or a model that does not stream, sends no `text`: `answer` has it all.
- * - `tool-started` / `tool-progress` / `tool-finished`: one tool call, every call however fast.
+ * - `tool-planned`: the model asked for this call; it runs when the calls before it have (pending).
+ * - `tool-started` / `tool-progress` / `tool-finished`: one tool call, every call however fast. A
+ *   planned call that does not run (its arguments do not fit, its asker denies it) finishes not ok.
  * - `confirmation-asked` / `form-asked`: a question to the asker; the event's promise resolves once it
  *   is up. `…-ended` takes it away with how it ended.
  * - `notice`: a short line about the question itself (a file that could not be read).
@@ -87,6 +89,7 @@ export interface ToolStep {
  */
 export type TurnEvent =
   | { type: 'text'; delta: string }
+  | ({ type: 'tool-planned' } & ToolStep)
   | ({ type: 'tool-started' } & ToolStep)
   | ({ type: 'tool-progress'; detail: string } & ToolStep)
   | ({ type: 'tool-finished'; ok: boolean } & ToolStep)

@@ -43,7 +43,7 @@ describe('answers stream as the model writes them (fake model streaming over HTT
     const reply = await harness.ask('add 2 and 3', 'stream:json-call');
     expect(reply.answer?.text).toBe('The sum is 5.');
     expect(reply.streamedText()).toBe('The sum is 5.');
-    expect(reply.events.map((event) => event.type)).toEqual(['tool-started', 'tool-finished', 'text', 'text', 'answer']);
+    expect(reply.events.map((event) => event.type)).toEqual(['tool-planned', 'tool-started', 'tool-finished', 'text', 'text', 'answer']);
   });
 
   it('never shows reasoning in <think>, however the tags are cut into pieces', async () => {

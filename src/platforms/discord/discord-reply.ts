@@ -81,6 +81,9 @@ export class DiscordReply implements TurnOutput {
       case 'text':
         this.streamed += event.delta;
         return this.scheduleRender();
+      case 'tool-planned':
+        // Edits are paced a second apart: a call's first state worth a line is its running.
+        return;
       case 'tool-started':
       case 'tool-progress':
       case 'tool-finished': {

@@ -72,6 +72,7 @@ export class SlackReply implements TurnOutput {
       case 'tool-started':
         void this.status(`is using \`${event.tool}\`…`);
         return this.task(event);
+      case 'tool-planned':
       case 'tool-progress':
       case 'tool-finished':
         return this.task(event);
@@ -116,9 +117,9 @@ export class SlackReply implements TurnOutput {
     this.openStream().appendText(delta);
   }
 
-  private task(event: Extract<TurnEvent, { type: 'tool-started' | 'tool-progress' | 'tool-finished' }>): void {
+  private task(event: Extract<TurnEvent, { type: 'tool-planned' | 'tool-started' | 'tool-progress' | 'tool-finished' }>): void {
     if (this.streaming) this.openStream().appendTask(taskUpdate(event));
-    else if (event.type !== 'tool-finished') this.posted.progress(event);
+    else if (event.type === 'tool-started' || event.type === 'tool-progress') this.posted.progress(event);
   }
 
   private openStream(): SlackStream {

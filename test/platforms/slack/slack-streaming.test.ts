@@ -67,9 +67,9 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     const message = await stoppedStream(question.ts);
 
     expect(bot.slack.taskCards(message.ts)).toEqual([
-      { id: 'tool-1', title: 'Used echo', status: 'complete', details: 'on fixture', statuses: ['in_progress', 'complete'] },
-      { id: 'tool-2', title: 'fail failed', status: 'error', details: 'on fixture', statuses: ['in_progress', 'error'] },
-      { id: 'tool-3', title: 'Used add', status: 'complete', details: 'on fixture', statuses: ['in_progress', 'complete'] },
+      { id: 'tool-1', title: 'Used echo', status: 'complete', details: 'on fixture', statuses: ['pending', 'in_progress', 'complete'] },
+      { id: 'tool-2', title: 'fail failed', status: 'error', details: 'on fixture', statuses: ['pending', 'in_progress', 'error'] },
+      { id: 'tool-3', title: 'Used add', status: 'complete', details: 'on fixture', statuses: ['pending', 'in_progress', 'complete'] },
     ]);
     const chunks = message.stream!.chunks;
     const lastCard = chunks.findLastIndex((chunk) => chunk.type === 'task_update');

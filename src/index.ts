@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     observer: metrics,
     access: new AccessPolicy(settings.access, settings.mcp.servers),
     kv: store.kv,
+    prompts: pool,
   });
   metrics.queueDepth = () => engine.queuedTurns();
 

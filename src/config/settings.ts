@@ -134,6 +134,8 @@ export interface McpSettings {
   startupTimeoutMs: number;
   /** Used for servers without their own `timeoutMs`. */
   defaultToolTimeoutMs: number;
+  /** Characters of text a linked resource may bring into a tool result (MAX_TOOL_RESULT_CHARS); 20,000 when absent. */
+  maxResourceChars?: number;
 }
 
 export interface StoreSettings {
@@ -256,6 +258,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       servers: await loadServersConfig(vars.MCP_CONFIG, env),
       startupTimeoutMs: vars.MCP_STARTUP_TIMEOUT_S * 1000,
       defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
+      maxResourceChars: vars.MAX_TOOL_RESULT_CHARS,
     },
     oauth: {
       publicUrl: vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`,

@@ -30,6 +30,7 @@ import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, Elic
 import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { storedUserContent, userContent } from './speaker.js';
 import { readAttachments, type ReadAttachments } from './attachments.js';
+import { PromptLibrary, type PromptSource } from './prompt-library.js';
 
 /** Told how each turn and each confirmation ended, e.g. to count them for metrics. */
 export interface TurnObserver {
@@ -50,6 +51,8 @@ export interface EngineDeps {
   access?: AccessPolicy;
   /** Where waiting questions are recorded, so a restart can close them; memory only when absent. */
   kv?: Keyv;
+  /** Servers' prompts for the `/prompt` commands; none when absent. */
+  prompts?: PromptSource;
 }
 
 /** A message's place in its thread's queue (see ConversationEngine.reserve). */
@@ -119,6 +122,8 @@ export class ConversationEngine {
   private readonly requests: ModelRequests;
   /** Learned from a reply: this model's template opens a reasoning block before each reply, so streams wait for its end. */
   private thinksFirst = false;
+  /** Servers' prompts, as the asker may use them; a filled one is asked through `handle`. */
+  readonly prompts: PromptLibrary;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = protocolFor(deps.settings);
@@ -126,6 +131,7 @@ export class ConversationEngine {
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();
     this.questions = new QuestionBroker(deps.kv, deps.logger);
+    this.prompts = new PromptLibrary(deps.prompts, this.access, deps.logger);
   }
 
   /**
@@ -402,7 +408,7 @@ export class ConversationEngine {
     await this.deliver(log, turn.output, { type: 'tool-finished', ...step, ok: outcome.ok });
     for (const image of outcome.images) {
       const extension = image.mimeType.split('/')[1]?.replace(/[^a-z0-9]/gi, '') || 'bin';
-      turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: `${tool.toolName}-${turn.images.length + 1}.${extension}` });
+      turn.images.push({ data: Buffer.from(image.data, 'base64'), mimeType: image.mimeType, filename: image.filename ?? `${tool.toolName}-${turn.images.length + 1}.${extension}` });
     }
     // A failed outcome's text already names the tool, the server and what went wrong.
     return this.capped(outcome.text);

@@ -6,7 +6,8 @@ import type { RestartPolicy, ServerEventDetails, ServerEventType } from './serve
 import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
-import type { CallContext, CatalogTool, ServerState, ToolOutcome, ToolProvider } from './types.js';
+import type { GetPromptResult } from '@modelcontextprotocol/client';
+import type { CallContext, CatalogTool, ServerPrompt, ServerState, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
   /**
@@ -33,6 +34,8 @@ export interface ServerEvent extends ServerEventDetails {
 
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, startRetryDelayMs: 30_000, maxStartRetryDelayMs: 300_000 };
 const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
+/** MAX_TOOL_RESULT_CHARS's default, for pools started without it (the probe, tests). */
+const DEFAULT_MAX_RESOURCE_CHARS = 20_000;
 
 /**
  * Every configured MCP server, started once and shared by all conversations. The tool catalog lives
@@ -68,6 +71,7 @@ export class McpPool implements ToolProvider {
             restart,
             startupTimeoutMs: settings.startupTimeoutMs,
             defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
+            maxResourceChars: settings.maxResourceChars ?? DEFAULT_MAX_RESOURCE_CHARS,
             oauth,
             onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
           }),
@@ -106,6 +110,21 @@ export class McpPool implements ToolProvider {
     const route = this.routes.get(name);
     if (!route) return failedOutcome('', name, `there is no tool named "${name}"`);
     return route.instances.callTool(route.toolName, args, context);
+  }
+
+  /** Every prompt of the servers that are up (MCP server/prompts), in server order; never a round trip. */
+  prompts(): ServerPrompt[] {
+    return this.servers.flatMap((server) => server.prompts);
+  }
+
+  /**
+   * Fills in one prompt (prompts/get): its messages, ready to start a turn.
+   * @throws Error naming the server when there is none by that name or it is down; the SDK's ProtocolError when the server refuses
+   */
+  getPrompt(server: string, name: string, args: Record<string, string>): Promise<GetPromptResult> {
+    const instances = this.servers.find((entry) => entry.name === server);
+    if (!instances) return Promise.reject(new Error(`there is no server named "${server}"`));
+    return instances.getPrompt(name, args);
   }
 
   /**

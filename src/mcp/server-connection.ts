@@ -15,6 +15,8 @@ import type { Logger } from '../logging/logger.js';
 import { ATTR, inSpan, markFailed, SpanKind, traceContextMeta } from '../observability/tracing.js';
 import { authProviderFor, ServerAuthorization, StoredOAuthProvider, type OAuthHost } from './auth/index.js';
 import { readCallResult } from './call-result.js';
+import { readResourceLinks } from './resource-links.js';
+import { ServerPrompts } from './server-prompts.js';
 import { ServerRequests } from './server-requests.js';
 import { connectServer, issuerMismatchAllowed, type ServerLink } from './transports.js';
 import { listAllTools, type ToolListProblem } from './tool-list.js';
@@ -55,6 +57,8 @@ export interface ServerConnectionOptions {
   logger: Logger;
   startupTimeoutMs: number;
   defaultToolTimeoutMs: number;
+  /** Characters of text a linked resource may bring into a tool result (MAX_TOOL_RESULT_CHARS). */
+  maxResourceChars: number;
   restart: RestartPolicy;
   oauth: OAuthHost;
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
@@ -135,6 +139,7 @@ export class ServerConnection {
   /** Deviations already warned about, so a server that keeps deviating is named once, not on every listing, call or line. */
   private readonly warned = new Set<string>();
   private readonly spanAttributes: Record<string, string | number>;
+  readonly prompts: ServerPrompts;
 
   constructor(
     readonly config: ServerConfig,
@@ -145,6 +150,7 @@ export class ServerConnection {
     if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log, issuerMismatchAllowed(config));
     this.requests = new ServerRequests(config, this.log);
     this.spanAttributes = callSpanAttributes(config);
+    this.prompts = new ServerPrompts(config.name, this.log, config.timeoutMs ?? options.defaultToolTimeoutMs);
   }
 
   get name(): string {
@@ -243,7 +249,8 @@ export class ServerConnection {
       const params = { name: toolName, arguments: args, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
       const raw = await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal });
       const problems: string[] = [];
-      const outcome = toToolOutcome(this.name, toolName, readCallResult(raw, problems));
+      const reading = { maxChars: this.options.maxResourceChars, timeoutMs, signal, log };
+      const outcome = toToolOutcome(this.name, toolName, await readResourceLinks(link.client, readCallResult(raw, problems), reading));
       if (problems.length > 0) this.warnOnce(`result:${toolName}`, { tool: toolName, problem: problems.join('; ') }, 'tool result repaired');
       if (!outcome.ok) markFailed('tool_error', outcome.text);
       log.debug({ ms: Date.now() - started, ok: outcome.ok }, 'tool call finished');
@@ -365,6 +372,7 @@ export class ServerConnection {
     this.restartAttempt = 0;
     const { client } = link;
     client.setNotificationHandler('notifications/tools/list_changed', () => this.refreshTools(link));
+    this.prompts.attach(client);
     this.requests.listen(client, link.era);
     this.listenForChanges(link);
     client.onclose = () => this.connectionLost(link, 'the connection closed');
@@ -375,13 +383,15 @@ export class ServerConnection {
   }
 
   /**
-   * On 2026-07-28 a server tells of a changed tool list only on a `subscriptions/listen` stream the
-   * client opened (2025 revisions send it unasked); the notification then reaches the same handler.
+   * On 2026-07-28 a server tells of a changed tool or prompt list only on a `subscriptions/listen`
+   * stream the client opened (2025 revisions send it unasked); the notification then reaches the same handler.
    */
   private listenForChanges(link: ServerLink): void {
-    if (link.era !== 'modern' || !link.client.getServerCapabilities()?.tools?.listChanged) return;
-    link.client.listen({ toolsListChanged: true }).catch((error: unknown) => {
-      if (this.link === link) this.log.warn({ reason: (error as Error).message }, 'could not subscribe to tool list changes');
+    const capabilities = link.client.getServerCapabilities();
+    const filter = { ...(capabilities?.tools?.listChanged ? { toolsListChanged: true } : {}), ...(capabilities?.prompts?.listChanged ? { promptsListChanged: true } : {}) };
+    if (link.era !== 'modern' || Object.keys(filter).length === 0) return;
+    link.client.listen(filter).catch((error: unknown) => {
+      if (this.link === link) this.log.warn({ reason: (error as Error).message }, 'could not subscribe to list changes');
     });
   }
 

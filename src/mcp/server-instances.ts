@@ -1,7 +1,8 @@
 import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ServerConnection, type ServerConnectionOptions, type ServerEventType, type ServerTool } from './server-connection.js';
-import type { CallContext, ServerState, ToolOutcome } from './types.js';
+import type { GetPromptResult } from '@modelcontextprotocol/client';
+import type { CallContext, ServerPrompt, ServerState, ToolOutcome } from './types.js';
 
 /** A server is as available as its most available instance: ready while any one is. */
 const STATE_PRIORITY: ServerState[] = ['ready', 'restarting', 'starting', 'needs-authorization', 'failed'];
@@ -59,6 +60,21 @@ export class ServerInstances {
 
   get tools(): ServerTool[] {
     return this.listedBy?.tools ?? [];
+  }
+
+  /** The prompts of the instance whose tools are listed, while it is up. */
+  get prompts(): ServerPrompt[] {
+    return this.listedBy?.state === 'ready' ? this.listedBy.prompts.prompts : [];
+  }
+
+  /**
+   * prompts/get on the ready instance with the fewest calls in flight.
+   * @throws Error when no instance is ready; the SDK's errors as ServerPrompts.get throws them
+   */
+  getPrompt(name: string, args: Record<string, string>): Promise<GetPromptResult> {
+    const instance = this.leastBusyReady();
+    if (!instance) return Promise.reject(new Error(`server "${this.name}" is ${this.state === 'restarting' ? 'restarting, try again in a few seconds' : 'not connected'}`));
+    return instance.connection.prompts.get(name, args);
   }
 
   /** Process ids of the running instances, by instance (undefined for one that is down, and for a remote server). */

@@ -1,12 +1,11 @@
 import type { CallToolResult, ContentBlock } from '@modelcontextprotocol/client';
+import { fileNameFromUri } from '../shared/file-names.js';
+import { byteSize, describeLink } from './resource-links.js';
 import type { ToolImage, ToolOutcome } from './types.js';
 
-function size(base64: string): string {
-  const bytes = Buffer.byteLength(base64, 'base64');
-  return bytes >= 1024 ? `${(bytes / 1024).toFixed(1)} kB` : `${bytes} bytes`;
-}
+const size = (base64: string) => byteSize(Buffer.byteLength(base64, 'base64'));
 
-/** One content block in words; images are also kept aside, to be attached to the answer. */
+/** One content block in words; images, audio and binary resources are also kept aside, to be attached to the answer. */
 function describe(block: ContentBlock, images: ToolImage[]): string {
   switch (block.type) {
     case 'text':
@@ -15,17 +14,19 @@ function describe(block: ContentBlock, images: ToolImage[]): string {
       images.push({ data: block.data, mimeType: block.mimeType });
       return `[${block.mimeType} image, ${size(block.data)}; it will be shown to the user]`;
     case 'audio':
-      return `[${block.mimeType} audio, ${size(block.data)}]`;
+      images.push({ data: block.data, mimeType: block.mimeType });
+      return `[${block.mimeType} audio, ${size(block.data)}; it will be attached for the user]`;
     case 'resource': {
       const { resource } = block;
       if ('text' in resource) return `[resource ${resource.uri} (${resource.mimeType ?? 'text'})]\n${resource.text}`;
-      return `[resource ${resource.uri} (${resource.mimeType ?? 'binary'}, ${size(resource.blob)})]`;
+      // Binary contents (a PDF, an image, audio) are for the person: the model reads only that they are there.
+      const mimeType = resource.mimeType ?? 'application/octet-stream';
+      const filename = fileNameFromUri(resource.uri, mimeType);
+      images.push({ data: resource.blob, mimeType, ...(filename ? { filename } : {}) });
+      return `[resource ${resource.uri} (${mimeType}, ${size(resource.blob)}); it will be attached for the user${filename ? ` as ${filename}` : ''}]`;
     }
-    case 'resource_link': {
-      const mimeType = block.mimeType ? ` (${block.mimeType})` : '';
-      const description = block.description ? `: ${block.description}` : '';
-      return `[resource link "${block.name}" ${block.uri}${mimeType}${description}]`;
-    }
+    case 'resource_link':
+      return describeLink(block);
   }
 }
 

@@ -24,10 +24,13 @@ export interface CatalogTool {
 /** `needs-authorization`: an OAuth server waits for a person to follow its authorization link. */
 export type ServerState = 'starting' | 'ready' | 'restarting' | 'failed' | 'needs-authorization';
 
+/** A file a tool returned for the person: an image, or a binary resource (PDF, audio…) attached to the answer. */
 export interface ToolImage {
   /** base64, as MCP sends it */
   data: string;
   mimeType: string;
+  /** The file's name where the tool gave one (a resource's URI ends in it); the engine names the others. */
+  filename?: string;
 }
 
 /**
@@ -40,6 +43,7 @@ export interface ToolOutcome {
   tool: string;
   /** Text content joined; images and resources described in words. */
   text: string;
+  /** Images and binary resources, attached to the answer. */
   images: ToolImage[];
 }
 
@@ -59,6 +63,22 @@ export interface CallContext {
   onProgress?: (progress: ToolProgress) => void;
   elicit?: (request: ElicitRequest['params']) => Promise<ElicitResult>;
   sample?: (request: CreateMessageRequest['params']) => Promise<CreateMessageResult>;
+}
+
+/** One argument of a prompt; MCP prompt arguments are strings. */
+export interface PromptArgument {
+  name: string;
+  description?: string;
+  required: boolean;
+}
+
+/** One prompt a server offers (MCP server/prompts), as the `/prompt` commands show it. */
+export interface ServerPrompt {
+  server: string;
+  name: string;
+  title?: string;
+  description?: string;
+  arguments: PromptArgument[];
 }
 
 /** What the engine needs from the MCP pool. */

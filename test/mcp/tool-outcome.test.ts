@@ -14,7 +14,7 @@ describe('tool results as the model reads them', () => {
     expect(outcome.text).toBe('[image/png image, 1.2 kB; it will be shown to the user]');
   });
 
-  it('describes audio, embedded resources and resource links', () => {
+  it('describes audio, embedded resources and resource links, keeping audio and binary resources aside as files', () => {
     const outcome = toToolOutcome('s', 't', {
       content: [
         { type: 'audio', data: 'AAAA', mimeType: 'audio/wav' },
@@ -25,12 +25,16 @@ describe('tool results as the model reads them', () => {
     });
     expect(outcome.text).toBe(
       [
-        '[audio/wav audio, 3 bytes]',
+        '[audio/wav audio, 3 bytes; it will be attached for the user]',
         '[resource file:///notes.md (text/markdown)]\n# Notes',
-        '[resource file:///photo.jpg (image/jpeg, 1.2 kB)]',
+        '[resource file:///photo.jpg (image/jpeg, 1.2 kB); it will be attached for the user as photo.jpg]',
         '[resource link "report" file:///report.pdf (application/pdf): Q3 numbers]',
       ].join('\n'),
     );
+    expect(outcome.images).toEqual([
+      { data: 'AAAA', mimeType: 'audio/wav' },
+      { data: KILOBYTE_OF_BASE64, mimeType: 'image/jpeg', filename: 'photo.jpg' },
+    ]);
   });
 
   it('uses structured content as JSON when there is no text', () => {

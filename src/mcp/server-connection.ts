@@ -21,7 +21,7 @@ import { ServerRequests } from './server-requests.js';
 import { connectServer, issuerMismatchAllowed, type ServerLink } from './transports.js';
 import { listAllTools, type ToolListProblem } from './tool-list.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
-import type { CallContext, JsonSchema, ServerState, ToolOutcome } from './types.js';
+import type { CallContext, JsonSchema, ServerPrompt, ServerState, ToolOutcome } from './types.js';
 
 export interface ServerTool {
   toolName: string;
@@ -334,8 +334,10 @@ export class ServerConnection {
         onHandshakeRepaired,
       });
       let tools: ServerTool[];
+      let prompts: ServerPrompt[];
       try {
         tools = await this.listTools(link.client, attempt.signal);
+        prompts = await this.prompts.fetch(link.client, attempt.signal);
         if (!link.client.transport) throw new Error('the server closed the connection right after start-up');
       } catch (error) {
         await link.close();
@@ -345,7 +347,7 @@ export class ServerConnection {
         await link.close();
         return;
       }
-      this.adopt(link, tools);
+      this.adopt(link, tools, prompts);
       onReady();
     };
     this.attempt = attempt;
@@ -365,14 +367,14 @@ export class ServerConnection {
     return this.connecting;
   }
 
-  private adopt(link: ServerLink, tools: ServerTool[]): void {
+  private adopt(link: ServerLink, tools: ServerTool[], prompts: ServerPrompt[]): void {
     this.link = link;
     this.tools = tools;
     this.state = 'ready';
     this.restartAttempt = 0;
     const { client } = link;
     client.setNotificationHandler('notifications/tools/list_changed', () => this.refreshTools(link));
-    this.prompts.attach(client);
+    this.prompts.attach(client, prompts);
     this.requests.listen(client, link.era);
     this.listenForChanges(link);
     client.onclose = () => this.connectionLost(link, 'the connection closed');

@@ -20,10 +20,10 @@ function toServerPrompt(server: string, prompt: Prompt): ServerPrompt {
 }
 
 /**
- * One connection's prompts (MCP server/prompts): listed when the connection is made, if the server
+ * One connection's prompts (MCP server/prompts): listed while the connection is made, if the server
  * declares the `prompts` capability, and listed again on `notifications/prompts/list_changed`. A
- * listing that fails keeps the last list and is logged; prompts are an extra, never a reason to
- * drop a server.
+ * listing that fails is logged and leaves the list as it was (empty at first); prompts are an extra,
+ * never a reason to drop a server.
  */
 export class ServerPrompts {
   private list: ServerPrompt[] = [];
@@ -41,13 +41,23 @@ export class ServerPrompts {
     return this.list;
   }
 
-  /** Takes over a newly made connection: lists its prompts (in the background) and hears of changes. */
-  attach(client: Client): void {
+  /** The prompts of a connection being made; none when it offers none or the listing fails (logged). Never rejects. */
+  async fetch(client: Client, signal?: AbortSignal): Promise<ServerPrompt[]> {
+    if (!this.offered(client)) return [];
+    try {
+      return await this.listAll(client, signal);
+    } catch (error) {
+      this.log.warn({ reason: (error as Error).message }, 'could not list prompts');
+      return [];
+    }
+  }
+
+  /** Takes over a connection that is now live, with the prompts `fetch` found on it, and hears of changes. */
+  attach(client: Client, prompts: ServerPrompt[]): void {
     this.client = client;
-    this.list = [];
-    if (!this.offered(client)) return;
-    client.setNotificationHandler('notifications/prompts/list_changed', () => this.refresh(client));
-    this.refresh(client);
+    this.list = prompts;
+    this.generation += 1;
+    if (this.offered(client)) client.setNotificationHandler('notifications/prompts/list_changed', () => this.refresh(client));
   }
 
   /** Whether the server declares prompts at all: the SDK refuses prompts/list otherwise. */
@@ -71,18 +81,18 @@ export class ServerPrompts {
       .then((prompts) => {
         if (generation !== this.generation || this.client !== client) return;
         this.list = prompts;
-        this.log.info({ prompts: prompts.length }, 'prompts listed');
+        this.log.info({ prompts: prompts.length }, 'prompt list changed');
       })
       .catch((error: unknown) => {
         if (this.client === client) this.log.warn({ reason: (error as Error).message }, 'could not list prompts');
       });
   }
 
-  private async listAll(client: Client): Promise<ServerPrompt[]> {
+  private async listAll(client: Client, signal?: AbortSignal): Promise<ServerPrompt[]> {
     const prompts: ServerPrompt[] = [];
     let cursor: string | undefined;
     for (let page = 0; page < MAX_PAGES; page += 1) {
-      const result = await client.listPrompts(cursor ? { cursor } : undefined, { timeout: this.timeoutMs });
+      const result = await client.listPrompts(cursor ? { cursor } : undefined, { timeout: this.timeoutMs, signal });
       prompts.push(...result.prompts.map((prompt) => toServerPrompt(this.server, prompt)));
       cursor = result.nextCursor;
       if (!cursor) break;

@@ -7,7 +7,6 @@ describe('prompts and resources through the MCP pool', () => {
 
   beforeAll(async () => {
     under = await startPool([libraryServerConfig('library')]);
-    await under.logs.waitFor((line) => line.msg === 'prompts listed' && line.server === 'library', { what: 'the library prompts' });
   });
   afterAll(async () => {
     await under?.pool.close();
@@ -40,7 +39,7 @@ describe('prompts and resources through the MCP pool', () => {
 
   it('lists the prompts again when the server says they changed', async () => {
     await under.pool.callTool('add_prompt', { name: 'late' });
-    await under.logs.waitFor((line) => line.msg === 'prompts listed' && under.pool.prompts().some((prompt) => prompt.name === 'late'), { what: 'the new prompt listed' });
+    await under.logs.waitFor((line) => line.msg === 'prompt list changed' && under.pool.prompts().some((prompt) => prompt.name === 'late'), { what: 'the new prompt listed' });
     expect(under.pool.prompts().find((prompt) => prompt.name === 'late')?.description).toBe('Added at run time: late.');
   });
 

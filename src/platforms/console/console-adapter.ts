@@ -1,11 +1,12 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import type { ConversationEngine, ElicitationAnswer, ServerTools } from '../../engine/index.js';
+import { PromptError, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
 import { ConsoleReply, type ConsoleQuestion } from './console-reply.js';
 import { ConsoleScreen } from './console-screen.js';
+import { formatPromptList, promptUsage } from './prompt-list.js';
 import { formatToolList } from './tool-list.js';
 
 export interface ConsoleAdapterOptions {
@@ -22,7 +23,8 @@ export type ConsoleEnd = 'end of input' | 'SIGINT';
 
 const THREAD_KEY = 'console:local';
 const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
-const COMMANDS_HELP = 'Commands: /tools [server] lists the tools, /reset forgets the conversation, /help shows this. Anything else is a question.';
+const COMMANDS_HELP =
+  'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /help shows this. Anything else is a question.';
 
 function noSuchServer(name: string, servers: ServerTools[]): string {
   const names = servers.map((entry) => entry.server);
@@ -147,6 +149,7 @@ export class ConsoleAdapter implements PlatformAdapter {
       await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, this.options.engine.listTools(ASKER)) : formatToolList(servers, this.screen.columns));
       return;
     }
+    if (command === '/prompt') return this.prompt(text.slice(command.length).trim());
     if (command === '/reset') {
       await this.options.engine.reset(THREAD_KEY);
       await this.screen.answerLine('History cleared.');
@@ -158,5 +161,25 @@ export class ConsoleAdapter implements PlatformAdapter {
       return;
     }
     await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.screen, this.asked));
+  }
+
+  /** `/prompt` lists the prompts; `/prompt <server>/<name> name=value; …` fills one in and asks it in the conversation. */
+  private async prompt(line: string): Promise<void> {
+    const { prompts } = this.options.engine;
+    if (line === '') return this.screen.answerLine(formatPromptList(prompts.list(ASKER)));
+    const [id = ''] = line.split(/\s+/);
+    const prompt = prompts.find(ASKER, id);
+    if (!prompt) return this.screen.answerLine(`No prompt named "${id}". /prompt lists them.`);
+    const entered = formAnswer(line.slice(id.length).trim());
+    const read = prompts.readArguments(prompt, entered.action === 'accept' ? entered.values : {});
+    if (!read.ok) return this.screen.answerLine(`${read.message} ${promptUsage(prompt)}`);
+    let question;
+    try {
+      question = await prompts.question(ASKER, prompt, read.args);
+    } catch (error) {
+      if (error instanceof PromptError) return this.screen.answerLine(error.message);
+      throw error;
+    }
+    await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, ...question }, new ConsoleReply(this.screen, this.asked));
   }
 }

@@ -96,6 +96,15 @@ function parseMultipart(raw: Buffer, contentType: string): { body: unknown; file
   return { body, files };
 }
 
+/** A modal's submitted values as labelled components: a string is what a text input holds, a list what a select menu has picked. */
+function modalComponents(values: Record<string, string | string[]>): Record<string, unknown>[] {
+  return Object.entries(values).map(([inputId, value], index) => ({
+    type: 18,
+    id: index + 1,
+    component: Array.isArray(value) ? { type: 3, custom_id: inputId, values: value } : { type: 4, custom_id: inputId, value },
+  }));
+}
+
 /**
  * A local Discord for the real discord.js client: the gateway over WebSocket and a REST API that
  * records every call, answers with plausible objects, and can be told to fail.
@@ -261,12 +270,13 @@ export class FakeDiscord {
     const message = this.messages.get(messageId);
     if (!message) throw new Error(`the bot posted no message ${messageId}`);
     const channelId = String(message.channel_id);
-    const components = Object.entries(values).map(([inputId, value], index) => ({
-      type: 18,
-      id: index + 1,
-      component: Array.isArray(value) ? { type: 3, custom_id: inputId, values: value } : { type: 4, custom_id: inputId, value },
-    }));
-    return this.dispatchInteraction({ type: 5, message, data: { custom_id: customId, components } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
+    return this.dispatchInteraction({ type: 5, message, data: { custom_id: customId, components: modalComponents(values) } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
+  }
+
+  /** Someone submitting a form (modal) the bot opened in answer to a slash command: no message behind it. */
+  submitCommandModal(customId: string, values: Record<string, string | string[]>, options: { channelId?: string; user?: User } = {}): { id: string; token: string } {
+    const channelId = options.channelId ?? CHANNEL_ID;
+    return this.dispatchInteraction({ type: 5, data: { custom_id: customId, components: modalComponents(values) } }, { ...options, channelId, guild: !this.dmChannels.has(channelId) });
   }
 
   /** The DM channel Discord opens between the bot and a user. */

@@ -13,6 +13,7 @@ import { ConversationMemory } from './conversation-memory.js';
 import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
 import { hintFor, loginRefusal } from './discord-failures.js';
 import { AskCommand } from './ask-command.js';
+import { isPromptForm, PromptCommand } from './prompt-command.js';
 import { DiscordReply } from './discord-reply.js';
 import { GatewayConnection } from './gateway-connection.js';
 import { questionText } from './mentions.js';
@@ -39,7 +40,7 @@ const DEFAULT_CONVERSATION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * The bot on Discord: mentions start threads; threads, forum posts, DMs and replies to its answers are
- * conversations; /ask, /tools and /reset.
+ * conversations; /ask, /prompt, /tools and /reset.
  */
 export class DiscordAdapter implements PlatformAdapter {
   readonly platform = 'discord';
@@ -51,6 +52,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly memory: ConversationMemory;
   private readonly pacing: RestPacing;
   private readonly ask: AskCommand;
+  private readonly prompt: PromptCommand;
   private stopping: Promise<void> | undefined;
 
   constructor(private readonly options: DiscordAdapterOptions) {
@@ -68,6 +70,7 @@ export class DiscordAdapter implements PlatformAdapter {
     this.gateway = new GatewayConnection(this.client, this.log);
     this.pacing = new RestPacing(this.client.rest);
     this.ask = new AskCommand(options.engine, (surface, threadKey) => this.replyIn(surface, threadKey), this.log);
+    this.prompt = new PromptCommand(options.engine, (surface, threadKey) => this.replyIn(surface, threadKey), this.log);
   }
 
   /** Whether a shard holds a live gateway connection now, not whether the client was ever ready. */
@@ -214,12 +217,16 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   private async onInteraction(interaction: Interaction): Promise<void> {
-    if (interaction.isAutocomplete()) return this.commands.autocomplete(interaction, interactionAsker(interaction));
+    if (interaction.isAutocomplete()) return (interaction.commandName === 'prompt' ? this.prompt : this.commands).autocomplete(interaction, interactionAsker(interaction));
     const answering = this.answerToQuestion(interaction);
     if (answering) return answering.catch((error: unknown) => this.log.error({ err: error, hint: hintFor(error) }, 'answer to a question could not be taken'));
+    if (interaction.isModalSubmit() && isPromptForm(interaction.customId)) {
+      return this.prompt.submit(interaction, interactionAsker(interaction)).catch((error: unknown) => this.log.error({ err: error, hint: hintFor(error) }, 'prompt form could not be taken'));
+    }
     if (!interaction.isChatInputCommand()) return;
     try {
       if (interaction.commandName === 'ask') return await this.ask.run(interaction, interactionAsker(interaction));
+      if (interaction.commandName === 'prompt') return await this.prompt.run(interaction, interactionAsker(interaction));
       await this.commands.run(interaction, interactionAsker(interaction));
     } catch (error) {
       this.log.error({ err: error, command: interaction.commandName, hint: hintFor(error) }, 'slash command failed');

@@ -91,19 +91,26 @@ function textInputFor(field: FormField): TextInputBuilder {
   return input;
 }
 
-/** One labelled input per field, pre-filled with the server's defaults: a menu for choices and yes/no, text for the rest. */
-function modalFor(request: ElicitationRequest): ModalBuilder {
-  const labels = request.fields.slice(0, INPUTS_PER_MODAL).map((field) => {
+/**
+ * A modal of one labelled input per field (Discord shows at most five), pre-filled with the defaults:
+ * a menu for choices and yes/no, text for the rest. `customId` comes back with the submission.
+ */
+export function formModal(customId: string, title: string, fields: FormField[]): ModalBuilder {
+  const labels = fields.slice(0, INPUTS_PER_MODAL).map((field) => {
     const label = new LabelBuilder().setLabel(clip(field.title, LABEL_LENGTH));
     if (field.description) label.setDescription(clip(field.description, TEXT_LENGTH));
     const options = menuOptions(field);
     return options ? label.setStringSelectMenuComponent(menuFor(field, options)) : label.setTextInputComponent(textInputFor(field));
   });
-  return new ModalBuilder().setCustomId(`${PREFIX}:submit:${request.id}`).setTitle(clip(`Answer ${request.server}`, LABEL_LENGTH)).addLabelComponents(labels);
+  return new ModalBuilder().setCustomId(customId).setTitle(clip(title, LABEL_LENGTH)).addLabelComponents(labels);
 }
 
-/** What was entered, as the engine reads it: menus give their picks, text inputs their text. */
-function enteredValues(interaction: ModalSubmitInteraction, fields: FormField[]): Extract<ElicitationAnswer, { action: 'accept' }>['values'] {
+function modalFor(request: ElicitationRequest): ModalBuilder {
+  return formModal(`${PREFIX}:submit:${request.id}`, `Answer ${request.server}`, request.fields);
+}
+
+/** What was entered in a `formModal`, as the engine reads it: menus give their picks, text inputs their text. */
+export function enteredValues(interaction: ModalSubmitInteraction, fields: FormField[]): Extract<ElicitationAnswer, { action: 'accept' }>['values'] {
   return Object.fromEntries(
     fields.slice(0, INPUTS_PER_MODAL).map((field) => {
       if (!menuOptions(field)) return [field.name, interaction.fields.getTextInputValue(field.name)];

@@ -1,8 +1,11 @@
-import { InteractionContextType, type ChatInputCommandInteraction } from 'discord.js';
+import { InteractionContextType, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import { dmThreadKey, guildThreadKey } from './message-router.js';
 
 /** The DM between the person and the bot; Discord's `context` says so, and without it (older payloads) a DM is anything outside a guild. */
-function inBotDm(interaction: ChatInputCommandInteraction): boolean {
+/** A command, or a form submitted in a channel (a modal's `channelId` is only null outside one). */
+export type ChannelInteraction = ChatInputCommandInteraction | (ModalSubmitInteraction & { channelId: string });
+
+function inBotDm(interaction: ChannelInteraction): boolean {
   return interaction.context === null ? !interaction.inGuild() : interaction.context === InteractionContextType.BotDM;
 }
 
@@ -15,12 +18,12 @@ export function conversationHere(interaction: ChatInputCommandInteraction): stri
 }
 
 /**
- * The conversation an `/ask` continues: the DM with the bot, so asking there is like writing there;
+ * The conversation an `/ask` (or a `/prompt`'s form) continues: the DM with the bot, so asking there is like writing there;
  * anywhere else a conversation of its own, keyed by the interaction (a Discord reply to its answer
  * continues it where the bot can read the channel). A private channel (another person's DM, a group
  * DM) gets the DM prefix, with the channel and the interaction.
  */
-export function askConversation(interaction: ChatInputCommandInteraction): string {
+export function askConversation(interaction: ChannelInteraction): string {
   if (inBotDm(interaction)) return dmThreadKey(interaction.channelId);
   if (interaction.guildId) return guildThreadKey(interaction.guildId, interaction.channelId, interaction.id);
   return `${dmThreadKey(interaction.channelId)}:${interaction.id}`;

@@ -1,4 +1,4 @@
-import type { BaseMessageOptions, ChatInputCommandInteraction, Message, SendableChannels } from 'discord.js';
+import type { BaseMessageOptions, ChatInputCommandInteraction, Message, ModalSubmitInteraction, SendableChannels } from 'discord.js';
 
 /** Model output must never ping @everyone, roles or users. */
 const NO_PINGS = { parse: [] as [] };
@@ -64,7 +64,7 @@ export class ChannelSurface implements MessageSurface {
 export class InteractionSurface implements MessageSurface {
   private originalUsed = false;
 
-  constructor(private readonly interaction: ChatInputCommandInteraction) {}
+  constructor(private readonly interaction: ChatInputCommandInteraction | ModalSubmitInteraction) {}
 
   async post(message: MessageContent): Promise<string> {
     const options = { ...message, allowedMentions: NO_PINGS };

@@ -38,6 +38,9 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
       .addStringOption((option) => option.setName('server').setDescription('Only this server').setAutocomplete(true))
       .toJSON(),
     everywhere('reset', 'Forget the conversation in this thread or DM').toJSON(),
+    everywhere('prompt', 'Use a prompt an MCP server offers; I answer here')
+      .addStringOption((option) => option.setName('name').setDescription('The prompt').setRequired(true).setAutocomplete(true))
+      .toJSON(),
   ];
 }
 

@@ -273,6 +273,20 @@ export class FakeSlack {
     };
   }
 
+  /** A person submitting a modal the bot opened, as Slack sends `view_submission`: `values` by block id, then action id. */
+  viewSubmission(view: Record<string, unknown>, values: Record<string, Record<string, unknown>>, userId = USER_ID): Record<string, unknown> {
+    return {
+      type: 'view_submission',
+      team: { id: TEAM_ID, domain: 'test' },
+      user: { id: userId, username: USERS[userId]?.name ?? userId, name: USERS[userId]?.name ?? userId, team_id: TEAM_ID },
+      api_app_id: 'A0000APP',
+      token: 'verification-token',
+      trigger_id: `trigger.${randomUUID()}`,
+      view: { id: view.id ?? `V${randomUUID().slice(0, 8)}`, team_id: TEAM_ID, type: 'modal', ...view, state: { values } },
+      response_urls: [],
+    };
+  }
+
   /** POSTs to a bot's /slack/events as Slack does in HTTP mode: signed, with the retry header on redeliveries. */
   async postToBot(
     botPort: number,
@@ -380,6 +394,8 @@ export class FakeSlack {
       case 'assistant.threads.setSuggestedPrompts':
       case 'assistant.threads.setTitle':
         return args.channel_id && args.thread_ts ? { ok: true } : { ok: false, error: 'invalid_arguments' };
+      case 'views.open':
+        return args.trigger_id ? { ok: true, view: { id: `V${randomUUID().slice(0, 8)}`, ...(typeof args.view === 'string' ? JSON.parse(args.view) : args.view) } } : { ok: false, error: 'invalid_trigger_id' };
       case 'chat.postEphemeral':
         return { ok: true, message_ts: nextTs() };
       case 'reactions.add':

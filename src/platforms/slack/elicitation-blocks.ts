@@ -9,7 +9,8 @@ const SUBMIT = 'elicit_submit';
 const DECLINE = 'elicit_decline';
 const LINK = 'elicit_link';
 const VALUE = 'value';
-const blockId = (field: FormField) => `field:${field.name}`;
+/** The input block a field's entry comes back in (a message's or a modal's `state.values`). */
+export const blockId = (field: FormField) => `field:${field.name}`;
 // Slack's limits: 75 characters for option text, 100 options per select.
 const OPTION_TEXT = 75;
 const OPTIONS = 100;
@@ -47,7 +48,14 @@ function element(field: FormField): types.InputBlock['element'] {
  */
 export function elicitationMessage(request: ElicitationRequest): { text: string; blocks: types.KnownBlock[] } {
   const text = toMrkdwn(elicitationText(request));
-  const inputs: types.KnownBlock[] = request.fields.map((field) => ({
+  const button = (actionId: string, label: string, style?: 'primary') => ({ type: 'button' as const, action_id: actionId, text: plain(label), value: request.id, ...(style ? { style } : {}) });
+  const answer = request.url ? [button(LINK, 'Open page…', 'primary'), button(SUBMIT, 'Done')] : [button(SUBMIT, 'Submit', 'primary')];
+  return { text, blocks: [...textBlocks(text), ...inputBlocks(request.fields), { type: 'actions', elements: [...answer, button(DECLINE, 'Decline')] }] };
+}
+
+/** One input block per field, pre-filled with its default; an entry comes back under `blockId(field)` (see enteredValues). */
+export function inputBlocks(fields: FormField[]): types.KnownBlock[] {
+  return fields.map((field) => ({
     type: 'input',
     block_id: blockId(field),
     label: { type: 'plain_text', text: field.title },
@@ -55,9 +63,6 @@ export function elicitationMessage(request: ElicitationRequest): { text: string;
     ...(field.description ? { hint: { type: 'plain_text', text: field.description } } : {}),
     element: element(field),
   }));
-  const button = (actionId: string, label: string, style?: 'primary') => ({ type: 'button' as const, action_id: actionId, text: plain(label), value: request.id, ...(style ? { style } : {}) });
-  const answer = request.url ? [button(LINK, 'Open page…', 'primary'), button(SUBMIT, 'Done')] : [button(SUBMIT, 'Submit', 'primary')];
-  return { text, blocks: [...textBlocks(text), ...inputs, { type: 'actions', elements: [...answer, button(DECLINE, 'Decline')] }] };
 }
 
 /** The page's link as a button only the asker sees: its address may hold their own session. */
@@ -72,10 +77,10 @@ function linkMessage(url: string): { text: string; blocks: types.KnownBlock[] } 
   };
 }
 
-type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
+export type StateValue = { type: string; value?: string | null; selected_option?: { value: string } | null; selected_options?: { value: string }[] };
 
-/** What the person entered, read from the message's input state as a platform-neutral value per field. */
-function enteredValues(fields: FormField[], state: Record<string, Record<string, StateValue>> | undefined): Record<string, string | string[] | boolean | undefined> {
+/** What the person entered, read from a message's or modal's input state as a platform-neutral value per field. */
+export function enteredValues(fields: FormField[], state: Record<string, Record<string, StateValue>> | undefined): Record<string, string | string[] | boolean | undefined> {
   return Object.fromEntries(
     fields.map((field) => {
       const entered = state?.[blockId(field)]?.[VALUE];

@@ -15,10 +15,12 @@ import { registerElicitationActions } from './elicitation-blocks.js';
 import { registerFeedbackActions, type FeedbackCounter } from './feedback.js';
 import { incomingFiles } from './incoming-files.js';
 import { mentionedUserIds, readableText } from './message-text.js';
-import { messageClaimKey, routeEvent, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
+import { dmThreadKey, messageClaimKey, routeEvent, threadKey, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
+import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
+import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';
 
@@ -48,6 +50,8 @@ const DEFAULT_THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 const STOPPING_TEXT = "I'm restarting right now. Please ask again in a minute.";
 const EMPTY_QUESTION_TEXT = 'Yes? Ask me something in this thread. `/tools` shows what I can use.';
+/** How much of a filled prompt the line that opens its channel thread quotes. */
+const QUOTED_PROMPT_CHARS = 300;
 const FAILED_TEXT = 'Something went wrong on my side before I could answer. Please try again.';
 
 /** A refused token as the setting to fix; any other failure as it was. */
@@ -56,7 +60,7 @@ function refusedAs(error: unknown, setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN
   throw refusal ? new ConfigError(refusal) : error;
 }
 
-/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools and /reset. */
+/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools, /prompt and /reset. */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
   readonly mode: SlackMode;
@@ -93,6 +97,7 @@ export class SlackAdapter implements PlatformAdapter {
     this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
     registerSlashCommands(this.app, options.engine, this.log);
+    registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.promptTurn(turn)));
     registerConfirmationActions(this.app, options.engine, this.log);
     registerElicitationActions(this.app, options.engine, this.log);
     registerFeedbackActions(this.app, options.feedback, this.log);
@@ -195,6 +200,38 @@ export class SlackAdapter implements PlatformAdapter {
       await reply.say(FAILED_TEXT);
     } finally {
       if (!handedOver) place.release();
+      reply.dispose();
+    }
+  }
+
+  /**
+   * A filled `/prompt`, asked where the command was run: in a DM as a message there; in a channel in
+   * a new thread under a line that says who asked which prompt (a slash command has no thread of its own).
+   */
+  private async promptTurn({ teamId, channel, asker, prompt, question }: PromptTurn): Promise<void> {
+    const { client } = this.app;
+    let conversation: Conversation;
+    if (asker.direct) {
+      conversation = { kind: 'dm', threadKey: dmThreadKey(teamId, channel), channel, threadTs: undefined };
+    } else {
+      const excerpt = question.text.length > QUOTED_PROMPT_CHARS ? `${question.text.slice(0, QUOTED_PROMPT_CHARS - 1)}…` : question.text;
+      const lead = await client.chat.postMessage({ channel, text: `<@${asker.userId}> asked with the prompt \`${escapeMrkdwn(`${prompt.server}/${prompt.name}`)}\`:\n>${escapeMrkdwn(excerpt).replace(/\n/g, '\n>')}` });
+      const threadTs = lead.ts ?? '';
+      conversation = { kind: 'channel-thread', threadKey: threadKey(teamId, channel, threadTs), channel, threadTs };
+      await this.rememberThread(teamId, conversation);
+    }
+    const log = this.log.child({ threadKey: conversation.threadKey });
+    const recipient = asker.direct ? undefined : { userId: asker.userId, teamId };
+    const reply = new SlackReply(client, { channel, threadTs: conversation.threadTs, recipient }, log);
+    try {
+      if (this.stopping) return await reply.say(STOPPING_TEXT);
+      await reply.begin();
+      const authorName = asker.direct ? undefined : await this.names.name(asker.userId);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, ...question }, reply);
+    } catch (error) {
+      log.error({ err: error, server: prompt.server, prompt: prompt.name }, 'prompt could not be asked');
+      await reply.say(FAILED_TEXT);
+    } finally {
       reply.dispose();
     }
   }

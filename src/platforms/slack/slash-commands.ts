@@ -10,18 +10,20 @@ import { toolListMessages } from './tool-blocks.js';
  * `/tools [server]` and `/reset`, answered only to the person who asked. Each acknowledges first:
  * Slack shows an error when a command is not acknowledged within 3 seconds.
  */
+/** Who ran a slash command, and where: a DM channel's id starts with D. */
+export const commandAsker = (command: Pick<SlashCommand, 'user_id' | 'channel_id'>): Asker => ({ userId: command.user_id, roleIds: [], channelId: command.channel_id, direct: command.channel_id.startsWith('D') });
+
 export function registerSlashCommands(app: App, engine: ConversationEngine, log: Logger): void {
-  const askerOf = (command: SlashCommand): Asker => ({ userId: command.user_id, roleIds: [], channelId: command.channel_id, direct: command.channel_id.startsWith('D') });
   // Runs before each command's own listener; someone the bot does not admit hears so, privately.
   const admitted: Middleware<SlackCommandMiddlewareArgs> = async ({ command, ack, respond, next }) => {
-    if (engine.admits(askerOf(command))) return next();
+    if (engine.admits(commandAsker(command))) return next();
     await ack();
     await respond({ response_type: 'ephemeral', text: ACCESS_DENIED_MESSAGE });
   };
 
   app.command('/tools', admitted, async ({ command, ack, respond }) => {
     await ack();
-    const asker = askerOf(command);
+    const asker = commandAsker(command);
     const server = command.text.trim() || undefined;
     const servers = engine.listTools(asker, server);
     if (servers.length === 0) {

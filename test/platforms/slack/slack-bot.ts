@@ -38,6 +38,8 @@ export interface SlackBot {
   command(name: string, text: string, channel: string, user?: string): Promise<void>;
   /** Presses a feedback button under one of the bot's answers (`positive` or `negative`). */
   pressFeedback(message: SlackMessage, value: string): Promise<void>;
+  /** Submits a modal the bot opened (its view as views.open sent it), resolving with the acknowledgement's body (`response_action`…), or undefined for an empty one. */
+  submitView(view: Record<string, unknown>, values: Record<string, Record<string, unknown>>, user?: string): Promise<Record<string, unknown> | undefined>;
   /** Presses a button on one of the bot's messages, resolving once Slack would count it delivered. */
   press(message: SlackMessage, actionId: string, value: string, user?: string, state?: Record<string, Record<string, unknown>>): Promise<void>;
   /** Another bot process on the same Slack (stopped by `close`), as in a deployment with two replicas: the same engine and store, or for a bot started beside another, an engine and store of its own. */
@@ -159,9 +161,20 @@ async function connectSlackBot(
       const envelopeId = fake.sendEnvelope('interactive', payload);
       await fake.acks.waitFor((ack) => ack.envelope_id === envelopeId, { what: `the ack of ${what}` });
     };
+    const submitView: SlackBot['submitView'] = async (view, values, user) => {
+      const payload = fake.viewSubmission(view, values, user);
+      if (mode === 'http') {
+        const response = await fake.postToBot(adapter.httpPort!, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), { contentType: 'application/x-www-form-urlencoded' });
+        expect(response.status).toBe(200);
+        return response.body ? (JSON.parse(response.body) as Record<string, unknown>) : undefined;
+      }
+      const envelopeId = fake.sendEnvelope('interactive', payload);
+      const ack = await fake.acks.waitFor((candidate) => candidate.envelope_id === envelopeId, { what: 'the ack of a view submission' });
+      return ack.payload as Record<string, unknown> | undefined;
+    };
     const pressFeedback: SlackBot['pressFeedback'] = (message, value) => interact(fake.feedbackAction(message, 'answer_feedback', value), 'a feedback press');
     const press: SlackBot['press'] = (message, actionId, value, user, state) => interact(fake.blockAction(message, actionId, value, user, state), actionId);
-    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, pressFeedback, startInstance, close };
+    return { mode, harness, slack, adapter, logs, rawLogs, deliver, command, press, pressFeedback, submitView, startInstance, close };
   } catch (error) {
     await close().catch((failed: unknown) => {
       throw new AggregateError([error, failed], 'the Slack bot failed to start and then to clean up');

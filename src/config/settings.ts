@@ -20,6 +20,9 @@ const barList = z
   .optional()
   .transform((value) => (value ?? '').split('|').map((entry) => entry.trim()).filter((entry) => entry !== ''));
 
+/** MCP_TASK_MAX_S when unset: half an hour. */
+export const DEFAULT_TASK_MAX_S = 1800;
+
 const positiveInt = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
 /** OTLP over HTTP: `collector:4318` alone would parse as a URL with the scheme `collector:`. */
@@ -55,6 +58,7 @@ const envSchema = z.object({
   MCP_CONFIG: z.string().min(1).default('./servers_config.json'),
   MCP_STARTUP_TIMEOUT_S: positiveInt(30),
   MCP_TOOL_TIMEOUT_S: positiveInt(60),
+  MCP_TASK_MAX_S: positiveInt(DEFAULT_TASK_MAX_S),
   STORE_URL: z.string().min(1).default('sqlite://./data/bot.sqlite'),
   HISTORY_TTL_DAYS: z.coerce.number().positive().default(30),
   DISCORD_TOKEN: optionalText,
@@ -136,6 +140,8 @@ export interface McpSettings {
   defaultToolTimeoutMs: number;
   /** Characters of text a linked resource may bring into a tool result (MAX_TOOL_RESULT_CHARS); 20,000 when absent. */
   maxResourceChars?: number;
+  /** How long a tool run as an MCP task may take before it is cancelled (MCP_TASK_MAX_S); DEFAULT_TASK_MAX_S when absent. */
+  maxTaskMs?: number;
 }
 
 export interface StoreSettings {
@@ -259,6 +265,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       startupTimeoutMs: vars.MCP_STARTUP_TIMEOUT_S * 1000,
       defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
       maxResourceChars: vars.MAX_TOOL_RESULT_CHARS,
+      maxTaskMs: vars.MCP_TASK_MAX_S * 1000,
     },
     oauth: {
       publicUrl: vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`,

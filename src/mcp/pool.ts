@@ -1,5 +1,5 @@
 import Keyv from 'keyv';
-import type { McpSettings } from '../config/index.js';
+import { DEFAULT_TASK_MAX_S, type McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { AuthorizationRequests, OAUTH_CALLBACK_PATH, type OAuthHost } from './auth/index.js';
 import type { RestartPolicy, ServerEventDetails, ServerEventType } from './server-connection.js';
@@ -7,7 +7,7 @@ import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
 import type { GetPromptResult } from '@modelcontextprotocol/client';
-import type { CallContext, CatalogTool, ServerPrompt, ServerState, ToolOutcome, ToolProvider } from './types.js';
+import type { CallContext, CatalogTool, ServerPrompt, ServerState, TaskCancelOutcome, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
   /**
@@ -72,6 +72,7 @@ export class McpPool implements ToolProvider {
             startupTimeoutMs: settings.startupTimeoutMs,
             defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
             maxResourceChars: settings.maxResourceChars ?? DEFAULT_MAX_RESOURCE_CHARS,
+            maxTaskMs: settings.maxTaskMs ?? DEFAULT_TASK_MAX_S * 1000,
             oauth,
             onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
           }),
@@ -125,6 +126,13 @@ export class McpPool implements ToolProvider {
     const instances = this.servers.find((entry) => entry.name === server);
     if (!instances) return Promise.reject(new Error(`there is no server named "${server}"`));
     return instances.getPrompt(name, args);
+  }
+
+  /** Cancels a task a call left running on `server` (tasks/cancel), e.g. one recorded before a restart. */
+  async cancelTask(server: string, taskId: string): Promise<TaskCancelOutcome> {
+    const instances = this.servers.find((entry) => entry.name === server);
+    if (!instances) return { kind: 'failed', reason: `there is no server named "${server}"` };
+    return instances.cancelTask(taskId);
   }
 
   /**

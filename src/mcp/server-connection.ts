@@ -19,14 +19,17 @@ import { readResourceLinks } from './resource-links.js';
 import { ServerPrompts } from './server-prompts.js';
 import { ServerRequests } from './server-requests.js';
 import { connectServer, issuerMismatchAllowed, type ServerLink } from './transports.js';
+import { callAsTask, runsTasks, type TaskCallEnd } from './task-call.js';
 import { listAllTools, type ToolListProblem } from './tool-list.js';
 import { failedOutcome, toToolOutcome } from './tool-outcome.js';
-import type { CallContext, JsonSchema, ServerPrompt, ServerState, ToolOutcome } from './types.js';
+import type { CallContext, JsonSchema, ServerPrompt, ServerState, TaskCancelOutcome, ToolOutcome } from './types.js';
 
 export interface ServerTool {
   toolName: string;
   description: string;
   inputSchema: JsonSchema;
+  /** Run as an MCP task (`execution.taskSupport` optional or required, on a server that runs tasks); a plain call when absent. */
+  asTask?: true;
 }
 
 export type ServerEventType = 'ready' | 'failed' | 'restarting' | 'restarted' | 'tools-changed' | 'needs-authorization';
@@ -59,6 +62,8 @@ export interface ServerConnectionOptions {
   defaultToolTimeoutMs: number;
   /** Characters of text a linked resource may bring into a tool result (MAX_TOOL_RESULT_CHARS). */
   maxResourceChars: number;
+  /** How long a call run as a task may take before it is cancelled (MCP_TASK_MAX_S). */
+  maxTaskMs: number;
   restart: RestartPolicy;
   oauth: OAuthHost;
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
@@ -79,9 +84,9 @@ const ANY_RESULT = z.unknown();
 
 const TOOL_LIST_LOG: Record<ToolListProblem['action'], string> = { repaired: 'tool repaired', 'left out': 'tool left out', 'cut short': 'tool list cut short' };
 
-function offered(config: ServerConfig, tool: Tool): boolean {
-  // Task-based execution is not supported yet, and the SDK refuses plain calls to such tools.
-  if (tool.execution?.taskSupport === 'required') return false;
+/** `tasks`: whether this connection runs tools as tasks (see runsTasks); a tool that requires it is left out otherwise. */
+function offered(config: ServerConfig, tool: Tool, tasks: boolean): boolean {
+  if (tool.execution?.taskSupport === 'required' && !tasks) return false;
   if (config.allowTools && !config.allowTools.includes(tool.name)) return false;
   return !config.denyTools?.includes(tool.name);
 }
@@ -247,7 +252,10 @@ export class ServerConnection {
       const logLevel = link.era === 'modern' && link.client.getServerCapabilities()?.logging ? { [LOG_LEVEL_META_KEY]: 'info' } : {};
       const meta = { ...(progressToken ? { progressToken } : {}), ...traceContextMeta(), ...logLevel };
       const params = { name: toolName, arguments: args, ...(Object.keys(meta).length > 0 ? { _meta: meta } : {}) };
-      const raw = await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal });
+      const asTask = this.tools.find((tool) => tool.toolName === toolName)?.asTask;
+      const end: TaskCallEnd = asTask ? await this.runTask(link, params, context, timeoutMs, log) : { kind: 'result', result: await link.client.request({ method: 'tools/call', params }, ANY_RESULT, { timeout: timeoutMs, signal }) };
+      if (end.kind === 'cancelled') return fail(`tool "${toolName}" on server "${this.name}" ran as a task and was cancelled: ${end.reason}`, 'cancelled');
+      const raw = end.result;
       const problems: string[] = [];
       const reading = { maxChars: this.options.maxResourceChars, timeoutMs, signal, log };
       const outcome = toToolOutcome(this.name, toolName, await readResourceLinks(link.client, readCallResult(raw, problems), reading));
@@ -264,6 +272,46 @@ export class ServerConnection {
       // Over HTTP a failure below MCP (refused, reset, session gone) means the connection has to be made again.
       if (this.config.kind === 'remote' && connectionBroken(error) && !signal?.aborted) this.connectionLost(link, text);
       return fail(text, callErrorType(error, signal));
+    }
+  }
+
+  /**
+   * A call run as an MCP task: the tool's raw result, or why the task was cancelled (the asker, the
+   * task limit, the server). Past the tool time-out the task keeps running, up to `maxTaskMs`.
+   */
+  private async runTask(link: ServerLink, params: { name: string; arguments: Record<string, unknown>; _meta?: Record<string, unknown> }, context: CallContext, timeoutMs: number, log: Logger): Promise<TaskCallEnd> {
+    let taskId: string | undefined;
+    const events = {
+      created: (id: string) => {
+        taskId = id;
+        log.info({ taskId }, 'tool runs as a task');
+        context.task?.created(id);
+      },
+      status: (status: string, message: string | undefined) => context.task?.status(status, message),
+      overdue: (elapsedMs: number) => {
+        log.info({ taskId, ms: elapsedMs }, 'task outlived the tool time-out; still waiting for it');
+        context.task?.overdue(elapsedMs);
+      },
+    };
+    const end = await callAsTask(link.client, params, { requestTimeoutMs: timeoutMs, overdueAfterMs: timeoutMs, maxMs: this.options.maxTaskMs, signal: context.signal, events });
+    if (end.kind === 'cancelled') log.info({ taskId, reason: end.reason }, 'task cancelled');
+    return end;
+  }
+
+  /** Cancels a task of this server by id (`tasks/cancel`); never rejects. */
+  async cancelTask(taskId: string): Promise<TaskCancelOutcome> {
+    const link = this.link;
+    if (!link) return { kind: 'failed', reason: `server "${this.name}" is not connected` };
+    try {
+      await link.client.request({ method: 'tasks/cancel', params: { taskId } } as never, ANY_RESULT, { timeout: this.config.timeoutMs ?? this.options.defaultToolTimeoutMs });
+      this.log.info({ taskId }, 'task cancelled');
+      return { kind: 'cancelled' };
+    } catch (error) {
+      // An unknown or already ended task is refused with "invalid params" (MCP spec 2025-11-25, basic/utilities/tasks).
+      if (error instanceof ProtocolError && error.code === ProtocolErrorCode.InvalidParams) return { kind: 'unknown' };
+      const reason = (error as Error).message ?? String(error);
+      this.log.warn({ taskId, reason }, 'task could not be cancelled');
+      return { kind: 'failed', reason };
     }
   }
 
@@ -409,9 +457,15 @@ export class ServerConnection {
       this.log.info('server has no tools/list method; it offers no tools');
       tools = [];
     }
+    const tasks = runsTasks(client);
     return tools
-      .filter((tool) => offered(this.config, tool))
-      .map((tool) => ({ toolName: tool.name, description: tool.description ?? '', inputSchema: tool.inputSchema as JsonSchema }));
+      .filter((tool) => offered(this.config, tool, tasks))
+      .map((tool) => ({
+        toolName: tool.name,
+        description: tool.description ?? '',
+        inputSchema: tool.inputSchema as JsonSchema,
+        ...(tasks && (tool.execution?.taskSupport === 'optional' || tool.execution?.taskSupport === 'required') ? { asTask: true as const } : {}),
+      }));
   }
 
   /** One listing at a time per connection: a burst of notifications must not let an older list overwrite a newer one. */

@@ -2,7 +2,7 @@ import type { ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { ServerConnection, type ServerConnectionOptions, type ServerEventType, type ServerTool } from './server-connection.js';
 import type { GetPromptResult } from '@modelcontextprotocol/client';
-import type { CallContext, ServerPrompt, ServerState, ToolOutcome } from './types.js';
+import type { CallContext, ServerPrompt, ServerState, TaskCancelOutcome, ToolOutcome } from './types.js';
 
 /** A server is as available as its most available instance: ready while any one is. */
 const STATE_PRIORITY: ServerState[] = ['ready', 'restarting', 'starting', 'needs-authorization', 'failed'];
@@ -99,6 +99,14 @@ export class ServerInstances {
     return instance.connection.callTool(toolName, args, context).finally(() => {
       instance.inFlight -= 1;
     });
+  }
+
+  /**
+   * Cancels a task by id on the first ready instance: the tasks a bot leaves behind live on remote
+   * servers (one connection) or died with the processes of an earlier run.
+   */
+  cancelTask(taskId: string): Promise<TaskCancelOutcome> {
+    return (this.leastBusyReady() ?? this.instances[0]!).connection.cancelTask(taskId);
   }
 
   /** Stops every instance (their processes have exited when this resolves); restarts none. Idempotent. */

@@ -55,11 +55,30 @@ export interface ToolProgress {
 }
 
 /**
+ * What a tool call run as an MCP task reports on its way (MCP spec 2025-11-25, basic/utilities/tasks).
+ * Called synchronously from the pool's polling loop: listeners must not throw.
+ */
+export interface TaskEvents {
+  /** The server created the task (its id): from now on it runs on its own, and can be cancelled. */
+  created(taskId: string): void;
+  /** Its status while it runs, when it changed (`working`, `input_required`), with the server's message if any. */
+  status(status: string, message: string | undefined): void;
+  /** The call outlived the tool time-out (after `elapsedMs`): the task keeps running, up to MCP_TASK_MAX_S. */
+  overdue(elapsedMs: number): void;
+}
+
+/** What cancelling a task by id came to: done, not known to the server (it ended, or the server restarted), or failed. */
+export type TaskCancelOutcome = { kind: 'cancelled' } | { kind: 'unknown' } | { kind: 'failed'; reason: string };
+
+/**
  * The conversation behind one tool call, for what a server may want during it: to report progress, to
  * ask the person something (elicitation), or to borrow the bot's model (sampling, when allowed).
  */
 export interface CallContext {
+  /** Aborting cancels the call; a call running as a task is cancelled on its server (`tasks/cancel`). */
   signal?: AbortSignal;
+  /** Told how a call that runs as a task goes. */
+  task?: TaskEvents;
   onProgress?: (progress: ToolProgress) => void;
   elicit?: (request: ElicitRequest['params']) => Promise<ElicitResult>;
   sample?: (request: CreateMessageRequest['params']) => Promise<CreateMessageResult>;
@@ -87,4 +106,6 @@ export interface ToolProvider {
   tools(): CatalogTool[];
   serverStates(): Record<string, ServerState>;
   callTool(name: string, args: Record<string, unknown>, context?: CallContext): Promise<ToolOutcome>;
+  /** Cancels a task by its server's name and task id, e.g. one a previous run of the bot left running. Never rejects. */
+  cancelTask?(server: string, taskId: string): Promise<TaskCancelOutcome>;
 }

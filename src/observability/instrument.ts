@@ -26,6 +26,7 @@ export function measuredTools(tools: ToolProvider, metrics: BotMetrics): ToolPro
   return {
     tools: () => tools.tools(),
     serverStates: () => tools.serverStates(),
+    ...(tools.cancelTask ? { cancelTask: tools.cancelTask.bind(tools) } : {}),
     async callTool(name, args, options) {
       const started = performance.now();
       const outcome = await tools.callTool(name, args, options);

@@ -27,6 +27,7 @@ export interface PoolUnderTest {
 export interface PoolSettings {
   startupTimeoutMs?: number;
   defaultToolTimeoutMs?: number;
+  maxTaskMs?: number;
   restart?: Partial<RestartPolicy>;
 }
 
@@ -36,7 +37,7 @@ export async function startPool(servers: ServerConfig[], settings: PoolSettings 
   const logs = new Recorder<LogLine>();
   const logger = createLogger('debug', { write: (line: string) => logs.push(JSON.parse(line) as LogLine) });
   const pool = await McpPool.start(
-    { configPath: 'test', servers, startupTimeoutMs: settings.startupTimeoutMs ?? 20_000, defaultToolTimeoutMs: settings.defaultToolTimeoutMs ?? 10_000 },
+    { configPath: 'test', servers, startupTimeoutMs: settings.startupTimeoutMs ?? 20_000, defaultToolTimeoutMs: settings.defaultToolTimeoutMs ?? 10_000, maxTaskMs: settings.maxTaskMs },
     logger,
     // Long enough that a test sees the server down before it is back, short enough to keep tests fast.
     { restart: { initialDelayMs: 100, maxDelayMs: 400, ...settings.restart } },

@@ -14,6 +14,7 @@ import { startTracing } from './observability/start-tracing.js';
 import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
+import { postToThread } from './platforms/thread-lines.js';
 import { openStore, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
@@ -137,6 +138,7 @@ async function main(): Promise<void> {
       }, settings.shutdownTimeoutMs + 5_000);
       forced.unref();
       engine.cancelQuestions();
+      engine.cancelTasks();
       await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
       httpServer?.close();
       await engine.drain(settings.shutdownTimeoutMs);
@@ -160,6 +162,8 @@ async function main(): Promise<void> {
   }
   await Promise.all(adapters.map((adapter) => adapter.start()));
   admins.platformsStarted(adapters);
+  // Tasks the previous run left running on MCP servers: cancelled, each thread told.
+  await engine.cancelLeftoverTasks((threadKey, text) => postToThread(adapters, threadKey, text));
   logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 
   const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);

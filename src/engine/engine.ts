@@ -17,6 +17,8 @@ import { completeForServer } from './sampling.js';
 import { unconfirmedFeedback } from './confirmation-text.js';
 import { NOT_THIS_QUESTION_TEXT } from './question-text.js';
 import { QuestionBroker, type AnswerResult, type QuestionEnd } from './questions.js';
+import { RunningTasks } from './running-tasks.js';
+import { leftoverTaskText, stillWorkingDetail, taskStatusDetail } from './task-text.js';
 import { trimHistory } from './history-budget.js';
 import { ModelRequests } from './model-request.js';
 import { toolSummary } from './tool-summary.js';
@@ -119,6 +121,7 @@ export class ConversationEngine {
   private readonly rateLimiter: RateLimiter;
   private readonly access: AccessPolicy;
   private readonly questions: QuestionBroker;
+  private readonly tasks: RunningTasks;
   private readonly requests: ModelRequests;
   /** Learned from a reply: this model's template opens a reasoning block before each reply, so streams wait for its end. */
   private thinksFirst = false;
@@ -132,6 +135,7 @@ export class ConversationEngine {
     this.access = deps.access ?? new AccessPolicy();
     this.questions = new QuestionBroker(deps.kv, deps.logger);
     this.prompts = new PromptLibrary(deps.prompts, this.access, deps.logger);
+    this.tasks = new RunningTasks(deps.kv, deps.logger);
   }
 
   /**
@@ -168,6 +172,35 @@ export class ConversationEngine {
   /** Ends every question to a person as unanswered: a stopping bot cannot wait minutes for people. */
   cancelQuestions(): void {
     this.questions.cancelAll();
+  }
+
+  /** The asker's Cancel on a step running as an MCP task (`cancelId` from its `task-started` event); the model is told it was cancelled. */
+  cancelTask(cancelId: string, userId: string): AnswerResult {
+    return this.tasks.cancel(cancelId, userId);
+  }
+
+  /** Cancels every running task (on their servers too): a stopping bot cannot wait for a job of half an hour. */
+  cancelTasks(): void {
+    this.tasks.cancelAll('the bot is stopping');
+  }
+
+  /**
+   * At start-up: cancels each task a previous run of the bot left running (recorded in the store), and
+   * tells its thread with `tell`, which returns false where the platform cannot post (then it is logged).
+   */
+  async cancelLeftoverTasks(tell: (threadKey: string, text: string) => Promise<boolean>): Promise<void> {
+    const cancelTask = this.deps.tools.cancelTask?.bind(this.deps.tools);
+    for (const task of await this.tasks.takeLeftovers()) {
+      const outcome = cancelTask ? await cancelTask(task.server, task.taskId) : { kind: 'failed' as const, reason: 'tasks cannot be cancelled here' };
+      const text = leftoverTaskText(task, outcome);
+      const log = this.deps.logger.child({ threadKey: task.threadKey, server: task.server, tool: task.tool, taskId: task.taskId });
+      log.info({ outcome: outcome.kind }, 'task left by the previous run handled');
+      const told = await tell(task.threadKey, text).catch((error: unknown) => {
+        log.warn({ err: error }, 'thread could not be told about the task');
+        return false;
+      });
+      if (!told) log.warn({ text }, 'the thread of a task left by the previous run cannot be reached; only this log says what became of it');
+    }
   }
 
   /** Queues the message behind earlier ones of its thread; resolves once the turn's last event is rendered. Never rejects. */
@@ -403,7 +436,9 @@ export class ConversationEngine {
     turn.started.add(step.step);
     await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
-    const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log));
+    const running = this.tasks.begin({ threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName });
+    const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log, running));
+    await this.tasks.end(running.id);
     log.info({ ok: outcome.ok, ms: Date.now() - started }, 'tool called');
     await this.deliver(log, turn.output, { type: 'tool-finished', ...step, ok: outcome.ok });
     for (const image of outcome.images) {
@@ -437,11 +472,25 @@ export class ConversationEngine {
     return foundToolsText(query, found);
   }
 
-  /** What the tool's server may do during the call: report progress, ask the person, borrow the model. */
-  private callContext(turn: TurnState, tool: CatalogTool, log: Logger): CallContext {
+  /**
+   * What the tool's server may do during the call: report progress, ask the person, borrow the model;
+   * and, for a call that runs as a task, how it goes and how the asker cancels it (`running`).
+   */
+  private callContext(turn: TurnState, tool: CatalogTool, log: Logger, running: { id: string; signal: AbortSignal }): CallContext {
     const step = { step: turn.steps, server: tool.server, tool: tool.toolName };
+    const progress = (detail: string) => void this.deliver(log, turn.output, { type: 'tool-progress', ...step, detail });
+    let lastStatus: string | undefined;
     return {
-      onProgress: (progress) => void this.deliver(log, turn.output, { type: 'tool-progress', ...step, detail: progressDetail(progress) }),
+      signal: running.signal,
+      task: {
+        created: (taskId) => {
+          void this.tasks.created(running.id, taskId);
+          void this.deliver(log, turn.output, { type: 'task-started', ...step, cancelId: running.id });
+        },
+        status: (status, message) => progress((lastStatus = taskStatusDetail(status, message))),
+        overdue: (elapsedMs) => progress(stillWorkingDetail(elapsedMs, lastStatus)),
+      },
+      onProgress: (report) => progress(progressDetail(report)),
       elicit: (request) => this.elicit(turn, tool, request),
       sample: (request) => this.sample(turn, tool, request, log),
     };

@@ -6,6 +6,7 @@ export { ACCESS_DENIED_MESSAGE } from './user-messages.js';
 export { promptFields, promptId, PromptError, PromptLibrary, type PromptSource } from './prompt-library.js';
 export type { AnswerResult } from './questions.js';
 export { progressText } from './progress.js';
+export { CANCEL_TASK_LABEL, NOT_YOUR_TASK_TEXT, TASK_ENDED_TEXT, taskEndedText, taskStartedText } from './task-text.js';
 export { elicitationOutcomeText, elicitationText, settledElicitationText } from './elicitation-text.js';
 export type { ElicitationAnswer, FormField } from './elicitation-form.js';
 export { readReply, type ReadReply, type ToolIndex } from './model-replies/index.js';

@@ -80,6 +80,9 @@ export interface ToolStep {
  * - `tool-planned`: the model asked for this call; it runs when the calls before it have (pending).
  * - `tool-started` / `tool-progress` / `tool-finished`: one tool call, every call however fast. A
  *   planned call that does not run (its arguments do not fit, its asker denies it) finishes not ok.
+ * - `task-started`: the call runs as an MCP task; until the step's `tool-finished` a renderer offers the
+ *   asker a Cancel, which reaches `ConversationEngine.cancelTask` with `cancelId`. The task's status
+ *   comes as `tool-progress`.
  * - `confirmation-asked` / `form-asked`: a question to the asker; the event's promise resolves once it
  *   is up. `…-ended` takes it away with how it ended.
  * - `notice`: a short line about the question itself (a file that could not be read).
@@ -93,6 +96,7 @@ export type TurnEvent =
   | ({ type: 'tool-started' } & ToolStep)
   | ({ type: 'tool-progress'; detail: string } & ToolStep)
   | ({ type: 'tool-finished'; ok: boolean } & ToolStep)
+  | ({ type: 'task-started'; cancelId: string } & ToolStep)
   | { type: 'confirmation-asked'; request: ConfirmationRequest }
   | { type: 'confirmation-ended'; request: ConfirmationRequest; outcome: ConfirmationOutcome }
   | { type: 'form-asked'; request: ElicitationRequest }

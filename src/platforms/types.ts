@@ -8,4 +8,6 @@ export interface PlatformAdapter {
   stop(): Promise<void>;
   /** A direct message from the bot to a person by platform id; false when they cannot be reached here. */
   sendDirectMessage?(userId: string, text: string): Promise<boolean>;
+  /** A line from the bot in a conversation of this platform, by its thread key; false when it cannot be posted there. */
+  postToThread?(threadKey: string, text: string): Promise<boolean>;
 }

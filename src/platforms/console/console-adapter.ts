@@ -1,10 +1,10 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import { PromptError, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
+import { type ConversationEngine, type ElicitationAnswer, NOT_YOUR_TASK_TEXT, PromptError, type ServerTools, TASK_ENDED_TEXT } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
-import { ConsoleReply, type ConsoleQuestion } from './console-reply.js';
+import { CANCEL_LINE, ConsoleReply, type ConsoleQuestion } from './console-reply.js';
 import { ConsoleScreen } from './console-screen.js';
 import { formatPromptList, promptUsage } from './prompt-list.js';
 import { formatToolList } from './tool-list.js';
@@ -104,6 +104,12 @@ export class ConsoleAdapter implements PlatformAdapter {
     })();
   }
 
+  /** The console is one conversation, on this screen. */
+  async postToThread(_threadKey: string, text: string): Promise<boolean> {
+    await this.screen.statusLine(text);
+    return true;
+  }
+
   async stop(): Promise<void> {
     this.stopping = true;
     this.closeInput?.();
@@ -113,7 +119,9 @@ export class ConsoleAdapter implements PlatformAdapter {
   /** One line: the answer to an open question, or a new message; returns when the next line is wanted. */
   private async consume(text: string): Promise<void> {
     const question = this.question;
-    if (question) {
+    if (question?.kind === 'task') {
+      await this.taskLine(question, text);
+    } else if (question) {
       this.question = undefined;
       const result =
         question.kind === 'confirmation'
@@ -132,8 +140,23 @@ export class ConsoleAdapter implements PlatformAdapter {
     // The next line is read when the turn ends, or as soon as it asks a question.
     await new Promise<void>((resolve) => {
       this.wake = resolve;
-      void this.turn.then(resolve);
+      void this.turn.then(() => {
+        // A task can only be cancelled while its turn runs.
+        if (this.question?.kind === 'task') this.question = undefined;
+        resolve();
+      });
     });
+  }
+
+  /** A line while a step runs as a task: `cancel` cancels it; anything else waits for the answer. */
+  private async taskLine(question: Extract<ConsoleQuestion, { kind: 'task' }>, text: string): Promise<void> {
+    if (text.toLowerCase() !== CANCEL_LINE) {
+      await this.screen.statusLine(`A task is running. Type ${CANCEL_LINE} to stop it, or wait for the answer.`);
+      return;
+    }
+    const result = this.options.engine.cancelTask(question.id, ASKER.userId);
+    if (result.kind === 'gone') await this.screen.statusLine(TASK_ENDED_TEXT);
+    if (result.kind === 'not-yours') await this.screen.statusLine(NOT_YOUR_TASK_TEXT);
   }
 
   private readonly asked = (question: ConsoleQuestion): void => {

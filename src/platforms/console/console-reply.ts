@@ -1,9 +1,12 @@
-import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText } from '../../engine/index.js';
+import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText, taskStartedText } from '../../engine/index.js';
 import type { ImageAttachment, ToolStep, TurnEvent, TurnOutput } from '../../engine/index.js';
 import type { ConsoleScreen } from './console-screen.js';
 
-/** A question waiting for the next line. */
-export type ConsoleQuestion = { kind: 'confirmation'; id: string } | { kind: 'elicitation'; id: string };
+/** A question waiting for the next line; `task`: a step running as a task, which the line `cancel` cancels. */
+export type ConsoleQuestion = { kind: 'confirmation'; id: string } | { kind: 'elicitation'; id: string } | { kind: 'task'; id: string };
+
+/** The line that cancels a running task at the console. */
+export const CANCEL_LINE = 'cancel';
 
 /** ANSI faint: tool steps stay readable without competing with the answer. */
 const dim = (text: string) => `\x1b[2m${text}\x1b[22m`;
@@ -48,6 +51,9 @@ export class ConsoleReply implements TurnOutput {
       case 'tool-finished':
         // A failure is worth a line in a terminal; a success shows in what follows.
         return this.screen.terminal && !event.ok ? this.screen.statusLine(dim(stepLine(event))) : undefined;
+      case 'task-started':
+        await this.screen.statusLine(taskStartedText(event, `Type ${CANCEL_LINE} to stop it.`));
+        return this.onQuestion({ kind: 'task', id: event.cancelId });
       case 'confirmation-asked':
         await this.screen.statusLine(`${confirmationText(event.request)}\nType yes to approve; anything else denies.`);
         return this.onQuestion({ kind: 'confirmation', id: event.request.id });

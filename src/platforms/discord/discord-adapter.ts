@@ -22,6 +22,7 @@ import { guildThreadKey, routeMessage, type Route } from './message-router.js';
 import { tellRefused } from './refusal.js';
 import { RestPacing } from './rest-pacing.js';
 import { commandDefinitions, SlashCommands } from './slash-commands.js';
+import { isTaskCancelButton, onTaskCancelButton, postInConversation } from './task-cancel-button.js';
 import { threadName } from './thread-name.js';
 
 export interface DiscordAdapterOptions {
@@ -121,6 +122,10 @@ export class DiscordAdapter implements PlatformAdapter {
     }
   }
 
+  postToThread(threadKey: string, text: string): Promise<boolean> {
+    return postInConversation(this.client, threadKey, text, this.log);
+  }
+
   private listen(): void {
     this.client.on(Events.MessageCreate, (message) => this.turns.track(this.onMessage(message)));
     this.client.on(Events.InteractionCreate, (interaction) => this.turns.track(this.onInteraction(interaction)));
@@ -211,6 +216,7 @@ export class DiscordAdapter implements PlatformAdapter {
   private answerToQuestion(interaction: Interaction): Promise<void> | undefined {
     const { engine } = this.options;
     if (interaction.isButton() && isConfirmationButton(interaction)) return onConfirmationButton(interaction, engine, this.log);
+    if (interaction.isButton() && isTaskCancelButton(interaction)) return onTaskCancelButton(interaction, engine, this.log);
     if (interaction.isButton() && isElicitationInteraction(interaction.customId)) return onElicitationButton(interaction, engine, this.log);
     if (interaction.isModalSubmit() && isElicitationInteraction(interaction.customId)) return onElicitationSubmit(interaction, engine, this.log);
     return undefined;

@@ -4,6 +4,8 @@ import {
   elicitationText,
   settledConfirmationText,
   settledElicitationText,
+  taskEndedText,
+  taskStartedText,
   type ImageAttachment,
   type TurnEvent,
   type TurnOutput,
@@ -16,6 +18,7 @@ import type { MessageContent, MessageSurface } from './message-surface.js';
 import { PacedEdits } from './paced-edits.js';
 import type { RestPacing } from './rest-pacing.js';
 import { stepList, type StepState } from './step-list.js';
+import { taskCancelButton } from './task-cancel-button.js';
 import { splitStreamed } from './stream-split.js';
 
 /** Discord's limit for a message's text. */
@@ -70,6 +73,8 @@ export class DiscordReply implements TurnOutput {
   /** Set when Discord refused a post: streaming stops trying, and the end tries once more and logs. */
   private postRefused = false;
   private readonly questions = new Map<string, string>();
+  /** The cancel id of each step running as a task, by step: its Cancel goes when the step ends. */
+  private readonly taskSteps = new Map<number, string>();
   private typingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DiscordReplyOptions) {
@@ -90,8 +95,12 @@ export class DiscordReply implements TurnOutput {
         const detail = event.type === 'tool-progress' ? event.detail : this.steps.get(event.step)?.detail;
         const state = event.type === 'tool-finished' ? (event.ok ? 'done' : 'failed') : 'running';
         this.steps.set(event.step, { step: event.step, server: event.server, tool: event.tool, state, detail });
-        return this.scheduleRender();
+        this.scheduleRender();
+        return event.type === 'tool-finished' ? this.endTask(event.step, event.ok) : undefined;
       }
+      case 'task-started':
+        this.taskSteps.set(event.step, event.cancelId);
+        return this.ask(event.cancelId, { content: taskStartedText(event), components: [taskCancelButton(event.cancelId)] });
       case 'confirmation-asked':
         return this.ask(event.request.id, { content: confirmationText(event.request), components: [confirmationButtons(event.request.id)] });
       case 'confirmation-ended':
@@ -264,6 +273,15 @@ export class DiscordReply implements TurnOutput {
     this.questions.delete(id);
     if (this.finalSegment === undefined) this.startTyping();
     if (messageId) await this.options.surface.edit(messageId, { content, components: [] });
+  }
+
+  /** A step that ran as a task ended: its message keeps the line and loses Cancel. */
+  private async endTask(step: number, ok: boolean): Promise<void> {
+    const cancelId = this.taskSteps.get(step);
+    if (cancelId === undefined) return;
+    this.taskSteps.delete(step);
+    const state = this.steps.get(step);
+    if (state) await this.settleQuestion(cancelId, taskEndedText(state, ok));
   }
 
   /** Images after the text, within Discord's files per message; a refused upload is said in the thread. */

@@ -20,7 +20,8 @@ import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
-import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
+import { type PromptTurn, registerPromptCommand } from './prompt-command.js';
+import { postInConversation, registerTaskCancelActions } from './task-cancel-blocks.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';
 
@@ -99,6 +100,7 @@ export class SlackAdapter implements PlatformAdapter {
     registerSlashCommands(this.app, options.engine, this.log);
     registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.promptTurn(turn)));
     registerConfirmationActions(this.app, options.engine, this.log);
+    registerTaskCancelActions(this.app, options.engine, this.log);
     registerElicitationActions(this.app, options.engine, this.log);
     registerFeedbackActions(this.app, options.feedback, this.log);
     this.app.error(async (error) => {
@@ -147,6 +149,10 @@ export class SlackAdapter implements PlatformAdapter {
       this.log.debug({ user: userId, ...failureFields(error) }, 'direct message not delivered');
       return false;
     }
+  }
+
+  postToThread(threadKey: string, text: string): Promise<boolean> {
+    return postInConversation(this.app.client, threadKey, text, this.log);
   }
 
   /**

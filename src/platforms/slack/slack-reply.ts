@@ -1,5 +1,5 @@
 import type { webApi } from '@slack/bolt';
-import { settledConfirmationText, settledElicitationText, type ImageAttachment, type TurnEvent, type TurnOutput } from '../../engine/index.js';
+import { settledConfirmationText, settledElicitationText, taskEndedText, type ImageAttachment, type ToolStep, type TurnEvent, type TurnOutput } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { questionMessage } from './confirmation-blocks.js';
 import { elicitationMessage } from './elicitation-blocks.js';
@@ -7,6 +7,7 @@ import { feedbackBlock } from './feedback.js';
 import { PostedReply, type SlackTarget } from './posted-reply.js';
 import { failureFields } from './slack-failures.js';
 import { SlackStream, type StreamBreak } from './slack-stream.js';
+import { taskCancelMessage } from './task-cancel-blocks.js';
 import { taskUpdate } from './task-cards.js';
 
 export interface SlackReplyTarget extends SlackTarget {
@@ -42,6 +43,8 @@ export class SlackReply implements TurnOutput {
   private segment = '';
   /** Question message ts by question id. */
   private readonly questions = new Map<string, string>();
+  /** The cancel id of each step running as a task, by step: its Cancel goes when the step ends. */
+  private readonly taskSteps = new Map<number, string>();
   private statusShown = false;
   private reacted = false;
 
@@ -74,8 +77,13 @@ export class SlackReply implements TurnOutput {
         return this.task(event);
       case 'tool-planned':
       case 'tool-progress':
-      case 'tool-finished':
         return this.task(event);
+      case 'tool-finished':
+        this.task(event);
+        return this.endTask(event);
+      case 'task-started':
+        this.taskSteps.set(event.step, event.cancelId);
+        return this.ask(event.cancelId, taskCancelMessage(event, event.cancelId));
       case 'confirmation-asked':
         return this.ask(event.request.id, questionMessage(event.request));
       case 'form-asked':
@@ -194,6 +202,14 @@ export class SlackReply implements TurnOutput {
     const ts = this.questions.get(id);
     this.questions.delete(id);
     if (ts) await this.posted.settleQuestion(ts, markdown);
+  }
+
+  /** A step that ran as a task ended: its message keeps the line and loses Cancel. */
+  private async endTask(event: ToolStep & { ok: boolean }): Promise<void> {
+    const cancelId = this.taskSteps.get(event.step);
+    if (cancelId === undefined) return;
+    this.taskSteps.delete(event.step);
+    await this.settleQuestion(cancelId, taskEndedText(event, event.ok));
   }
 
   /** The working signs go once the turn has its last word. */

@@ -483,10 +483,8 @@ export class ConversationEngine {
     return {
       signal: running.signal,
       task: {
-        created: (taskId) => {
-          void this.tasks.created(running.id, taskId);
-          void this.deliver(log, turn.output, { type: 'task-started', ...step, cancelId: running.id });
-        },
+        // Offered for cancelling once recorded, so a restart from then on finds it.
+        created: (taskId) => void this.tasks.created(running.id, taskId).then(() => this.deliver(log, turn.output, { type: 'task-started', ...step, cancelId: running.id })),
         status: (status, message) => progress((lastStatus = taskStatusDetail(status, message))),
         overdue: (elapsedMs) => progress(stillWorkingDetail(elapsedMs, lastStatus)),
       },

@@ -54,6 +54,8 @@ export interface EngineHarnessOptions {
   access?: AccessRule;
   /** Defaults to a silent one. */
   logger?: Logger;
+  /** The pool's time-outs, where a test needs them short (10 s per call by default). */
+  mcp?: { defaultToolTimeoutMs?: number; maxTaskMs?: number };
 }
 
 /** Someone asking in a channel; the bot admits them unless a test's access policy says otherwise. */
@@ -78,7 +80,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
     cleanups.push(() => store.close());
     const servers = options.servers ?? [fixtureServerConfig('fixture')];
     const pool = await McpPool.start(
-      { configPath: 'test', servers, startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000 },
+      { configPath: 'test', servers, startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000, ...options.mcp },
       logger,
     );
     cleanups.push(() => pool.close());

@@ -75,9 +75,12 @@ export class RunningTasks {
     return { kind: 'answered' };
   }
 
-  /** Cancels every running task, e.g. when the bot stops: a task may run for half an hour, a shutdown cannot wait. */
+  /**
+   * Cancels every step running as a task, e.g. when the bot stops: a task may run for half an hour, a
+   * shutdown cannot wait. Plain calls are left to finish, as the rest of a turn is.
+   */
   cancelAll(reason: string): void {
-    for (const step of this.steps.values()) step.controller.abort(new Error(reason));
+    for (const step of this.steps.values()) if (step.taskId !== undefined) step.controller.abort(new Error(reason));
   }
 
   /** The tasks an earlier run of the bot left running, taken out of the store: whoever calls this cancels them. */

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import { type ConversationEngine, type ElicitationAnswer, NOT_YOUR_TASK_TEXT, PromptError, type ServerTools, TASK_ENDED_TEXT } from '../../engine/index.js';
+import { NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { PlatformAdapter } from '../types.js';
 import { CANCEL_LINE, ConsoleReply, type ConsoleQuestion } from './console-reply.js';

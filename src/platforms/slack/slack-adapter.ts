@@ -20,7 +20,7 @@ import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { SlackReply } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
-import { type PromptTurn, registerPromptCommand } from './prompt-command.js';
+import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
 import { postInConversation, registerTaskCancelActions } from './task-cancel-blocks.js';
 import { registerSlashCommands } from './slash-commands.js';
 import { UserNames } from './user-names.js';

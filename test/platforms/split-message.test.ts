@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { splitStreamed } from '../../src/platforms/discord/stream-split.js';
 import { splitMessage } from '../../src/platforms/shared/split-message.js';
 
 function fencesBalanced(piece: string): boolean {
@@ -53,5 +54,21 @@ describe('splitMessage', () => {
     const pieces = splitMessage(text, 2000);
     expect(pieces.every((piece) => piece.length <= 2000 && fencesBalanced(piece))).toBe(true);
     expect(pieces.map((piece) => piece.replace(/```\n?/g, '').replace(/\n/g, '')).join('')).toBe('x'.repeat(4500));
+  });
+});
+
+describe('a code fence followed by one long run of text (minified code, base64), both splitters', () => {
+  const cases = [
+    ['a fence and 5,000 characters without a space', `\`\`\`${'x'.repeat(5_000)}`],
+    ['a fence, 1,992 characters, then words', `\`\`\`${'x'.repeat(1_992)} more words`],
+    ['the run after a fence line', `\`\`\`js\n${'y'.repeat(6_000)}\n\`\`\`\nafter`],
+  ] as const;
+
+  it.each(cases)('%s: ends, and every piece fits', (_name, text) => {
+    for (const split of [splitMessage, splitStreamed]) {
+      const pieces = split(text, 2_000);
+      expect(pieces.length).toBeGreaterThan(1);
+      for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(2_000);
+    }
   });
 });

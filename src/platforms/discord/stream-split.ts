@@ -1,9 +1,8 @@
-const FENCE = /^\s*(```|~~~)\s*(\S*)/;
+import { closerFor, FENCE } from '../shared/split-message.js';
+
 const CLOSING_LINE = /^[ \t]*(```|~~~)[ \t]*(\n|$)/;
 /** Room kept in every piece for the line that closes a code block cut across pieces ("\n```"). */
 const CLOSER_ROOM = 4;
-
-const closerFor = (fence: string) => (fence.startsWith('~~~') ? '~~~' : '```');
 
 /** The code fence open after `text` (e.g. "```js"), given the one open before it; undefined when none is. */
 function fenceAfter(text: string, open: string | undefined): string | undefined {
@@ -46,7 +45,8 @@ export function splitStreamed(text: string, limit: number): string[] {
       if (rest.trim()) pieces.push(`${prefix}${rest.trimEnd()}${closing}`);
       return pieces;
     }
-    const cut = cutIn(rest.slice(0, limit - prefix.length - CLOSER_ROOM));
+    // At least one character a piece, whatever the prefix: the loop always moves on.
+    const cut = Math.max(1, cutIn(rest.slice(0, Math.max(1, limit - prefix.length - CLOSER_ROOM))));
     const head = rest.slice(0, cut);
     const open = fenceAfter(head, reopen);
     pieces.push(`${prefix}${head.trimEnd()}${open ? `\n${closerFor(open)}` : ''}`);

@@ -1,6 +1,12 @@
-const FENCE = /^\s*(```|~~~)\s*(\S*)/;
+/**
+ * A code fence line and the language it names. Only a short language word is kept to reopen the
+ * block in the next piece: a fence line followed by a long run of text (minified code, base64) must
+ * not become a prefix too long for the piece it opens.
+ */
+export const FENCE = /^\s*(```|~~~)\s*([\w+#.-]{0,32})/;
 
-function closerFor(fence: string): string {
+/** The line that closes a block opened by `fence` (e.g. "```js" → "```"). */
+export function closerFor(fence: string): string {
   return fence.startsWith('~~~') ? '~~~' : '```';
 }
 

@@ -39,6 +39,7 @@ const envSchema = z.object({
   LLM_CONTEXT_TOKENS: z.coerce.number().int().positive().optional(),
   LLM_STREAM: z.stringbool().default(true),
   LLM_VISION: z.stringbool().default(false),
+  LLM_REPLIES_START_IN_REASONING: z.enum(['auto', 'yes', 'no']).default('auto'),
   // OpenAI refuses more than 128 tools in one request.
   TOOLS_MAX_PER_TURN: z.coerce.number().int().positive().max(128).default(24),
   TOOLS_PROMPT_MAX_CHARS: positiveInt(10_000),
@@ -100,6 +101,12 @@ export interface EngineSettings {
   maxInputChars: number;
   /** The model takes images (LLM_VISION): attached images reach it as image parts. */
   vision: boolean;
+  /**
+   * Whether the model's chat template opens a reasoning block before each reply, so a reply holds only
+   * the block's end (`</think>`; DeepSeek-R1, Qwen3 thinking behind an endpoint without a reasoning
+   * parser): `auto` learns it from the first reply, which then does not stream (LLM_REPLIES_START_IN_REASONING).
+   */
+  repliesStartInReasoning: 'auto' | 'yes' | 'no';
   /** Messages per person per minute; 0 turns the limit off. */
   rateLimitPerMinute: number;
   historyMaxMessages: number;
@@ -248,6 +255,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       maxToolResultChars: vars.MAX_TOOL_RESULT_CHARS,
       maxInputChars: vars.MAX_INPUT_CHARS,
       vision: vars.LLM_VISION,
+      repliesStartInReasoning: vars.LLM_REPLIES_START_IN_REASONING,
       rateLimitPerMinute: vars.RATE_LIMIT_PER_MIN,
       historyMaxMessages: vars.HISTORY_MAX_MESSAGES,
       historyMaxChars: vars.HISTORY_MAX_CHARS,

@@ -13,15 +13,18 @@ export class AnswerStream {
 
   constructor(
     private readonly tools: ToolIndex,
-    /** This model's replies begin inside a reasoning block its template opened: show nothing before the block's end. */
-    private readonly thinksFirst: boolean,
+    /**
+     * This model's replies begin inside a reasoning block its template opened: show nothing before
+     * the block's end. Undefined while that is not known yet: show nothing of this reply.
+     */
+    private readonly thinksFirst: boolean | undefined,
     private readonly show: (delta: string) => void,
   ) {}
 
   /** Takes the next content delta, in order. */
   readonly push = (delta: string): void => {
     this.raw += delta;
-    if (this.diverged || (this.thinksFirst && !reasoningEndsFirst(this.raw))) return;
+    if (this.diverged || this.thinksFirst === undefined || (this.thinksFirst && !reasoningEndsFirst(this.raw))) return;
     // Trailing blank space waits for what follows it: text before a tool call ends tidily.
     const showable = showablePrefix(this.raw, this.tools).trimEnd();
     if (!showable.startsWith(this.shown)) {

@@ -123,13 +123,20 @@ export class ConversationEngine {
   private readonly questions: QuestionBroker;
   private readonly tasks: RunningTasks;
   private readonly requests: ModelRequests;
-  /** Learned from a reply: this model's template opens a reasoning block before each reply, so streams wait for its end. */
-  private thinksFirst = false;
+  /**
+   * Whether this model's template opens a reasoning block before each reply (DeepSeek-R1, Qwen3
+   * thinking: only the block's end is in the reply), as LLM_REPLIES_START_IN_REASONING says or learned
+   * from the first reply with text. Until it is known, nothing of a reply streams: its start might be
+   * reasoning.
+   */
+  private thinksFirst: boolean | undefined;
   /** Servers' prompts, as the asker may use them; a filled one is asked through `handle`. */
   readonly prompts: PromptLibrary;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = protocolFor(deps.settings);
+    const { repliesStartInReasoning } = deps.settings;
+    this.thinksFirst = repliesStartInReasoning === 'auto' ? undefined : repliesStartInReasoning === 'yes';
     this.requests = new ModelRequests(this.protocol, deps.settings, deps.embedder);
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
     this.access = deps.access ?? new AccessPolicy();
@@ -363,9 +370,9 @@ export class ConversationEngine {
       const stream = new AnswerStream(request.tools, this.thinksFirst, (delta) => this.showText(turn, leadIn !== '' && turn.shown === leadIn ? `${TEXT_SEPARATOR}${delta}` : delta));
       const reply = await llm.complete(request.messages, { ...request.options, onContent: stream.push });
       await turn.rendering;
-      if (!this.thinksFirst && reasoningEndsFirst(reply.text)) {
-        this.thinksFirst = true;
-        turn.log.info('the model starts its replies inside a reasoning block: streamed text waits for the block to end');
+      if (this.thinksFirst === undefined && reply.text.trim() !== '') {
+        this.thinksFirst = reasoningEndsFirst(reply.text);
+        if (this.thinksFirst) turn.log.info('the model starts its replies inside a reasoning block: streamed text waits for the block to end');
       }
       const decision = this.protocol.interpret(reply, request.tools);
       if (decision.kind === 'answer') {

@@ -148,3 +148,31 @@ describe('endpoints that do not stream', () => {
     }
   });
 });
+
+describe('a model whose template opens its reasoning (only </think> in the reply), LLM_REPLIES_START_IN_REASONING=auto', () => {
+  it('shows no reasoning, not even in the first reply, and streams what follows the block from then on', async () => {
+    const harness = await startEngineHarness({ engine: { repliesStartInReasoning: 'auto' } });
+    try {
+      harness.llm.setScript((request) => ({ chunks: ['Okay, the user wants ', 'a greeting.\n', `</think>\n\nHello number ${request.index + 1}!`] }));
+      const first = await harness.ask('hi', 'reasoning:auto');
+      expect(first.streamedText()).toBe('');
+      expect(first.answer?.text).toBe('Hello number 1!');
+      const second = await harness.ask('again', 'reasoning:auto');
+      expect(second.streamedText()).toBe('Hello number 2!');
+      expect(second.answer?.text).toBe('Hello number 2!');
+    } finally {
+      await harness.close();
+    }
+  });
+
+  it('streams from the second reply on for a model that does not reason in its replies', async () => {
+    const harness = await startEngineHarness({ engine: { repliesStartInReasoning: 'auto' } });
+    try {
+      harness.llm.setScript(() => ({ chunks: ['Plain ', 'answer.'] }));
+      expect((await harness.ask('one', 'reasoning:none')).streamedText()).toBe('');
+      expect((await harness.ask('two', 'reasoning:none')).streamedText()).toBe('Plain answer.');
+    } finally {
+      await harness.close();
+    }
+  });
+});

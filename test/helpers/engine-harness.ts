@@ -19,6 +19,8 @@ export const TEST_ENGINE_SETTINGS: EngineSettings = {
   maxToolResultChars: 20_000,
   maxInputChars: 8_000,
   vision: false,
+  // Streams from the first reply; the learning of `auto` has tests of its own.
+  repliesStartInReasoning: 'no',
   rateLimitPerMinute: 0,
   historyMaxMessages: 40,
   historyMaxChars: 24_000,

@@ -50,7 +50,7 @@ export function createChatModel(settings: LlmSettings, logger: Logger): ChatMode
     if (!onContent || streamingRefused) return requestWhole(body, signal);
     const streamed = await streamCompletion(client, body, { signal, onContent }, facts);
     if (streamed.ok) return streamed.completion;
-    if (streamed.kind === 'broken-mid-answer') throw streamed.error;
+    if (streamed.kind === 'broken-mid-answer' || streamed.kind === 'failed') throw streamed.error;
     const whole = await requestWhole(body, signal);
     if (streamed.kind === 'refused') {
       streamingRefused = true;

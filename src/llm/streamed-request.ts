@@ -11,11 +11,14 @@ const REFUSED_STREAM_STATUSES = new Set([400, 415, 422, 501]);
 export type StreamFailure =
   /** The endpoint refused the request; the same one without `stream` may pass. */
   | { kind: 'refused'; error: unknown }
-  /** It broke before any content arrived: nothing was shown, the request can be made again whole. */
+  /** The request failed before a stream began (after the SDK's retries): asking again whole would fail the same way. */
+  | { kind: 'failed'; error: LlmError }
+  /** The stream began, then broke before any content: nothing was shown, the request can be made again whole. */
   | { kind: 'broken-before-content'; error: unknown }
   /** It broke after content was passed on: what was shown stays, and the turn ends with this error. */
   | { kind: 'broken-mid-answer'; error: LlmError };
 
+/** A streamed request's end: the completion the chunks add up to (shaped as a non-streamed one), or why there is none. */
 export type StreamOutcome = { ok: true; completion: Record<string, unknown> } | ({ ok: false } & StreamFailure);
 
 /** A stream that stalled is a time-out whichever layer noticed it (our fetch's idle deadline, the SDK, undici). */
@@ -39,10 +42,14 @@ function midAnswerError(error: unknown, facts: EndpointFacts): LlmError {
 class SilenceDeadline {
   readonly controller = new AbortController();
   private lastHeard = Date.now();
-  private timer: NodeJS.Timeout;
+  private timer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly timeoutMs: number) {
-    this.timer = this.arm(timeoutMs);
+  constructor(private readonly timeoutMs: number) {}
+
+  /** Once the stream has begun: until its headers, the SDK's own time-out and retries apply. */
+  start(): void {
+    this.lastHeard = Date.now();
+    this.timer = this.arm(this.timeoutMs);
   }
 
   heard(): void {
@@ -79,10 +86,13 @@ export async function streamCompletion(
   const assembled = new CompletionStream();
   const silence = new SilenceDeadline(facts.timeoutMs);
   const signal = options.signal ? AbortSignal.any([options.signal, silence.controller.signal]) : silence.controller.signal;
+  let begun = false;
   let delivered = false;
   try {
     // Usage comes in a last chunk only when asked for; the spans report tokens from it.
     const stream = await client.chat.completions.create({ ...body, stream: true, stream_options: { include_usage: true } }, { signal });
+    begun = true;
+    silence.start();
     for await (const chunk of stream) {
       silence.heard();
       const delta = assembled.add(chunk);
@@ -97,6 +107,7 @@ export async function streamCompletion(
     const error = silence.controller.signal.aborted ? silence.controller.signal.reason : raised;
     if (error instanceof OpenAI.APIUserAbortError || options.signal?.aborted) throw new OpenAI.APIUserAbortError();
     if (error instanceof OpenAI.APIError && error.status !== undefined && REFUSED_STREAM_STATUSES.has(error.status)) return { ok: false, kind: 'refused', error };
+    if (!begun) return { ok: false, kind: 'failed', error: toLlmError(error, facts) };
     if (!delivered) return { ok: false, kind: 'broken-before-content', error };
     return { ok: false, kind: 'broken-mid-answer', error: midAnswerError(error, facts) };
   } finally {

@@ -129,6 +129,13 @@ describe('retries and time-outs', () => {
     expect(llm.requests.items).toHaveLength(3);
   });
 
+  it('asks a failing endpoint as often streamed as whole: the SDK retries once, never once more without streaming', async () => {
+    llm.setScript(() => ({ status: 503, headers: { 'retry-after-ms': '10' }, body: '{"error":{"message":"overloaded"}}' }));
+    const error = await failure(createChatModel(settings({ maxRetries: 2 }), testLogger()), { onContent: () => undefined });
+    expect(error.kind).toBe('server_error');
+    expect(llm.requests.items.map((request) => request.body.stream)).toEqual([true, true, true]);
+  });
+
   it('gives up on an endpoint that sends no answer within the time-out', async () => {
     llm.setScript(() => ({ delayMs: 2_000, answer: 'too late' }));
     const error = await failure(createChatModel(settings({ timeoutMs: 150, maxRetries: 0 }), testLogger()));

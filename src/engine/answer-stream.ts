@@ -26,7 +26,7 @@ export class AnswerStream {
     this.raw += delta;
     if (this.diverged || this.thinksFirst === undefined || (this.thinksFirst && !reasoningEndsFirst(this.raw))) return;
     // Trailing blank space waits for what follows it: text before a tool call ends tidily.
-    const showable = showablePrefix(this.raw, this.tools).trimEnd();
+    const showable = showablePrefix(this.raw, this.tools, this.shown.length).trimEnd();
     if (!showable.startsWith(this.shown)) {
       this.diverged = true;
       return;

@@ -40,8 +40,14 @@ function withoutPair(text: string, open: string, close: string): string {
   }
 }
 
+const escaped = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Any reasoning tag at all, or harmony's analysis channel: one pass, so replies without any cost no more. */
+const ANY_REASONING = new RegExp([...REASONING_PAIRS.flat(), '<|channel|>analysis'].map(escaped).join('|'), 'i');
+
 /** The reply with every reasoning block removed: what is left is what the model meant to say or call. */
 export function withoutReasoning(reply: string): string {
+  if (!ANY_REASONING.test(reply)) return reply;
   let text = reply.replace(HARMONY_ANALYSIS, '');
   for (const [open, close] of REASONING_PAIRS) text = withoutPair(text, open, close);
   return text;

@@ -15,11 +15,13 @@ const NEVER_SHOWN: readonly string[] = [...TOOL_CALL_MARKERS, ...REASONING_PAIRS
  */
 const MAY_BE_A_CALL_LIST = /^\[\s*(?:$|\{|\[|[A-Za-z_][\w.:-]*(?:$|\())/;
 
-/** Where the first never-shown marker starts, counting one the text ends in the middle of; the text's length when none. */
-function firstMarkerAt(text: string): number {
+const LONGEST_MARKER = Math.max(...NEVER_SHOWN.map((marker) => marker.length));
+
+/** Where the first never-shown marker at or after `from` starts, counting one the text ends in the middle of; the text's length when none. */
+function firstMarkerAt(text: string, from: number): number {
   let first = text.length;
   for (const marker of NEVER_SHOWN) {
-    const at = text.indexOf(marker);
+    const at = text.indexOf(marker, from);
     if (at !== -1 && at < first) first = at;
     // `<tool_ca` at the very end may be a marker still arriving.
     for (let length = Math.min(marker.length - 1, text.length); length > 0; length -= 1) {
@@ -73,12 +75,16 @@ function mayBePythonicCall(text: string, tools: ToolIndex): boolean {
  * or within, are shown once they are whole and read as no call. The result only grows as `raw` grows,
  * except where a reasoning block's end reveals that what came before it was reasoning (a template
  * that opened `<think>` in the prompt); the reply's final reading is the authority then.
+ *
+ * `settled`: how much of the result an earlier call for the same reply returned. That part is known
+ * to hold no marker and no open object or fence, so it is not read again: a reply streamed in many
+ * deltas costs about as much as reading it once.
  */
-export function showablePrefix(raw: string, tools: ToolIndex): string {
+export function showablePrefix(raw: string, tools: ToolIndex, settled = 0): string {
   const text = withoutReasoning(raw).trimStart();
-  if (MAY_BE_A_CALL_LIST.test(text) || mayBePythonicCall(text, tools)) return '';
-  const end = firstMarkerAt(text);
-  let shown = 0;
+  if (settled === 0 && (MAY_BE_A_CALL_LIST.test(text) || mayBePythonicCall(text, tools))) return '';
+  const end = firstMarkerAt(text, Math.max(0, settled - LONGEST_MARKER));
+  let shown = settled;
   for (;;) {
     const brace = text.indexOf('{', shown);
     const fence = text.indexOf('```', shown);

@@ -6,7 +6,7 @@ import { elicitationMessage } from './elicitation-blocks.js';
 import { feedbackBlock } from './feedback.js';
 import { PostedReply, type SlackTarget } from './posted-reply.js';
 import { failureFields } from './slack-failures.js';
-import { SlackStream, type StreamBreak } from './slack-stream.js';
+import { SlackStream, withoutCrowdPings, type StreamBreak } from './slack-stream.js';
 import { taskCancelMessage } from './task-cancel-blocks.js';
 import { taskUpdate } from './task-cards.js';
 
@@ -23,6 +23,10 @@ export interface SlackReplyTarget extends SlackTarget {
 const WORKING_REACTION = 'eyes';
 
 const THINKING_STATUS = 'is thinking…';
+/** Slack's limit for one `markdown` block's text. */
+const MARKDOWN_BLOCK_LIMIT = 12_000;
+/** The notification text beside blocks; what people read is the block. */
+const FALLBACK_TEXT_LIMIT = 3_000;
 
 /**
  * One turn's output in one Slack thread. In a thread the answer streams (chat.startStream …): each
@@ -170,11 +174,17 @@ export class SlackReply implements TurnOutput {
     await this.posted.final(withAnswer(this.posted.liveText, this.segment, text), images, feedback);
   }
 
+  /**
+   * The streamed message, rewritten with the answer as a `markdown` block (chat.update takes
+   * `markdown_text` only without `blocks`, and the feedback buttons are blocks), crowd pings defused
+   * as in the stream, within the block's 12,000 characters; `text` is the notification fallback.
+   */
   private async rewrite(stream: SlackStream, markdown: string): Promise<void> {
     if (!stream.messageTs) return;
     this.log.info('the answer differs from what streamed; the message is rewritten with it');
+    const text = withoutCrowdPings(markdown.length <= MARKDOWN_BLOCK_LIMIT ? markdown : `${markdown.slice(0, MARKDOWN_BLOCK_LIMIT - 1)}…`);
     await this.client.chat
-      .update({ channel: this.target.channel, ts: stream.messageTs, markdown_text: markdown, blocks: [feedbackBlock()] })
+      .update({ channel: this.target.channel, ts: stream.messageTs, text: text.slice(0, FALLBACK_TEXT_LIMIT), blocks: [{ type: 'markdown', text }, feedbackBlock()] })
       .catch((error: unknown) => this.log.warn(failureFields(error), 'streamed message could not be rewritten with the answer'));
   }
 

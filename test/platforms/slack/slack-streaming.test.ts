@@ -88,6 +88,18 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     expect(bot.slack.callsOf('chat.update').filter((call) => call.args.ts === message.ts)).toEqual([]);
   });
 
+  it('rewrites the streamed message with the answer where what streamed turns out not to be it', async () => {
+    // A model set up as not reasoning in its replies (LLM_REPLIES_START_IN_REASONING=no) that does after all.
+    bot.harness.llm.setScript(() => ({ chunks: ['Okay, thinking ', 'hard about it. ', '</think>The answer, @channel.'] }));
+    const question = mention('a surprise');
+    await bot.deliver(question);
+    const message = await stoppedStream(question.ts);
+    const rewrite = await bot.slack.waitForCall('chat.update', (call) => call.args.ts === message.ts);
+    expect(rewrite.args.markdown_text).toBeUndefined();
+    expect(rewrite.args.blocks[0]).toEqual({ type: 'markdown', text: 'The answer, @channel.' });
+    expect(rewrite.args.blocks[1].type).toBe('context_actions');
+  });
+
   it('never shows a tool call the model wrote as JSON, nor its <think> reasoning', async () => {
     bot.harness.llm.setScript(scriptedSequence('<think>plan: call echo secretly</think>{"tool": "echo", "arguments": {"text": "hush"}}', '<think>the hidden musing</think>Echo said hush.'));
     const question = mention('echo hush');

@@ -249,7 +249,12 @@ export class ConversationEngine {
       return place.run(
         inCurrentContext(() => {
           waiting.end();
-          return this.runTurn(message, output);
+          // What runTurn does not catch itself (preparing the turn) still ends in an error line, never silence.
+          return this.runTurn(message, output).catch(async (error: unknown) => {
+            this.deps.logger.error({ err: error, threadKey: message.threadKey }, 'turn could not be prepared');
+            recordError(error);
+            await this.deliver(this.deps.logger, output, { type: 'error', message: userMessageFor(error) });
+          });
         }),
       );
     });

@@ -83,6 +83,10 @@ export class ConsoleReply implements TurnOutput {
     const shown = [this.streamed, this.streamedSinceStep].some((streamed) => streamed.trim() !== '' && streamed.trim() === text.trim());
     if (shown) {
       await this.screen.endLine();
+    } else if (this.streamed.trim() !== '' && text.startsWith(this.streamed)) {
+      // The answer goes on from what streamed (the lead-in before a tool call, then the bot's own last word): only the rest is new.
+      await this.screen.answerText(text.slice(this.streamed.length));
+      await this.screen.endLine();
     } else {
       // Nothing streamed (a pipe, or a model that does not stream), or the final text differs from
       // what streamed (rare): the final text is the answer, on a line of its own.

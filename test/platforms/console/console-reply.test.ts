@@ -61,6 +61,14 @@ describe('console reply', () => {
     expect(received.status).toBe(`\n${DIM}· add on fixture…\x1b[22m\n`);
   });
 
+  it('writes only what is new when the answer goes on from a streamed lead-in (the step limit reached after it)', async () => {
+    const { screen, received } = screenOver(true);
+    const reply = new ConsoleReply(screen, () => {});
+    await play(reply, [{ type: 'text', delta: 'Let me check.' }, { type: 'tool-started', ...step }, { type: 'tool-finished', ...step, ok: true }, answer('Let me check.\n\nI stopped after 8 tool calls.')]);
+    expect(received.answers.match(/Let me check\./g)).toHaveLength(1);
+    expect(received.answers).toContain('I stopped after 8 tool calls.');
+  });
+
   it('keeps streamed text and puts the error on the line below it', async () => {
     const { screen, received } = screenOver(true);
     await play(new ConsoleReply(screen, () => {}), [{ type: 'text', delta: 'The files are' }, { type: 'error', message: 'The model stopped answering; try again.' }]);

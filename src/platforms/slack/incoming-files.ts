@@ -1,4 +1,5 @@
 import type { IncomingFile } from '../../engine/index.js';
+import { downloadBounded } from '../shared/download.js';
 
 /** The fields of a file in a `file_share` message event that the bot reads. */
 export interface SlackFile {
@@ -28,11 +29,9 @@ export function incomingFiles(files: SlackFile[] | undefined, botToken: string, 
       async download() {
         const url = file.url_private_download ?? file.url_private;
         if (!url || !trustedFileHost(url, apiUrl)) throw new Error(`Slack gave no download address for ${name} that the bot may send its token to`);
-        const response = await fetch(url, { headers: { authorization: `Bearer ${botToken}` } });
-        if (!response.ok) throw new Error(`Slack answered ${response.status} for ${name}`);
-        const type = response.headers.get('content-type') ?? '';
-        if (type.startsWith('text/html') && !mimeType.startsWith('text/html')) throw new Error(`Slack sent a sign-in page instead of ${name}: the app needs the files:read scope`);
-        return Buffer.from(await response.arrayBuffer());
+        const { bytes, contentType } = await downloadBounded(url, { headers: { authorization: `Bearer ${botToken}` }, what: `${name} from Slack` });
+        if (contentType.startsWith('text/html') && !mimeType.startsWith('text/html')) throw new Error(`Slack sent a sign-in page instead of ${name}: the app needs the files:read scope`);
+        return bytes;
       },
     };
   });

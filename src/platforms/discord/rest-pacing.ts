@@ -33,7 +33,10 @@ export class RestPacing {
   }
 
   private hold(path: string, ms: number): void {
+    const now = Date.now();
+    // Buckets nobody asks about again (an /ask's webhook, whose token is used once) go once they are free.
+    for (const [key, at] of this.freeAt) if (at <= now) this.freeAt.delete(key);
     const bucket = bucketOf(path);
-    this.freeAt.set(bucket, Math.max(this.freeAt.get(bucket) ?? 0, Date.now() + ms));
+    this.freeAt.set(bucket, Math.max(this.freeAt.get(bucket) ?? 0, now + ms));
   }
 }

@@ -28,7 +28,7 @@ export interface SlackMessage {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   blocks: any[] | undefined;
   /** A message begun with chat.startStream: its chunks in order, and whether it still takes appends. */
-  stream?: { chunks: StreamChunk[]; open: boolean; appends: number };
+  stream?: { chunks: StreamChunk[]; open: boolean; appends: number; stoppedByPerson?: boolean };
 }
 
 /** A chunk of a streamed message, as chat.startStream / appendStream / stopStream take them. */
@@ -131,6 +131,11 @@ export class FakeSlack {
   streamingRefusal: string | undefined;
   /** When set, a stream takes this many appends and then answers `message_not_in_streaming_state` to the next append or stop, as Slack does once it closed a stream (after about five minutes). */
   streamAppendsBeforeExpiry: number | undefined;
+  /** A person presses stop on a streamed message: Slack then answers `stopped_by_user` to the bot's appends. */
+  stopStreamAsPerson(ts: string): void {
+    const stream = this.messages.get(ts)?.stream;
+    if (stream) stream.stoppedByPerson = true;
+  }
   /** The files people shared, by id, with their bytes. */
   private readonly files = new Map<string, { file: HostedFile; content: Buffer }>();
   private readonly failures: { method: string; error: string; times: number }[] = [];
@@ -379,6 +384,7 @@ export class FakeSlack {
         if (!message?.stream || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
         const { stream } = message;
         if (this.streamAppendsBeforeExpiry !== undefined && stream.appends >= this.streamAppendsBeforeExpiry) stream.open = false;
+        if (stream.stoppedByPerson) return { ok: false, error: 'stopped_by_user' };
         if (!stream.open) return { ok: false, error: 'message_not_in_streaming_state' };
         const chunks = chunksOf(args);
         stream.chunks.push(...chunks);

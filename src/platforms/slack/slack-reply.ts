@@ -23,6 +23,8 @@ export interface SlackReplyTarget extends SlackTarget {
 const WORKING_REACTION = 'eyes';
 
 const THINKING_STATUS = 'is thinking…';
+/** What chat.appendStream answers once the person pressed stop on the streamed message. */
+const STOPPED_BY_USER = 'stopped_by_user';
 /** Slack's limit for one `markdown` block's text. */
 const MARKDOWN_BLOCK_LIMIT = 12_000;
 /** The notification text beside blocks; what people read is the block. */
@@ -51,6 +53,8 @@ export class SlackReply implements TurnOutput {
   private readonly taskSteps = new Map<number, string>();
   private statusShown = false;
   private reacted = false;
+  /** Set when the person stopped the streamed message (Slack's stop button): the turn's output ends there. */
+  private stoppedByPerson = false;
 
   constructor(
     private readonly client: webApi.WebClient,
@@ -72,6 +76,7 @@ export class SlackReply implements TurnOutput {
   }
 
   async emit(event: TurnEvent): Promise<void> {
+    if (this.stoppedByPerson) return event.type === 'answer' || event.type === 'error' ? this.done() : undefined;
     switch (event.type) {
       case 'text':
         this.segment += event.delta;
@@ -144,8 +149,14 @@ export class SlackReply implements TurnOutput {
 
   /** What the stream never showed is posted instead, and so is everything after it in this turn. */
   private streamBroke(broke: StreamBreak): void {
-    this.log.info({ code: broke.code }, 'the answer goes on in posted messages');
     this.streaming = false;
+    if (broke.code === STOPPED_BY_USER) {
+      // The person pressed stop on the streamed message: nothing more of this answer is posted.
+      this.log.info('the person stopped the streamed answer; the rest of it is not posted');
+      this.stoppedByPerson = true;
+      return;
+    }
+    this.log.info({ code: broke.code }, 'the answer goes on in posted messages');
     this.posted.appendText(broke.undelivered);
   }
 

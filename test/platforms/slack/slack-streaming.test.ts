@@ -3,7 +3,7 @@ import { BotMetrics } from '../../../src/observability/metrics.js';
 import { scriptedSequence } from '../../fakes/fake-llm.js';
 import { CHANNEL_ID, DM_CHANNEL_ID, nextTs, streamedText, type SlackCall } from '../../fakes/fake-slack.js';
 import type { LogLine } from '../../helpers/logger.js';
-import { answered, dm, mention, startSlackBot, type SlackBot } from './slack-bot.js';
+import { answered, dm, mention, startSlackBot, textOf, type SlackBot } from './slack-bot.js';
 
 const LONG_ANSWER = Array.from({ length: 30 }, (_, index) => `Sentence ${index} of a long streamed answer, with **bold** words.`).join(' ');
 
@@ -98,6 +98,17 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     expect(rewrite.args.markdown_text).toBeUndefined();
     expect(rewrite.args.blocks[0]).toEqual({ type: 'markdown', text: 'The answer, @channel.' });
     expect(rewrite.args.blocks[1].type).toBe('context_actions');
+  });
+
+  it('posts nothing more of an answer the person stopped (Slack answers stopped_by_user)', async () => {
+    bot.harness.llm.setScript(() => ({ chunks: ['The start of a long answer. ', ...Array.from({ length: 8 }, (_, index) => `More part ${index}. `)], intervalMs: 150 }));
+    const question = mention('a long one I will stop');
+    await bot.deliver(question);
+    const started = await bot.slack.waitForCall('chat.startStream', (call) => call.args.thread_ts === question.ts);
+    bot.slack.stopStreamAsPerson(String(started.result?.ts ?? ''));
+    await bot.slack.waitForCall('chat.appendStream', (call) => call.outcome === 'stopped_by_user');
+    await bot.slack.waitForCall('reactions.remove', (call) => call.args.timestamp === question.ts);
+    expect(bot.slack.callsOf('chat.postMessage').filter((call) => textOf(call).includes('More part'))).toEqual([]);
   });
 
   it('never shows a tool call the model wrote as JSON, nor its <think> reasoning', async () => {

@@ -52,6 +52,7 @@ function decodeText(data: Buffer): string | undefined {
   }
 }
 
+/** An image attached to a message, ready to go to a vision model as an `image_url` part. */
 export interface AttachedImage {
   name: string;
   /** `data:<type>;base64,…`, as `image_url` takes it. */
@@ -67,6 +68,7 @@ export interface ReadAttachments {
   notices: string[];
 }
 
+/** How much of a message's files the model may be given. */
 export interface AttachmentLimits {
   /** Characters the text files may add (MAX_INPUT_CHARS less the message's own text). */
   maxChars: number;

@@ -30,6 +30,7 @@ const TYPING_INTERVAL_MS = 8_000;
 const EDIT_INTERVAL_MS = 1_000;
 const NO_ANSWER_TEXT = 'I have no answer to that.';
 
+/** Where and how one turn's output goes on Discord. */
 export interface DiscordReplyOptions {
   surface: MessageSurface;
   pacing: RestPacing;

@@ -3,6 +3,7 @@ import type { BaseMessageOptions, ChatInputCommandInteraction, Message, ModalSub
 /** Model output must never ping @everyone, roles or users. */
 const NO_PINGS = { parse: [] as [] };
 
+/** What the bot puts in one Discord message: text, buttons, files. */
 export type MessageContent = Pick<BaseMessageOptions, 'content' | 'components' | 'files'>;
 
 /**
@@ -21,6 +22,7 @@ export interface MessageSurface {
   typing(): Promise<void>;
 }
 
+/** A channel or thread to post in; `replyTo` when the answer replies to the question instead. */
 export interface ChannelTarget {
   channel: SendableChannels;
   /** Set when the answer goes under a message as a Discord reply (no thread could be started, or a reply to an answer). */

@@ -1,5 +1,6 @@
 import { progressText, type ToolStep } from '../../engine/index.js';
 
+/** One tool call of the turn as the step list shows it, with what it last reported. */
 export type StepState = ToolStep & { state: 'running' | 'done' | 'failed'; detail?: string };
 
 /** Steps shown at most; a long turn shows its latest, with a count of the earlier ones. */

@@ -17,6 +17,7 @@ export interface AssistantThread {
   setTitle(title: string): Promise<unknown>;
 }
 
+/** What the assistant pane needs: its suggested prompts, the engine, and where its messages go. */
 export interface AssistantPaneOptions {
   /** SLACK_SUGGESTED_PROMPTS; empty: made from the tools. */
   prompts: string[];

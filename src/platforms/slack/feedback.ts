@@ -4,6 +4,7 @@ import { dmThreadKey, threadKey } from './message-router.js';
 
 const FEEDBACK_ACTION = 'answer_feedback';
 const VALUES = ['positive', 'negative'] as const;
+/** A press on the feedback buttons: thumbs up or down. */
 export type FeedbackValue = (typeof VALUES)[number];
 
 /** Where presses are counted (the bot's metrics, as `mcp_bot_feedback_total{platform,value}`). */

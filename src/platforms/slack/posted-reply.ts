@@ -16,6 +16,7 @@ const UPDATE_INTERVAL_MS = 1_000;
 export const PLACEHOLDER_TEXT = ':hourglass_flowing_sand: Working on it…';
 const UNDELIVERED_TEXT = 'Sorry, I could not post my answer here. An operator can find the reason in my logs.';
 
+/** The Slack conversation a reply goes to. */
 export interface SlackTarget {
   channel: string;
   /** Absent for a top-level DM, which is answered at the top level. */

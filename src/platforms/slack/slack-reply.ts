@@ -10,6 +10,7 @@ import { SlackStream, withoutCrowdPings, type StreamBreak } from './slack-stream
 import { taskCancelMessage } from './task-cancel-blocks.js';
 import { taskUpdate } from './task-cards.js';
 
+/** The conversation a turn's output goes to, with what the streamed surfaces of Slack need. */
 export interface SlackReplyTarget extends SlackTarget {
   /** Whom a stream outside a DM is for (Slack requires it there). */
   recipient: { userId: string; teamId: string } | undefined;

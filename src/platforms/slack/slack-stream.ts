@@ -10,6 +10,7 @@ const APPEND_INTERVAL_MS = 600;
 /** Slack's limit for the markdown text of one streaming call. */
 const MAX_CALL_TEXT = 12_000;
 
+/** The thread a streamed message goes to (chat.startStream takes a thread, never the top level). */
 export interface StreamTarget {
   channel: string;
   threadTs: string;

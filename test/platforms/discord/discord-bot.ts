@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import type { ConversationEngine } from '../../../src/engine/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
@@ -28,6 +28,30 @@ export function startDiscordBot(options: { script: LlmScript; servers?: ServerCo
     () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
     { closesHarness: true, guildId: options.guildId },
   );
+}
+
+/**
+ * One bot for a test file's `describe`: started before its tests (`started` gets it), closed after;
+ * each test starts with the fake model's requests cleared, and may leave no ping in what the bot
+ * posted. Returns the REST calls since the running test began.
+ */
+export function oneBotPerFile(options: Parameters<typeof startDiscordBot>[0], started: (bot: DiscordBot) => void): () => RestCall[] {
+  let bot: DiscordBot | undefined;
+  let callsBefore = 0;
+  const since = () => bot!.discord.rest.items.slice(callsBefore);
+  beforeAll(async () => {
+    bot = await startDiscordBot(options);
+    started(bot);
+  });
+  afterAll(async () => {
+    await bot?.close();
+  });
+  beforeEach(() => {
+    bot!.harness.llm.requests.clear();
+    callsBefore = bot!.discord.rest.items.length;
+  });
+  afterEach(() => expectNoPings(since()));
+  return since;
 }
 
 /**

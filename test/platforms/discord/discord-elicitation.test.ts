@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { NOT_YOUR_QUESTION_TEXT } from '../../../src/engine/index.js';
 import { OTHER_USER, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
-import { answerIn, expectNoPings, startDiscordBot, startDiscordBotBeside, type DiscordBot } from './discord-bot.js';
+import { answerIn, expectNoPings, oneBotPerFile, startDiscordBotBeside, type DiscordBot } from './discord-bot.js';
 
 /** The model calls the fixture's `ask` (a form), or `visit` (a page to open) when asked to, and answers with what the server reported. */
 function script(request: LlmRequest) {
@@ -12,19 +12,10 @@ function script(request: LlmRequest) {
 describe("Discord: a server's form (MCP elicitation) through buttons and a modal (fake Discord, fixture server, fake LLM)", () => {
   let bot: DiscordBot;
   let discord: FakeDiscord;
-  let callsBefore = 0;
-
-  beforeAll(async () => {
-    bot = await startDiscordBot({ script });
-    discord = bot.discord;
+  oneBotPerFile({ script }, (started) => {
+    bot = started;
+    discord = started.discord;
   });
-  afterAll(async () => {
-    await bot?.close();
-  });
-  beforeEach(() => {
-    callsBefore = discord.rest.items.length;
-  });
-  afterEach(() => expectNoPings(discord.rest.items.slice(callsBefore)));
 
   const callback = (interaction: { id: string; token: string }) => discord.waitForCall('POST', new RegExp(`^/interactions/${interaction.id}/${interaction.token}/callback$`));
 

@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { APPLICATION_ID, CHANNEL_ID, FOREIGN_GUILD_ID, GUILD_ID, type FakeDiscord } from '../../fakes/fake-discord.js';
 import type { LlmRequest } from '../../fakes/fake-llm.js';
-import { answerIn, contentOf, expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+import { answerIn, contentOf, oneBotPerFile, type DiscordBot } from './discord-bot.js';
 
 const contentsSent = (request: LlmRequest) => request.messages.map((message) => String(message.content));
 const LONG = Array.from({ length: 60 }, (_, index) => `Paragraph ${index}: ${'words that go on '.repeat(4).trim()}.`).join('\n\n');
@@ -14,23 +14,12 @@ function script(request: LlmRequest) {
 describe('Where people reach the bot on Discord: forum posts, replies, /ask anywhere, attachments', () => {
   let bot: DiscordBot;
   let discord: FakeDiscord;
-  let callsBefore = 0;
-
-  beforeAll(async () => {
-    bot = await startDiscordBot({ script });
-    discord = bot.discord;
+  const since = oneBotPerFile({ script }, (started) => {
+    bot = started;
+    discord = started.discord;
   });
-  afterAll(async () => {
-    await bot?.close();
-  });
-  beforeEach(() => {
-    bot.harness.llm.requests.clear();
-    callsBefore = discord.rest.items.length;
-  });
-  afterEach(() => expectNoPings(discord.rest.items.slice(callsBefore)));
 
   const lastRequest = () => bot.harness.llm.requests.items.at(-1)!;
-  const since = () => discord.rest.items.slice(callsBefore);
   const webhook = (token: string) => new RegExp(`^/webhooks/${APPLICATION_ID}/${token}(/messages/.+)?$`);
   /** The id of the bot's first message in `channelId` since the test began. */
   const firstAnswerIn = (channelId: string) => since().find((call) => call.method === 'POST' && call.path === `/channels/${channelId}/messages`)!.response.id as string;

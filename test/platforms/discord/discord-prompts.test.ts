@@ -1,8 +1,8 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { APPLICATION_ID, type FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import { toolResultText, type LlmRequest } from '../../fakes/fake-llm.js';
 import { fixtureServerConfig, INTRO_NOTE, libraryServerConfig } from '../../fixtures/index.js';
-import { expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+import { oneBotPerFile, type DiscordBot } from './discord-bot.js';
 
 /** Repeats the question; `report please` calls the library's find_report, whose PDF is attached to the answer. */
 function script(request: LlmRequest) {
@@ -13,19 +13,10 @@ function script(request: LlmRequest) {
 describe('Discord: /prompt with autocomplete and a modal, and resources attached (fake Discord, library fixture, fake LLM)', () => {
   let bot: DiscordBot;
   let discord: FakeDiscord;
-  let callsBefore = 0;
-
-  beforeAll(async () => {
-    bot = await startDiscordBot({ script, servers: [libraryServerConfig('library'), fixtureServerConfig('fixture')] });
-    discord = bot.discord;
+  oneBotPerFile({ script, servers: [libraryServerConfig('library'), fixtureServerConfig('fixture')] }, (started) => {
+    bot = started;
+    discord = started.discord;
   });
-  afterAll(async () => {
-    await bot?.close();
-  });
-  beforeEach(() => {
-    callsBefore = discord.rest.items.length;
-  });
-  afterEach(() => expectNoPings(discord.rest.items.slice(callsBefore)));
 
   const callback = (interaction: { id: string; token: string }) => discord.waitForCall('POST', new RegExp(`^/interactions/${interaction.id}/${interaction.token}/callback$`));
   const webhook = (token: string) => new RegExp(`^/webhooks/${APPLICATION_ID}/${token}`);

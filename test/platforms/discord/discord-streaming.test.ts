@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { FakeDiscord, RestCall } from '../../fakes/fake-discord.js';
 import type { LlmRequest, ScriptedAnswer } from '../../fakes/fake-llm.js';
-import { answerIn, contentOf, expectNoPings, startDiscordBot, type DiscordBot } from './discord-bot.js';
+import { answerIn, contentOf, oneBotPerFile, type DiscordBot } from './discord-bot.js';
 
 const fencesBalanced = (text: string) => (text.match(/^```/gm) ?? []).length % 2 === 0;
 /** `text` in pieces of `size` characters, `intervalMs` apart, as a model streams it. */
@@ -23,20 +23,10 @@ function script(request: LlmRequest): ScriptedAnswer {
 describe('Discord answers streamed as the model writes them (real discord.js, fake Discord, streaming fake model)', () => {
   let bot: DiscordBot;
   let discord: FakeDiscord;
-  let callsBefore = 0;
-
-  beforeAll(async () => {
-    bot = await startDiscordBot({ script });
-    discord = bot.discord;
+  oneBotPerFile({ script }, (started) => {
+    bot = started;
+    discord = started.discord;
   });
-  afterAll(async () => {
-    await bot?.close();
-  });
-  beforeEach(() => {
-    bot.harness.llm.requests.clear();
-    callsBefore = discord.rest.items.length;
-  });
-  afterEach(() => expectNoPings(discord.rest.items.slice(callsBefore)));
 
   /** Asks in a new thread and waits until the turn has rendered its last event. */
   async function ask(question: string, last: string): Promise<string> {

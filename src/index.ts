@@ -15,7 +15,7 @@ import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { postToThread } from './platforms/thread-lines.js';
-import { openStore, StoreUnavailableError, type Store } from './store/index.js';
+import { openStore, ownStore, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
 const slackServesHttp = (settings: Settings) => settings.slack !== undefined && settings.slack.appToken === undefined;
@@ -43,6 +43,26 @@ function loadPlatforms(settings: Settings) {
  * The store and the MCP pool, started side by side (servers take longest, and need nothing of the
  * store) unless a server's OAuth tokens live in the store. If one fails, the other is closed.
  */
+/** The store, held by this process alone where its backend serves one process (see ownStore); closing it lets go. */
+async function openOwnedStore(settings: Settings, logger: Logger): Promise<Store> {
+  const store = await openStore(settings.store, logger);
+  try {
+    const release = await ownStore(store, settings.store.url, logger);
+    return {
+      history: store.history,
+      kv: store.kv,
+      ping: () => store.ping(),
+      close: async () => {
+        await release();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close().catch(() => undefined);
+    throw error;
+  }
+}
+
 async function openStoreAndPool(settings: Settings, logger: Logger, admins: AdminMessages): Promise<{ store: Store; pool: McpPool }> {
   const startPool = (kv: Store['kv'] | undefined) =>
     McpPool.start(settings.mcp, logger, {
@@ -56,7 +76,7 @@ async function openStoreAndPool(settings: Settings, logger: Logger, admins: Admi
       },
     });
   if (needsOAuthCallback(settings)) {
-    const store = await openStore(settings.store, logger);
+    const store = await openOwnedStore(settings, logger);
     try {
       return { store, pool: await startPool(store.kv) };
     } catch (error) {
@@ -64,7 +84,7 @@ async function openStoreAndPool(settings: Settings, logger: Logger, admins: Admi
       throw error;
     }
   }
-  const [store, pool] = await Promise.allSettled([openStore(settings.store, logger), startPool(undefined)]);
+  const [store, pool] = await Promise.allSettled([openOwnedStore(settings, logger), startPool(undefined)]);
   if (store.status === 'fulfilled' && pool.status === 'fulfilled') return { store: store.value, pool: pool.value };
   await Promise.allSettled([store.status === 'fulfilled' && store.value.close(), pool.status === 'fulfilled' && pool.value.close()]);
   throw store.status === 'rejected' ? store.reason : (pool as PromiseRejectedResult).reason;

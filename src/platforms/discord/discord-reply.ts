@@ -29,6 +29,8 @@ const TYPING_INTERVAL_MS = 8_000;
 /** At most one edit a second per message, however fast the model writes. */
 const EDIT_INTERVAL_MS = 1_000;
 const NO_ANSWER_TEXT = 'I have no answer to that.';
+/** Ends the last message an interaction may post when the answer goes on past it. */
+const CUT_SHORT_TEXT = '\n\n*(The answer goes on, but Discord lets me post no more messages here. Ask me in a DM for the rest.)*';
 
 /** Where and how one turn's output goes on Discord. */
 export interface DiscordReplyOptions {
@@ -73,6 +75,8 @@ export class DiscordReply implements TurnOutput {
   private renderFailure: unknown;
   /** Set when Discord refused a post: streaming stops trying, and the end tries once more and logs. */
   private postRefused = false;
+  /** Messages this turn has posted, for a surface that allows only so many. */
+  private posts = 0;
   private readonly questions = new Map<string, string>();
   /** The cancel id of each step running as a task, by step: its Cancel goes when the step ends. */
   private readonly taskSteps = new Map<number, string>();
@@ -140,7 +144,7 @@ export class DiscordReply implements TurnOutput {
 
   /** What each message of the segment should show now: the text's pieces, the newest under the step list while the turn runs. */
   private contents(): string[] {
-    const pieces = splitStreamed(this.segmentText(), MESSAGE_LIMIT);
+    const pieces = this.withinPostLimit(splitStreamed(this.segmentText(), MESSAGE_LIMIT));
     if (this.finalSegment !== undefined || this.steps.size === 0) return pieces;
     const list = stepList([...this.steps.values()]);
     const newest = pieces.pop();
@@ -148,6 +152,19 @@ export class DiscordReply implements TurnOutput {
     // Near the limit the text wins: the list is left out rather than pushing text into another message.
     const withList = `${list}\n${newest}`;
     return [...pieces, withList.length <= MESSAGE_LIMIT ? withList : newest];
+  }
+
+  /**
+   * Where the surface allows only so many messages (an interaction of a user-installed app), the
+   * pieces past the last one allowed are left out and that one says so, instead of failing unseen.
+   */
+  private withinPostLimit(pieces: string[]): string[] {
+    const { maxPosts } = this.options.surface;
+    if (maxPosts === undefined) return pieces;
+    const allowed = Math.max(1, maxPosts - (this.posts - this.messages.length));
+    if (pieces.length <= allowed) return pieces;
+    const [last = ''] = splitStreamed(pieces[allowed - 1]!, MESSAGE_LIMIT - CUT_SHORT_TEXT.length);
+    return [...pieces.slice(0, allowed - 1), `${last}${CUT_SHORT_TEXT}`];
   }
 
   /** Text arrives many times a second: the engine is not held up, the latest state is rendered next. */
@@ -301,6 +318,7 @@ export class DiscordReply implements TurnOutput {
 
   private async post(message: MessageContent): Promise<string> {
     const id = await this.options.surface.post(message);
+    this.posts += 1;
     this.options.onPosted?.(id);
     return id;
   }

@@ -1,5 +1,8 @@
 import type { BaseMessageOptions, ChatInputCommandInteraction, Message, ModalSubmitInteraction, SendableChannels } from 'discord.js';
 
+/** Follow-ups Discord allows an interaction of an app installed by the user only, not in the server. */
+const USER_INSTALL_FOLLOW_UPS = 5;
+
 /** Model output must never ping @everyone, roles or users. */
 const NO_PINGS = { parse: [] as [] };
 
@@ -20,6 +23,8 @@ export interface MessageSurface {
   editPath(id: string): string;
   /** Shows "typing…" for about 10 s; an interaction shows its own "thinking…" instead. */
   typing(): Promise<void>;
+  /** How many messages one turn may post here at most; undefined for no limit. */
+  readonly maxPosts?: number;
 }
 
 /** A channel or thread to post in; `replyTo` when the answer replies to the question instead. */
@@ -65,8 +70,14 @@ export class ChannelSurface implements MessageSurface {
  */
 export class InteractionSurface implements MessageSurface {
   private originalUsed = false;
+  readonly maxPosts: number | undefined;
 
-  constructor(private readonly interaction: ChatInputCommandInteraction | ModalSubmitInteraction) {}
+  constructor(private readonly interaction: ChatInputCommandInteraction | ModalSubmitInteraction) {
+    // "Apps are limited to 5 followup messages per interaction if it was initiated from a user-installed
+    // app and isn't installed in the server" (Discord, Receiving and Responding): the reply and 5 more.
+    const guildInstalled = interaction.authorizingIntegrationOwners?.[0] !== undefined;
+    this.maxPosts = guildInstalled ? undefined : USER_INSTALL_FOLLOW_UPS + 1;
+  }
 
   async post(message: MessageContent): Promise<string> {
     const options = { ...message, allowedMentions: NO_PINGS };

@@ -8,6 +8,7 @@ const LONG = Array.from({ length: 60 }, (_, index) => `Paragraph ${index}: ${'wo
 
 /** Repeats the question, or answers at length when asked to. */
 function script(request: LlmRequest) {
+  if (request.lastUserText.includes('at great length')) return Array.from({ length: 5 }, () => LONG).join('\n\n');
   return request.lastUserText.includes('at length') ? LONG : `You said: ${request.lastUserText}`;
 }
 
@@ -99,6 +100,20 @@ describe('Where people reach the bot on Discord: forum posts, replies, /ask anyw
     expect(shown.join('\n\n')).toBe(LONG);
     expect(since().filter((call) => call.path.startsWith('/channels/') && call.method !== 'GET')).toEqual([]);
     expect(bot.logs.items.find((line) => line.msg === '/ask' && line.threadKey === `discord:${FOREIGN_GUILD_ID}:1000000000000000060:${asked.id}`)).toMatchObject({ userInstall: true });
+  });
+
+  it("/ask from a user install posts at most the reply and 5 follow-ups (Discord's limit there), the last saying the answer goes on", async () => {
+    const asked = discord.interaction('ask', { guildId: FOREIGN_GUILD_ID, channelId: '1000000000000000061', installedBy: 'user', options: [{ name: 'question', type: 3, value: 'answer at great length' }] });
+    await discord.waitForCall('POST', new RegExp(`^/interactions/${asked.id}/`));
+    await discord.rest.waitFor(() => discord.calls('POST', webhook(asked.token)).length >= 1, { what: 'a follow-up' });
+    await bot.harness.engine.drain(20_000);
+
+    const followUps = discord.calls('POST', webhook(asked.token));
+    expect(followUps).toHaveLength(5);
+    expect(followUps.every((call) => call.status < 300)).toBe(true);
+    const last = discord.messageContent(followUps.at(-1)!.response.id as string);
+    expect(last.length).toBeLessThanOrEqual(2_000);
+    expect(last).toContain('Discord lets me post no more messages here');
   });
 
   it('hands the model the files people attach', async () => {

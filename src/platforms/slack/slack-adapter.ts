@@ -18,6 +18,7 @@ import { mentionedUserIds, readableText } from './message-text.js';
 import { dmThreadKey, messageClaimKey, routeEvent, threadKey, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
+import { RateTier } from './rate-tier.js';
 import { SlackReply } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
 import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
@@ -49,6 +50,8 @@ export interface SlackAdapterOptions {
 const MESSAGE_CLAIM_TTL_MS = 2 * 60 * 60 * 1000;
 const DEFAULT_THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
+/** chat.appendStream is rate tier 4: about 100 calls a minute per workspace. */
+const APPEND_STREAM_PER_MINUTE = 100;
 const STOPPING_TEXT = "I'm restarting right now. Please ask again in a minute.";
 const EMPTY_QUESTION_TEXT = 'Yes? Ask me something in this thread. `/tools` shows what I can use.';
 /** How much of a filled prompt the line that opens its channel thread quotes. */
@@ -75,6 +78,7 @@ export class SlackAdapter implements PlatformAdapter {
   private started = false;
   private botUserId = '';
   private server: Server | undefined;
+  private readonly appendTiers = new Map<string, RateTier>();
 
   constructor(private readonly options: SlackAdapterOptions) {
     this.mode = slackMode(options.settings);
@@ -106,6 +110,13 @@ export class SlackAdapter implements PlatformAdapter {
     this.app.error(async (error) => {
       this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
     });
+  }
+
+  /** chat.appendStream calls of one workspace, shared by all its answers (rate tier 4, about 100 a minute). */
+  private appendTier(teamId: string): RateTier {
+    let tier = this.appendTiers.get(teamId);
+    if (!tier) this.appendTiers.set(teamId, (tier = new RateTier(APPEND_STREAM_PER_MINUTE)));
+    return tier;
   }
 
   /** The port HTTP events arrive on, once started (HTTP mode only). */
@@ -178,7 +189,7 @@ export class SlackAdapter implements PlatformAdapter {
     const log = this.log.child({ threadKey: conversation.threadKey });
     // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
     const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
-    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus, messageTs: event.ts }, log);
+    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus, messageTs: event.ts, appendTier: this.appendTier(teamId) }, log);
     try {
       if (!(await claimOnce(this.options.kv, messageClaimKey(teamId, event), MESSAGE_CLAIM_TTL_MS))) {
         log.debug({ ts: event.ts }, 'message already claimed (a redelivery, or the app_mention/message pair)');
@@ -228,7 +239,7 @@ export class SlackAdapter implements PlatformAdapter {
     }
     const log = this.log.child({ threadKey: conversation.threadKey });
     const recipient = asker.direct ? undefined : { userId: asker.userId, teamId };
-    const reply = new SlackReply(client, { channel, threadTs: conversation.threadTs, recipient }, log);
+    const reply = new SlackReply(client, { channel, threadTs: conversation.threadTs, recipient, appendTier: this.appendTier(teamId) }, log);
     try {
       if (this.stopping) return await reply.say(STOPPING_TEXT);
       await reply.begin();

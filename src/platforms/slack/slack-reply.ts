@@ -6,6 +6,7 @@ import { elicitationMessage } from './elicitation-blocks.js';
 import { feedbackBlock } from './feedback.js';
 import { PostedReply, type SlackTarget } from './posted-reply.js';
 import { failureFields } from './slack-failures.js';
+import type { RateTier } from './rate-tier.js';
 import { SlackStream, withoutCrowdPings, type StreamBreak } from './slack-stream.js';
 import { taskCancelMessage } from './task-cancel-blocks.js';
 import { taskUpdate } from './task-cards.js';
@@ -18,6 +19,8 @@ export interface SlackReplyTarget extends SlackTarget {
   setStatus?: (status: string) => Promise<unknown>;
   /** The person's message, which gets 👀 while a streamed answer has nothing to show yet and no status line says so. */
   messageTs?: string;
+  /** chat.appendStream's allowance, shared by the workspace's answers. */
+  appendTier?: RateTier;
 }
 
 /** The reaction that says "seen, working on it" where a channel thread has no status line (reactions:write). */

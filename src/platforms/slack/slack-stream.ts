@@ -1,11 +1,9 @@
 import type { types, webApi } from '@slack/bolt';
 import type { Logger } from '../../logging/logger.js';
+import type { RateTier } from './rate-tier.js';
 import { failureFields, slackErrorCode } from './slack-failures.js';
 
-/**
- * chat.appendStream is rate tier 4 (about 100 a minute per workspace): one call per stream at most
- * this often, with everything that arrived meanwhile in it.
- */
+/** One call per stream at most this often, with everything that arrived meanwhile in it. */
 const APPEND_INTERVAL_MS = 600;
 /** Slack's limit for the markdown text of one streaming call. */
 const MAX_CALL_TEXT = 12_000;
@@ -16,6 +14,8 @@ export interface StreamTarget {
   threadTs: string;
   /** Outside a DM Slack needs to know whom the stream is for. */
   recipient: { userId: string; teamId: string } | undefined;
+  /** chat.appendStream's allowance, shared by the workspace's streams (tier 4); none: this stream alone. */
+  appendTier?: RateTier;
 }
 
 /** What Slack refused, and the text it never showed (to be posted another way). */
@@ -102,15 +102,21 @@ export class SlackStream {
   private schedule(): void {
     if (!this.open || this.timer) return;
     const firstText = !this.sentText && this.pending.some((chunk) => chunk.type === 'markdown_text');
-    const wait = firstText ? 0 : Math.max(0, this.lastCallAt + APPEND_INTERVAL_MS - Date.now());
+    this.later(firstText ? 0 : Math.max(0, this.lastCallAt + APPEND_INTERVAL_MS - Date.now()));
+  }
+
+  /** The next call in `ms`; an append waits further while the workspace's other answers have the tier's slot. */
+  private later(ms: number): void {
     this.timer = setTimeout(() => {
+      const busy = this.ts ? (this.target.appendTier?.take() ?? 0) : 0;
+      if (busy > 0) return this.later(busy);
       this.timer = undefined;
       this.inFlight = this.inFlight.then(async () => {
         if (!this.open) return;
         await this.call(false, true);
         if (this.pending.length > 0) this.schedule();
       });
-    }, wait);
+    }, ms);
   }
 
   /**

@@ -111,6 +111,17 @@ describe('Slack: streamed answers, task cards, the assistant pane, feedback and 
     expect(bot.slack.callsOf('chat.postMessage').filter((call) => textOf(call).includes('More part'))).toEqual([]);
   });
 
+  it("spaces the appends of answers streaming at once to the workspace's allowance, not each its own", async () => {
+    bot.harness.llm.setScript(() => ({ chunks: Array.from({ length: 24 }, (_, index) => `Piece ${index} of a long answer. `), intervalMs: 100 }));
+    const questions = [mention('first of two at once'), mention('second of two at once')];
+    await Promise.all(questions.map((question) => bot.deliver(question)));
+    await Promise.all(questions.map((question) => stoppedStream(question.ts)));
+    const appends = bot.slack.callsOf('chat.appendStream').map((call) => call.at);
+    expect(appends.length).toBeGreaterThan(2);
+    // Tier 4 is about 100 a minute per workspace: 600 ms between any two appends, whichever answer they belong to.
+    for (const [index, at] of appends.slice(1).entries()) expect(at - appends[index]!).toBeGreaterThanOrEqual(590);
+  });
+
   it('never shows a tool call the model wrote as JSON, nor its <think> reasoning', async () => {
     bot.harness.llm.setScript(scriptedSequence('<think>plan: call echo secretly</think>{"tool": "echo", "arguments": {"text": "hush"}}', '<think>the hidden musing</think>Echo said hush.'));
     const question = mention('echo hush');

@@ -1,9 +1,9 @@
 import { MessageFlags, type ChatInputCommandInteraction } from 'discord.js';
 import type { Asker } from '../../access/index.js';
-import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
+import { ACCESS_DENIED_MESSAGE, type ConversationEngine, type IncomingMessage } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { DiscordReply } from './discord-reply.js';
-import { askConversation } from './interaction-conversations.js';
+import { askConversation, type ChannelInteraction } from './interaction-conversations.js';
 import { InteractionSurface, type MessageSurface } from './message-surface.js';
 
 /**
@@ -28,13 +28,24 @@ export class AskCommand {
     await interaction.deferReply();
     const threadKey = askConversation(interaction);
     this.log.info({ threadKey, user: asker.userId, context: interaction.context, userInstall: interaction.authorizingIntegrationOwners[1] !== undefined }, '/ask');
-    const reply = this.replyIn(new InteractionSurface(interaction), threadKey);
-    const text = interaction.options.getString('question', true);
-    const authorName = interaction.inCachedGuild() ? interaction.member.displayName : interaction.user.displayName;
-    try {
-      await this.engine.handle({ threadKey, asker, authorName, text }, reply);
-    } finally {
-      reply.dispose();
-    }
+    await answerInInteraction({ engine: this.engine, replyIn: this.replyIn }, interaction, { threadKey, asker, text: interaction.options.getString('question', true) });
+  }
+}
+
+/**
+ * Runs a turn whose output goes into a deferred interaction's own replies (`/ask`, `/prompt`), under
+ * the name the asker shows there.
+ */
+export async function answerInInteraction(
+  bot: { engine: ConversationEngine; replyIn: (surface: MessageSurface, threadKey: string) => DiscordReply },
+  interaction: ChannelInteraction,
+  message: Omit<IncomingMessage, 'authorName'>,
+): Promise<void> {
+  const reply = bot.replyIn(new InteractionSurface(interaction), message.threadKey);
+  const authorName = interaction.inCachedGuild() ? interaction.member.displayName : interaction.user.displayName;
+  try {
+    await bot.engine.handle({ ...message, authorName }, reply);
+  } finally {
+    reply.dispose();
   }
 }

@@ -6,7 +6,8 @@ import type { ServerPrompt } from '../../mcp/index.js';
 import type { DiscordReply } from './discord-reply.js';
 import { enteredValues, formModal } from './elicitation-modal.js';
 import { askConversation, type ChannelInteraction } from './interaction-conversations.js';
-import { InteractionSurface, type MessageSurface } from './message-surface.js';
+import type { MessageSurface } from './message-surface.js';
+import { answerInInteraction } from './ask-command.js';
 
 const PREFIX = 'prompt:';
 // Discord's limits: 25 autocomplete choices of up to 100 characters; a modal's custom id holds up to 100.
@@ -84,13 +85,7 @@ export class PromptCommand {
       await interaction.editReply(error.message);
       return;
     }
-    const reply = this.replyIn(new InteractionSurface(interaction), threadKey);
-    const authorName = interaction.inCachedGuild() ? interaction.member.displayName : interaction.user.displayName;
-    try {
-      await this.engine.handle({ threadKey, asker, authorName, ...question }, reply);
-    } finally {
-      reply.dispose();
-    }
+    await answerInInteraction({ engine: this.engine, replyIn: this.replyIn }, interaction, { threadKey, asker, ...question });
   }
 
   private async tell(interaction: ChatInputCommandInteraction | ModalSubmitInteraction, content: string): Promise<void> {

@@ -9,7 +9,7 @@ export interface HistoryBudget {
 }
 
 /** A message's size in characters: its text, its tool calls, and a fixed share per image. */
-export function messageChars(message: ChatMessage): number {
+function messageChars(message: ChatMessage): number {
   const { content, calls, images } = messageText(message);
   return content.length + calls.length + images * IMAGE_CHARS;
 }

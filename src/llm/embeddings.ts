@@ -19,7 +19,7 @@ export interface TextEmbedder {
 /** OpenAI takes at most 2,048 inputs in one request. */
 const MAX_INPUTS_PER_REQUEST = 2_048;
 /** OpenAI's models take 8,192 tokens per input; a token is rarely shorter than a character. */
-export const EMBEDDED_TEXT_MAX_CHARS = 8_000;
+const EMBEDDED_TEXT_MAX_CHARS = 8_000;
 /** OpenAI takes 300,000 tokens per request; characters bound tokens from above, with room to spare. */
 const MAX_CHARS_PER_REQUEST = 100_000;
 

@@ -45,7 +45,7 @@ function repairServerInfo(serverInfo: unknown, problems: string[]): Fields {
  * serverInfo without name or version gets "unknown", capabilities that are not objects are read as
  * present or absent. Each repair is added to `problems`.
  */
-export function repairInitializeResult(result: Fields, requestedVersion: string, problems: string[]): Fields {
+function repairInitializeResult(result: Fields, requestedVersion: string, problems: string[]): Fields {
   const repaired: Fields = { ...result };
   const version = result.protocolVersion;
   if (typeof version !== 'string' || !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) {

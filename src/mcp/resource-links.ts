@@ -2,7 +2,7 @@ import type { CallToolResult, Client, ContentBlock, ResourceLink } from '@modelc
 import type { Logger } from '../logging/logger.js';
 
 /** The largest binary resource attached to an answer (Discord's smallest upload limit is 10 MB). */
-export const MAX_ATTACHED_BYTES = 8 * 1024 * 1024;
+const MAX_ATTACHED_BYTES = 8 * 1024 * 1024;
 
 export interface LinkReading {
   /** Characters of text a read resource may bring (MAX_TOOL_RESULT_CHARS); a longer one is described instead. */

@@ -107,7 +107,7 @@ function readTool(entry: unknown, index: number, report: (problem: ToolListProbl
  * repairable (a missing or type-less inputSchema becomes `{type: "object"}`, malformed optional
  * fields are dropped), and leaves out the rest. A `nextCursor` that is not a non-empty string ends the list.
  */
-export function readToolPage(result: unknown, report: (problem: ToolListProblem) => void): ToolPage {
+function readToolPage(result: unknown, report: (problem: ToolListProblem) => void): ToolPage {
   const page = isJsonObject(result) ? result : {};
   if (!Array.isArray(page.tools)) {
     if (page.tools !== undefined) report({ problem: `tools is ${jsonKind(page.tools)}, not a list`, action: 'cut short' });

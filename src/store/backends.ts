@@ -8,7 +8,7 @@ import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-err
  * How long a backend may take to accept a connection. PostgreSQL may need two attempts at start-up
  * (the adapter's table creation, then the probe), and both must fit in openStore's deadline.
  */
-export const CONNECT_TIMEOUT_MS = 2_000;
+const CONNECT_TIMEOUT_MS = 2_000;
 /** A PostgreSQL statement that takes longer fails instead of holding a turn forever. */
 const QUERY_TIMEOUT_MS = 5_000;
 

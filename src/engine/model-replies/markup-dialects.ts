@@ -57,7 +57,7 @@ function nameKeyedCalls(value: unknown): RawCall[] | undefined {
 }
 
 /** The calls in one block's payload, whatever notation it uses; empty when none can be read. */
-export function callsInBlock(payload: string): RawCall[] {
+function callsInBlock(payload: string): RawCall[] {
   const body = payload.trim();
   if (/<function=/.test(body)) return [...body.matchAll(FUNCTION_TAG)].map((match) => functionTagCall(match));
   if (/invoke name="/.test(body)) return [...body.matchAll(INVOKE_TAG)].map((match) => ({ name: match[1], arguments: parametersFrom(match[2]!, NAMED_PARAMETER_TAG) }));

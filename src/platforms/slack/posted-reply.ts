@@ -13,7 +13,7 @@ const PIECE_LIMIT = 3_500;
 const SMALLEST_PIECE = 500;
 /** chat.update is rate tier 3 (about 50 a minute): one edit of a message a second at most. */
 const UPDATE_INTERVAL_MS = 1_000;
-export const PLACEHOLDER_TEXT = ':hourglass_flowing_sand: Working on it…';
+const PLACEHOLDER_TEXT = ':hourglass_flowing_sand: Working on it…';
 const UNDELIVERED_TEXT = 'Sorry, I could not post my answer here. An operator can find the reason in my logs.';
 
 /** The Slack conversation a reply goes to. */

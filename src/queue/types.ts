@@ -1,0 +1,71 @@
+import type { ToolStep } from '../engine/types.js';
+
+/** JSON that survives a trip through Redis unchanged. */
+export type JobData = null | boolean | number | string | JobData[] | { [key: string]: JobData | undefined };
+
+/**
+ * A message a platform accepted for the bot, waiting for its turn. Everything in it is serializable:
+ * whichever process runs the job rebuilds the message and its reply target from `data` alone.
+ */
+export interface TurnJob {
+  /** The platform event's identity (e.g. `slack-message:T1:C1:1712.0001`): a second job with an id still known is a duplicate. */
+  id: string;
+  /** One job at a time per thread key, in `orderMs` order; different keys run in parallel. */
+  threadKey: string;
+  /** Where the platform put the message in time (ms since the epoch: Slack's `ts`, a Discord snowflake's time). */
+  orderMs: number;
+  /** Which adapter runs it (`slack`, `discord`, `console`). */
+  platform: string;
+  /** The adapter's own description of the message and where to answer (its reply target). */
+  data: JobData;
+}
+
+/**
+ * What the queue tells the turn it runs. `interruptedTool`: this run takes over a job whose process
+ * died after that tool had started; repeating it could repeat its side effects, so the turn should
+ * not run again (the engine tells the thread instead).
+ */
+export interface TurnLease {
+  /** 1 on the first run; more when another process takes over a job whose process stopped answering. */
+  attempt: number;
+  interruptedTool?: ToolStep;
+  /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
+  toolStarting(step: ToolStep): Promise<void>;
+}
+
+/** Runs one job; a rejection is logged and the job is not retried (its turn already told the thread). */
+export type TurnJobHandler = (job: TurnJob, lease: TurnLease) => Promise<void>;
+
+/** The queue's state, for /healthz and /metrics. `stalled`: jobs whose process stopped renewing their lease, not yet taken over. */
+export interface QueueCounts {
+  waiting: number;
+  active: number;
+  stalled: number;
+}
+
+/**
+ * Where accepted messages wait for their turn. One implementation per deployment shape, one contract
+ * (test/queue/turn-queue-contract.ts): in-process for one bot on SQLite or memory, Redis for several
+ * bot processes sharing one Redis.
+ */
+export interface TurnQueue {
+  /** `in-process` or `redis`, for logs and /healthz. */
+  readonly kind: 'in-process' | 'redis';
+  /**
+   * Puts the job in its thread's line. Resolves once it is as durable as the queue gets (on Redis:
+   * stored there), so a platform event can be acknowledged after; `duplicate` when a job with this id
+   * is known (a platform's redelivery). Rejects when the queue cannot take it (Redis down).
+   */
+  enqueue(job: TurnJob): Promise<'queued' | 'duplicate'>;
+  /** Starts running jobs, this process's share of them, through `handler`. */
+  start(handler: TurnJobHandler): Promise<void>;
+  /**
+   * Takes no more jobs and waits up to `timeoutMs` for the running ones. Jobs still running then are
+   * left to their leases: another process takes them over once a lease lapses.
+   */
+  stop(timeoutMs: number): Promise<void>;
+  counts(): Promise<QueueCounts>;
+  /** Jobs this process is running now. */
+  running(): number;
+  close(): Promise<void>;
+}

@@ -48,6 +48,7 @@ const envSchema = z.object({
   MAX_INPUT_CHARS: positiveInt(8_000),
   RATE_LIMIT_PER_MIN: z.coerce.number().int().min(0).default(20),
   SHUTDOWN_TIMEOUT_S: positiveInt(30),
+  TURN_LEASE_S: positiveInt(15),
   CONFIRM_TIMEOUT_S: positiveInt(300),
   ELICITATION_TIMEOUT_S: positiveInt(300),
   SAMPLING_MAX_PER_TURN: z.coerce.number().int().min(0).default(3),
@@ -65,6 +66,8 @@ const envSchema = z.object({
   DISCORD_TOKEN: optionalText,
   DISCORD_API_URL: optionalText,
   DISCORD_GUILD_ID: optionalText,
+  DISCORD_SHARD_IDS: idList,
+  DISCORD_SHARD_COUNT: z.coerce.number().int().positive().optional(),
   SLACK_BOT_TOKEN: optionalText,
   SLACK_APP_TOKEN: optionalText,
   SLACK_SIGNING_SECRET: optionalText,
@@ -160,6 +163,12 @@ export interface DiscordSettings {
   token: string;
   apiUrl: string | undefined;
   guildId: string | undefined;
+  /**
+   * The gateway shards this process connects (DISCORD_SHARD_IDS of DISCORD_SHARD_COUNT): discord.js's
+   * `shards` and `shardCount`. Absent: every shard, as many as Discord recommends. A guild's events
+   * arrive on shard `(guild_id >> 22) % count`, DMs on shard 0 (discord.com/developers/docs/events/gateway#sharding).
+   */
+  shards?: { ids: number[]; count: number };
 }
 
 export interface SlackSettings {
@@ -195,6 +204,11 @@ export interface Settings {
   httpEnabled: boolean;
   /** How long a stopping bot waits for turns in flight before it closes everything anyway. */
   shutdownTimeoutMs: number;
+  /**
+   * With several processes on Redis: how long a running turn holds its thread without renewing (it
+   * renews every third of it); a process that dies loses its turns to another after about this long.
+   */
+  turnLeaseMs: number;
   logLevel: string;
   /**
    * The console runs for a person at a terminal (standard input and output are terminals and no platform
@@ -211,6 +225,23 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * OTLP/HTTP per OpenTelemetry's exporter spec: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is the traces URL as
  * it is; OTEL_EXPORTER_OTLP_ENDPOINT is a base to which `v1/traces` is appended.
  */
+/**
+ * DISCORD_SHARD_IDS of DISCORD_SHARD_COUNT, checked together: ids without a count cannot say which
+ * guilds are whose, and an id of `count` or more names no shard.
+ * @throws ConfigError naming the variable
+ */
+function discordShards(vars: z.infer<typeof envSchema>): DiscordSettings['shards'] {
+  const ids = vars.DISCORD_SHARD_IDS;
+  const count = vars.DISCORD_SHARD_COUNT;
+  if (ids.length === 0 && count === undefined) return undefined;
+  if (count === undefined) throw new ConfigError('DISCORD_SHARD_IDS is set but DISCORD_SHARD_COUNT is not: set it to the number of shards all processes share');
+  if (ids.length === 0) return { ids: Array.from({ length: count }, (_, id) => id), count };
+  const numbers = ids.map(Number);
+  const wrong = ids.find((id, index) => !Number.isInteger(numbers[index]) || numbers[index]! < 0 || numbers[index]! >= count);
+  if (wrong !== undefined) throw new ConfigError(`DISCORD_SHARD_IDS: "${wrong}" is not a shard of DISCORD_SHARD_COUNT=${count} (0 to ${count - 1})`);
+  return { ids: numbers, count };
+}
+
 function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | undefined {
   const base = vars.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tracesUrl = vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
@@ -280,13 +311,14 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       adminUsers: vars.ADMIN_USERS,
     },
     store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },
-    discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID } : undefined,
+    discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID, shards: discordShards(vars) } : undefined,
     slack: vars.SLACK_BOT_TOKEN
       ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL, suggestedPrompts: vars.SLACK_SUGGESTED_PROMPTS }
       : undefined,
     port: vars.PORT,
     httpEnabled: vars.HTTP_ENABLED,
     shutdownTimeoutMs: vars.SHUTDOWN_TIMEOUT_S * 1000,
+    turnLeaseMs: vars.TURN_LEASE_S * 1000,
     // A person at the console wants the conversation, not the bot's routine: only what needs their eye.
     logLevel: vars.LOG_LEVEL ?? (consoleTerminal ? 'warn' : 'info'),
     consoleTerminal,

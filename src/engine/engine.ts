@@ -7,7 +7,8 @@ import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
-import type { HistoryStore } from '../store/types.js';
+import { FencedOutError, type HistoryStore } from '../store/types.js';
+import type { TurnLease } from '../queue/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
 import { AnswerStream } from './answer-stream.js';
@@ -29,7 +30,7 @@ import { RateLimiter } from './rate-limiter.js';
 import { ThreadQueue, type QueuePlace } from './thread-queue.js';
 import type { RequestedCall, ToolProtocol } from './tool-protocol.js';
 import type { ConfirmationOutcome, ConfirmationRequest, ElicitationOutcome, ElicitationRequest, ImageAttachment, IncomingMessage, ServerTools, ToolStep, TurnEvent, TurnOutput } from './types.js';
-import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
+import { ACCESS_DENIED_MESSAGE, emptyAnswerMessage, inputTooLongMessage, interruptedToolMessage, NOTHING_TO_READ_MESSAGE, RATE_LIMITED_MESSAGE, STORE_UNAVAILABLE_MESSAGE, stepLimitMessage, userMessageFor } from './user-messages.js';
 import { storedUserContent, userContent } from './speaker.js';
 import { readAttachments, type ReadAttachments } from './attachments.js';
 import { PromptLibrary, type PromptSource } from './prompt-library.js';
@@ -65,7 +66,7 @@ export interface TurnPlace {
    */
   reached: Promise<void>;
   /** Runs the turn in this place, as `handle` does; resolves once its last event is rendered. Never rejects. */
-  take(message: IncomingMessage, output: TurnOutput): Promise<void>;
+  take(message: IncomingMessage, output: TurnOutput, lease?: TurnLease): Promise<void>;
   /** Gives the place up; the thread's later messages move up. */
   release(): void;
 }
@@ -91,6 +92,10 @@ interface TurnState {
   rendering: Promise<void>;
   /** Steps whose call has started on its server. */
   started: Set<number>;
+  /** From the queue that runs the turn: told before each tool starts. */
+  lease: TurnLease | undefined;
+  /** The history write's fencing token, where processes share the store. */
+  fence: number | undefined;
 }
 
 /** Between what a model said before a tool call and what it says after. */
@@ -210,9 +215,12 @@ export class ConversationEngine {
     }
   }
 
-  /** Queues the message behind earlier ones of its thread; resolves once the turn's last event is rendered. Never rejects. */
-  handle(message: IncomingMessage, output: TurnOutput): Promise<void> {
-    return this.reserve(message.threadKey).take(message, output);
+  /**
+   * Queues the message behind earlier ones of its thread; resolves once the turn's last event is
+   * rendered. Never rejects. `lease`: the turn job's, when a turn queue runs it (see TurnLease).
+   */
+  handle(message: IncomingMessage, output: TurnOutput, lease?: TurnLease): Promise<void> {
+    return this.reserve(message.threadKey).take(message, output, lease);
   }
 
   /**
@@ -224,10 +232,15 @@ export class ConversationEngine {
    */
   reserve(threadKey: string): TurnPlace {
     const place = this.queue.reserve(threadKey);
-    return { reached: place.reached, take: (message, output) => this.take(place, message, output), release: () => place.release() };
+    return { reached: place.reached, take: (message, output, lease) => this.take(place, message, output, lease), release: () => place.release() };
   }
 
-  private take(place: QueuePlace, message: IncomingMessage, output: TurnOutput): Promise<void> {
+  private take(place: QueuePlace, message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {
+    if (lease?.interruptedTool) {
+      place.release();
+      const { server, tool } = lease.interruptedTool;
+      return this.refuse(message, output, interruptedToolMessage(server, tool), 'taken over after a tool had started');
+    }
     // Checked before the turn waits for its thread, so a flood neither reaches the model nor holds a thread up.
     const { maxInputChars } = this.deps.settings;
     const refusal = !this.access.admits(message.asker)
@@ -250,7 +263,7 @@ export class ConversationEngine {
         inCurrentContext(() => {
           waiting.end();
           // What runTurn does not catch itself (preparing the turn) still ends in an error line, never silence.
-          return this.runTurn(message, output).catch(async (error: unknown) => {
+          return this.runTurn(message, output, lease).catch(async (error: unknown) => {
             this.deps.logger.error({ err: error, threadKey: message.threadKey }, 'turn could not be prepared');
             recordError(error);
             await this.deliver(this.deps.logger, output, { type: 'error', message: userMessageFor(error) });
@@ -289,11 +302,14 @@ export class ConversationEngine {
     return this.queue.idle(timeoutMs);
   }
 
-  private async runTurn(message: IncomingMessage, output: TurnOutput): Promise<void> {
+  private async runTurn(message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {
     const log = this.deps.logger.child({ threadKey: message.threadKey });
     const started = Date.now();
     let history: ChatMessage[];
+    let fence: number | undefined;
     try {
+      // The token first: a turn that read the history before taking it could save over a newer one.
+      fence = await this.deps.history.fence?.(message.threadKey);
       history = await this.deps.history.get(message.threadKey);
     } catch (error) {
       log.error({ err: error }, 'history could not be read');
@@ -325,12 +341,14 @@ export class ConversationEngine {
       shown: '',
       rendering: Promise.resolve(),
       started: new Set(),
+      lease,
+      fence,
     };
     try {
       const { answer, leadIn } = await this.converse(history, turn);
       turn.messages.push({ role: 'assistant', content: answer });
       const [, ...rest] = turn.messages;
-      await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]);
+      if (!(await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]))) return;
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
       await this.deliver(log, output, { type: 'answer', text: leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
@@ -445,6 +463,8 @@ export class ConversationEngine {
       if (outcome !== 'approved') return unconfirmedFeedback(outcome, tool.toolName, tool.server);
     }
     const step = { step: turn.steps, server: tool.server, tool: tool.toolName };
+    // Recorded before the call, so a process taking the turn over never repeats a call that may have run.
+    await turn.lease?.toolStarting(step);
     turn.started.add(step.step);
     await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
@@ -554,14 +574,23 @@ export class ConversationEngine {
     return `${text.slice(0, limit)}\n[The result was cut here: it had ${text.length} characters and only the first ${limit} are shown.]`;
   }
 
-  private async saveHistory(turn: TurnState, messages: ChatMessage[]): Promise<void> {
+  /**
+   * False when the thread has passed to another process meanwhile (this one lost its lease): that
+   * process answers the message, so this answer is neither kept nor posted.
+   */
+  private async saveHistory(turn: TurnState, messages: ChatMessage[]): Promise<boolean> {
     const { historyMaxMessages, historyMaxChars } = this.deps.settings;
     try {
-      await this.deps.history.set(turn.threadKey, trimHistory(messages, { maxMessages: historyMaxMessages, maxChars: historyMaxChars }));
+      await this.deps.history.set(turn.threadKey, trimHistory(messages, { maxMessages: historyMaxMessages, maxChars: historyMaxChars }), turn.fence);
     } catch (error) {
+      if (error instanceof FencedOutError) {
+        turn.log.warn('the thread was taken over by another process during this turn; its answer is dropped');
+        return false;
+      }
       // The answer is still worth posting; only the memory of this turn is lost.
       turn.log.error({ err: error }, 'history could not be saved');
     }
+    return true;
   }
 
   /** Platform failures while posting are logged, never thrown back into the queue. */

@@ -38,3 +38,8 @@ export function inputTooLongMessage(length: number, limit: number): string {
 export const NOTHING_TO_READ_MESSAGE = 'I could not read the files you sent, and there was no question with them. Ask me something, or attach a text file or an image.';
 
 export const ACCESS_DENIED_MESSAGE = "Sorry, I'm not available to you here. If you need me, ask whoever runs this bot to give you access.";
+
+/** A take-over found the turn's process gone after this tool had started: running it again could repeat what it did. */
+export function interruptedToolMessage(server: string, tool: string): string {
+  return `I was interrupted while using \`${tool}\` (${server}) and can't tell whether it finished, so I won't run it again on my own. Please check, and ask me again if it's still needed.`;
+}

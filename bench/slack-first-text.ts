@@ -1,6 +1,7 @@
 import { SlackAdapter } from '../src/platforms/slack/index.js';
 import { BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, streamedText } from '../test/fakes/fake-slack.js';
 import { startEngineHarness } from '../test/helpers/engine-harness.js';
+import { queueServing } from '../test/helpers/turn-queue.js';
 import { medianFirstText, STREAMED_ANSWER } from './first-text.js';
 
 /**
@@ -11,10 +12,11 @@ import { medianFirstText, STREAMED_ANSWER } from './first-text.js';
 export async function measureSlackFirstText(turns: number): Promise<{ first_text_ms_p50_slack: number }> {
   const harness = await startEngineHarness({ script: () => STREAMED_ANSWER });
   const slack = await FakeSlack.start();
-  const adapter = new SlackAdapter({
+  const adapter: SlackAdapter = new SlackAdapter({
     settings: { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
     port: 0,
     engine: harness.engine,
+    queue: queueServing(harness.store.kv, harness.logger, () => adapter),
     kv: harness.store.kv,
     logger: harness.logger,
   });

@@ -7,6 +7,7 @@ import { createChatModel, createEmbedder } from './llm/index.js';
 import { createLogger, type Logger } from './logging/logger.js';
 import { McpPool, oauthCallbackRoute } from './mcp/index.js';
 import { serveRoutes, type HttpRoute } from './http/index.js';
+import { queueReport } from './observability/health.js';
 import { observabilityRoutes } from './observability/http-endpoints.js';
 import { countRestarts, measuredChatModel, measuredTools } from './observability/instrument.js';
 import { BotMetrics } from './observability/metrics.js';
@@ -15,6 +16,7 @@ import { AdminMessages } from './platforms/admin-messages.js';
 import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { postToThread } from './platforms/thread-lines.js';
+import { openTurnQueue, type TurnJob, type TurnLease, type TurnQueue } from './queue/index.js';
 import { openStore, ownStore, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
@@ -90,7 +92,7 @@ async function openStoreAndPool(settings: Settings, logger: Logger, admins: Admi
   throw store.status === 'rejected' ? store.reason : (pool as PromiseRejectedResult).reason;
 }
 
-async function buildAdapters(settings: Settings, platforms: ReturnType<typeof loadPlatforms>, engine: ConversationEngine, store: Store, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
+async function buildAdapters(settings: Settings, platforms: ReturnType<typeof loadPlatforms>, engine: ConversationEngine, store: Store, queue: TurnQueue, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord && platforms.discord) {
@@ -100,11 +102,24 @@ async function buildAdapters(settings: Settings, platforms: ReturnType<typeof lo
   if (settings.slack && platforms.slack) {
     const { SlackAdapter } = await platforms.slack;
     const slackRoutes = slackServesHttp(settings) ? routes : [];
-    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics }));
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, queue, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics }));
   }
   // With no platform token the bot runs in the terminal.
   if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger, screen }));
   return adapters;
+}
+
+/** A job runs on the adapter of its platform, whichever process received it. */
+function runJobOn(adapters: PlatformAdapter[], metrics: BotMetrics, logger: Logger) {
+  return async (job: TurnJob, lease: TurnLease): Promise<void> => {
+    metrics.jobWaited(job.platform, lease.waitedMs / 1000);
+    const adapter = adapters.find((candidate) => candidate.platform === job.platform);
+    if (!adapter?.runJob) {
+      logger.error({ threadKey: job.threadKey, job: job.id, platform: job.platform }, 'a turn job for a platform this process does not run; every process needs the same platform settings');
+      return;
+    }
+    await adapter.runJob(job, lease);
+  };
 }
 
 async function main(): Promise<void> {
@@ -136,15 +151,20 @@ async function main(): Promise<void> {
     kv: store.kv,
     prompts: pool,
   });
-  metrics.queueDepth = () => engine.queuedTurns();
+  // Several processes on Redis share one queue of turns; any other store serves one process and its own queue.
+  const queue = await openTurnQueue({ storeUrl: settings.store.url, kv: store.kv, leaseMs: settings.turnLeaseMs }, logger).catch(async (error: unknown) => {
+    await Promise.allSettled([pool.close(), store.close()]);
+    throw error;
+  });
+  metrics.queueCounts = () => queue.counts();
 
   // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
   const platformsConfigured = settings.discord !== undefined || settings.slack !== undefined;
   const routes = [
-    ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping() }, metrics, logger) : []),
+    ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping(), queue: () => queueReport(queue) }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = await buildAdapters(settings, platforms, engine, store, logger, routes, screen, metrics);
+  const adapters = await buildAdapters(settings, platforms, engine, store, queue, logger, routes, screen, metrics);
   let httpServer: Server | undefined;
 
   let stopping: Promise<void> | undefined;
@@ -159,9 +179,11 @@ async function main(): Promise<void> {
       forced.unref();
       engine.cancelQuestions();
       engine.cancelTasks();
-      await Promise.allSettled(adapters.map((adapter) => adapter.stop()));
+      // The queue stops handing this process turns while the adapters stop taking events and wait for the turns they run.
+      await Promise.allSettled([queue.stop(settings.shutdownTimeoutMs), ...adapters.map((adapter) => adapter.stop())]);
       httpServer?.close();
       await engine.drain(settings.shutdownTimeoutMs);
+      await queue.close();
       await pool.close();
       await store.close();
       // Last, so the spans of the turns drained above are sent too.
@@ -181,6 +203,8 @@ async function main(): Promise<void> {
     });
   }
   await Promise.all(adapters.map((adapter) => adapter.start()));
+  // After the adapters: a job needs its platform connected (the bot's own user id, the REST client).
+  await queue.start(runJobOn(adapters, metrics, logger));
   admins.platformsStarted(adapters);
   // Tasks the previous run left running on MCP servers: cancelled, each thread told.
   await engine.cancelLeftoverTasks((threadKey, text) => postToThread(adapters, threadKey, text));

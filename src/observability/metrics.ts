@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { QueueCounts } from '../queue/types.js';
 
 export type TurnOutcome = 'answered' | 'failed';
 
@@ -33,21 +34,37 @@ export class BotMetrics {
   readonly feedback = new Counter({ name: 'mcp_bot_feedback_total', help: 'Presses on the feedback buttons under answers, by platform and value', labelNames: ['platform', 'value'] as const, registers: [this.registry] });
   readonly serverRestarts = new Counter({ name: 'mcp_bot_mcp_server_restarts_total', help: 'MCP server restarts and reconnects, by server', labelNames: ['server'] as const, registers: [this.registry] });
 
-  /** Where the queue gauge reads from; set once the engine exists. */
-  queueDepth: () => number = () => 0;
+  readonly jobWait = new Histogram({
+    name: 'mcp_bot_turn_queue_wait_seconds',
+    help: 'Time a message waited in the turn queue before its turn started, by platform',
+    labelNames: ['platform'] as const,
+    buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
+    registers: [this.registry],
+  });
+
+  /** Where the queue gauges read from (all processes' jobs on a shared queue); set once the queue exists. */
+  queueCounts: () => Promise<QueueCounts> = async () => ({ waiting: 0, active: 0, stalled: 0 });
 
   constructor() {
-    const depth = () => this.queueDepth();
-    // Depth is one series, not one per thread: thread keys are unbounded and would explode cardinality.
+    const counts = () => this.queueCounts();
+    // Depth is a few series, not one per thread: thread keys are unbounded and would explode cardinality.
     new Gauge({
       name: 'mcp_bot_queued_turns',
-      help: 'Turns waiting or running, all threads together',
+      help: 'Turns waiting or running, all threads together (all processes, on a shared queue), by state',
+      labelNames: ['state'] as const,
       registers: [this.registry],
-      collect() {
-        this.set(depth());
+      async collect() {
+        const { waiting, active, stalled } = await counts();
+        this.set({ state: 'waiting' }, waiting);
+        this.set({ state: 'active' }, active);
+        this.set({ state: 'stalled' }, stalled);
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'mcp_bot_' });
+  }
+
+  jobWaited(platform: string, seconds: number): void {
+    this.jobWait.observe({ platform }, seconds);
   }
 
   /** `value`: `positive` or `negative`, as the platform's buttons send it. */

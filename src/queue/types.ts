@@ -28,6 +28,8 @@ export interface TurnJob {
 export interface TurnLease {
   /** 1 on the first run; more when another process takes over a job whose process stopped answering. */
   attempt: number;
+  /** How long the job waited in the queue before this run, in ms. */
+  waitedMs: number;
   interruptedTool?: ToolStep;
   /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
   toolStarting(step: ToolStep): Promise<void>;

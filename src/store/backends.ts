@@ -1,6 +1,8 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import type Keyv from 'keyv';
 import type { KeyvStoreAdapter } from 'keyv';
+import { redisHistoryFencing, type HistoryFencing } from './history-fencing.js';
 import { claimWithPostgres, claimWithRedis, claimWithSqlite } from './claim-once.js';
 import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 
@@ -19,6 +21,8 @@ export interface Backend {
   connect(): Promise<void>;
   /** Drops connections at once, pending work included: used when start-up gives up. */
   destroy(): Promise<void>;
+  /** Where several processes may share the backend (Redis): fencing for history writes. */
+  fencing?(kv: Keyv): HistoryFencing;
 }
 
 const SCHEMES = 'sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://';
@@ -41,6 +45,7 @@ async function redisBackend(url: string): Promise<Backend> {
   claimWithRedis(store);
   return {
     store,
+    fencing: (kv) => redisHistoryFencing(kv, store),
     async connect() {
       await client.connect();
       connected = true;

@@ -1,12 +1,13 @@
 import type Keyv from 'keyv';
 import type { ChatMessage } from '../llm/types.js';
 import { ATTR, inSpan, SpanKind } from '../observability/tracing.js';
-import type { HistoryStore } from './types.js';
+import type { HistoryFencing } from './history-fencing.js';
+import { FencedOutError, type HistoryStore } from './types.js';
 
 /** Other features share the Keyv with their own prefixes; this one keeps a thread key from meeting theirs. */
 const key = (threadKey: string) => `history:${threadKey}`;
 
-/** A thread's history as one value with a time-to-live, restarted on every save. */
+/** A thread's history as one value with a time-to-live, restarted on every save; fenced where `fencing` is given (a shared Redis). */
 export class KeyvHistoryStore implements HistoryStore {
   /**
    * @param system the backend as OpenTelemetry's database conventions name it (`db.system.name`:
@@ -16,15 +17,24 @@ export class KeyvHistoryStore implements HistoryStore {
     private readonly kv: Keyv,
     private readonly ttlMs: number,
     private readonly system = 'memory',
-  ) {}
+    private readonly fencing?: HistoryFencing,
+  ) {
+    if (fencing) this.fence = (threadKey) => this.traced('fence', () => fencing.next(threadKey));
+  }
+
+  fence?: (threadKey: string) => Promise<number>;
 
   get(threadKey: string): Promise<ChatMessage[]> {
     return this.traced('get', async () => ((await this.kv.get<ChatMessage[]>(key(threadKey))) as ChatMessage[] | undefined) ?? []);
   }
 
-  set(threadKey: string, messages: ChatMessage[]): Promise<void> {
+  set(threadKey: string, messages: ChatMessage[], fence?: number): Promise<void> {
     return this.traced('set', async () => {
-      await this.kv.set(key(threadKey), messages, this.ttlMs);
+      if (fence === undefined || !this.fencing) {
+        await this.kv.set(key(threadKey), messages, this.ttlMs);
+      } else if (!(await this.fencing.write(threadKey, key(threadKey), messages, this.ttlMs, fence))) {
+        throw new FencedOutError(threadKey);
+      }
     });
   }
 

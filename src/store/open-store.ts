@@ -87,7 +87,7 @@ export async function openStore(settings: OpenStoreSettings, logger: Logger): Pr
 
   let closed: Promise<void> | undefined;
   return {
-    history: new KeyvHistoryStore(kv, settings.historyTtlMs, databaseSystem(settings.url)),
+    history: new KeyvHistoryStore(kv, settings.historyTtlMs, databaseSystem(settings.url), backend.fencing?.(kv)),
     kv,
     ping: async () => {
       // A closed Redis adapter would reconnect to answer; a closed store is simply down.

@@ -20,6 +20,9 @@ import { startEngineHarness, TEST_ENGINE_SETTINGS, testAsker, type EngineHarness
 import { capturingLogger } from '../helpers/logger.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 import { runCleanups } from '../helpers/teardown.js';
+import { queueServing } from '../helpers/turn-queue.js';
+import { LocalTurnQueue } from '../../src/queue/index.js';
+import { queueReport } from '../../src/observability/health.js';
 import { TOKEN } from '../platforms/discord/discord-bot.js';
 import { APP_TOKEN, BOT_TOKEN } from '../platforms/slack/slack-bot.js';
 
@@ -77,8 +80,9 @@ describe('health and metrics endpoints', () => {
       observer: metrics,
       access: new AccessPolicy(OPEN_RULE, [{ name: 'fixture', confirmTools: ['echo'] }]),
     });
-    metrics.queueDepth = () => engine.queuedTurns();
-    const routes = observabilityRoutes({ adapters: () => [platform], serverStates: () => harness.pool.serverStates(), storeAnswers: () => storeAnswers() }, metrics, harness.logger);
+    const queue = new LocalTurnQueue(harness.store.kv, harness.logger);
+    metrics.queueCounts = () => queue.counts();
+    const routes = observabilityRoutes({ adapters: () => [platform], serverStates: () => harness.pool.serverStates(), storeAnswers: () => storeAnswers(), queue: () => queueReport(queue) }, metrics, harness.logger);
     server = await serveRoutes(routes, 0, harness.logger);
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
@@ -90,7 +94,14 @@ describe('health and metrics endpoints', () => {
   it('reports healthy with platforms, each MCP server and the store', async () => {
     const health = await get('/healthz');
     expect(health.status).toBe(200);
-    expect(JSON.parse(health.text)).toEqual({ status: 'ok', platforms: { discord: true }, mcp: { fixture: 'ready', broken: 'failed' }, store: 'ok' });
+    expect(JSON.parse(health.text)).toEqual({
+      status: 'ok',
+      platforms: { discord: true },
+      mcp: { fixture: 'ready', broken: 'failed' },
+      store: 'ok',
+      queue: { kind: 'in-process', waiting: 0, active: 0, stalled: 0, runningHere: 0 },
+      process: { pid: process.pid },
+    });
   });
 
   it('answers 503 when no platform is connected or the store is down', async () => {
@@ -126,7 +137,8 @@ describe('health and metrics endpoints', () => {
     expect(text).toContain('mcp_bot_tool_calls_total{server="fixture",tool="crash",outcome="error"} 1');
     expect(text).toMatch(/mcp_bot_tool_call_duration_seconds_count\{server="fixture",tool="add"\} 1/);
     expect(text).toContain('mcp_bot_mcp_server_restarts_total{server="fixture"} 1');
-    expect(text).toContain('mcp_bot_queued_turns 0');
+    expect(text).toContain('mcp_bot_queued_turns{state="waiting"} 0');
+    expect(text).toContain('mcp_bot_queued_turns{state="stalled"} 0');
     expect(text).toContain('mcp_bot_process_resident_memory_bytes');
   });
 
@@ -216,7 +228,7 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     const slack = await FakeSlack.start();
     cleanups.push(() => slack.close());
     const settings = mode === 'http' ? { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl } : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
-    const adapter = new SlackAdapter({ settings, port: 0, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
+    const adapter: SlackAdapter = new SlackAdapter({ settings, port: 0, engine: harness.engine, queue: queueServing(harness.store.kv, harness.logger, () => adapter), kv: harness.store.kv, logger: harness.logger });
     // The test stops the adapter itself, and Bolt refuses to stop an HTTP receiver twice: teardown stops it only if the test did not get that far.
     let stopped: Promise<void> | undefined;
     const stop = () => (stopped ??= adapter.stop());
@@ -234,7 +246,7 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
     const slack = await FakeSlack.start();
     cleanups.push(() => slack.close());
     const { logger, logs } = capturingLogger();
-    const adapter = new SlackAdapter({ settings: { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl }, port: 0, engine: harness.engine, kv: harness.store.kv, logger });
+    const adapter: SlackAdapter = new SlackAdapter({ settings: { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl }, port: 0, engine: harness.engine, queue: queueServing(harness.store.kv, logger, () => adapter), kv: harness.store.kv, logger });
     cleanups.push(() => adapter.stop());
     const health = await healthOf(adapter);
     await adapter.start();

@@ -1,6 +1,7 @@
-import { App, SocketModeReceiver, type AppOptions, type CustomRoute, type webApi } from '@slack/bolt';
+import { App, HTTPReceiver, SocketModeReceiver, type AppOptions, type CustomRoute, type webApi } from '@slack/bolt';
 import type { SlackSettings } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { ackEventsAfterListeners } from './ack-after-listeners.js';
 import { boltLogger } from './bolt-logger.js';
 
 export type SlackMode = 'socket' | 'http';
@@ -39,8 +40,9 @@ export function createBoltApp({ settings, logger, clientOptions, routes }: BoltA
     // Built here rather than by the App (which keeps its receiver private) so the adapter can follow the connection.
     // It makes its own Web client for apps.connections.open, which needs the API base too.
     const socketMode = new SocketModeReceiver({ appToken: settings.appToken!, logger: log, installerOptions: { clientOptions: client } });
-    return { app: new App({ ...common, socketMode: true, receiver: socketMode }), socketMode };
+    return { app: new App({ ...common, receiver: ackEventsAfterListeners(socketMode) }), socketMode };
   }
-  // Acknowledge first, work after: Slack wants an answer within 3 s and redelivers otherwise.
-  return { app: new App({ ...common, signingSecret: settings.signingSecret, processBeforeResponse: false, customRoutes: routes ?? [] }) };
+  // Commands and actions: acknowledged first, worked on after (Slack wants an answer within 3 s and redelivers otherwise).
+  const http = new HTTPReceiver({ signingSecret: settings.signingSecret!, processBeforeResponse: false, customRoutes: routes ?? [], logger: log });
+  return { app: new App({ ...common, receiver: ackEventsAfterListeners(http) }) };
 }

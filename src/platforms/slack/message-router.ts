@@ -15,6 +15,12 @@ export interface SlackMessageEvent {
   files?: SlackFile[];
 }
 
+/** The event's fields the bot acts on and nothing else (Slack sends blocks, edits, and more), as a turn job carries it. */
+export function jobEvent(event: SlackMessageEvent): SlackMessageEvent {
+  const { type, subtype, channel, channel_type, user, bot_id, text, ts, thread_ts, files } = event;
+  return { type, subtype, channel, channel_type, user, bot_id, text, ts, thread_ts, files };
+}
+
 /** Where an answer goes: a thread, or (`threadTs` absent) the top level of a DM. */
 export type Conversation =
   | { kind: 'dm'; threadKey: string; channel: string; threadTs: string | undefined }

@@ -3,9 +3,11 @@ import type { AddressInfo } from 'node:net';
 import type { App, CustomRoute, webApi } from '@slack/bolt';
 import type Keyv from 'keyv';
 import { ConfigError, type SlackSettings } from '../../config/index.js';
-import type { ConversationEngine, TurnPlace } from '../../engine/index.js';
+import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import type { TurnJob, TurnLease, TurnQueue } from '../../queue/index.js';
 import { claimOnce } from '../../store/index.js';
+import { EventNotTakenError } from './ack-after-listeners.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { assistantPane, threadTitle, type AssistantThread } from './assistant-pane.js';
@@ -15,7 +17,7 @@ import { registerElicitationActions } from './elicitation-blocks.js';
 import { registerFeedbackActions, type FeedbackCounter } from './feedback.js';
 import { incomingFiles } from './incoming-files.js';
 import { mentionedUserIds, readableText } from './message-text.js';
-import { dmThreadKey, messageClaimKey, routeEvent, threadKey, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
+import { dmThreadKey, jobEvent, messageClaimKey, routeEvent, threadKey, threadMarkerKey, type ChannelThread, type Conversation, type SlackMessageEvent } from './message-router.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { RateTier } from './rate-tier.js';
@@ -31,7 +33,9 @@ export interface SlackAdapterOptions {
   /** HTTP events mode listens here; 0 picks a free port (see `httpPort`). */
   port: number;
   engine: ConversationEngine;
-  /** Shared state: message claims (each message answered once, across instances) and thread markers. */
+  /** Where accepted messages wait for their turn; the queue dedupes Slack's redeliveries by message. */
+  queue: TurnQueue;
+  /** Shared state: thread markers and titles, across processes. */
   kv: Keyv;
   logger: Logger;
   /** How long the bot remembers taking part in a channel thread; the history's lifetime fits. */
@@ -46,8 +50,13 @@ export interface SlackAdapterOptions {
   feedback?: FeedbackCounter;
 }
 
-/** Slack redelivers an unacknowledged event three times within about an hour; a claim outlives that. */
-const MESSAGE_CLAIM_TTL_MS = 2 * 60 * 60 * 1000;
+/** A message as a turn job carries it: what runJob needs to rebuild it on any process. */
+interface SlackJobData {
+  teamId: string;
+  event: SlackMessageEvent;
+  /** It came in the assistant pane, whose status and title the turn sets. */
+  assistant: boolean;
+}
 const DEFAULT_THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** chat.appendStream is rate tier 4: about 100 calls a minute per workspace. */
@@ -96,11 +105,11 @@ export class SlackAdapter implements PlatformAdapter {
         prompts: options.settings.suggestedPrompts ?? [],
         engine: options.engine,
         log: this.log,
-        onMessage: async (event, teamId, thread) => this.turns.track(this.onMessage(event, teamId, thread)),
+        onMessage: (event, teamId) => this.onMessage(event, teamId, true),
       }),
     );
-    this.app.event('app_mention', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
-    this.app.event('message', async ({ event, body }) => this.turns.track(this.onMessage(event as SlackMessageEvent, body.team_id)));
+    this.app.event('app_mention', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
+    this.app.event('message', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
     registerSlashCommands(this.app, options.engine, this.log);
     registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.promptTurn(turn)));
     registerConfirmationActions(this.app, options.engine, this.log);
@@ -108,6 +117,8 @@ export class SlackAdapter implements PlatformAdapter {
     registerElicitationActions(this.app, options.engine, this.log);
     registerFeedbackActions(this.app, options.feedback, this.log);
     this.app.error(async (error) => {
+      // Logged where it happened; thrown on so the event stays unacknowledged and Slack delivers it again.
+      if ((error.original ?? error) instanceof EventNotTakenError) throw error.original ?? error;
       this.log.error({ code: error.code, ...failureFields(error.original ?? error) }, 'Slack handler failed');
     });
   }
@@ -167,36 +178,61 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   /**
-   * Is it for me → which thread → answered once → run the turn, its output in the thread. `thread`:
-   * the message came in the assistant pane, whose status and title the turn sets.
+   * Is it for me → which thread → on the queue, before Slack sees the event acknowledged (see
+   * ackEventsAfterListeners). The message takes its place in its thread's line here, before any
+   * other round trip; the rest happens in runJob, on whichever process the queue picks.
    */
-  private async onMessage(event: SlackMessageEvent, teamId: string, thread?: AssistantThread): Promise<void> {
+  private async onMessage(event: SlackMessageEvent, teamId: string, assistant: boolean): Promise<void> {
     const route = routeEvent(event, { teamId, botUserId: this.botUserId });
     if (!route) return;
-    // Its place in the thread before any round trip below, so a later message cannot overtake it.
-    const place = this.options.engine.reserve(route.conversation.threadKey);
-    // A reply without a mention counts where the bot has answered before: the mention that opened the
-    // thread may still be on its way (it marks the thread), so the question waits for what came first.
-    if (route.onlyIfBotInThread) await place.reached;
-    const conversation = await this.conversationFor(route, teamId);
-    if (!conversation) return place.release();
-    await this.answer(event, teamId, conversation, place, thread);
+    const { threadKey } = route.conversation;
+    const data: SlackJobData = { teamId, event: jobEvent(event), assistant };
+    // One job per message: Slack's redeliveries and the app_mention + message pair share channel and ts.
+    const job: TurnJob = { id: messageClaimKey(teamId, event), threadKey, orderMs: Math.floor(Number(event.ts) * 1000), platform: this.platform, data: data as unknown as TurnJob['data'] };
+    try {
+      if ((await this.options.queue.enqueue(job)) === 'duplicate') this.log.debug({ threadKey, ts: event.ts }, 'message already queued (a redelivery, or the app_mention/message pair)');
+    } catch (error) {
+      this.log.error({ err: error, threadKey, ts: event.ts }, 'message could not be queued; Slack will deliver it again');
+      throw new EventNotTakenError(error);
+    }
   }
 
-  /** The rest of a message for the bot; `place` is either taken or given up, whatever happens. */
-  private async answer(event: SlackMessageEvent, teamId: string, conversation: Conversation, place: TurnPlace, thread: AssistantThread | undefined): Promise<void> {
-    let handedOver = false;
+  /**
+   * A queued message's turn: is it still for the bot (a reply without a mention counts where the bot
+   * has answered before; the mention that opened the thread ran first, as the earlier job of the
+   * thread) → placeholder → the engine, its output in the thread.
+   */
+  async runJob(job: TurnJob, lease: TurnLease): Promise<void> {
+    const { teamId, event, assistant } = job.data as unknown as SlackJobData;
+    const route = routeEvent(event, { teamId, botUserId: this.botUserId });
+    if (!route) return;
+    const conversation = await this.conversationFor(route, teamId);
+    if (!conversation) return;
+    const thread = assistant && event.thread_ts ? this.assistantThread(event.channel, event.thread_ts) : undefined;
+    const turn = this.answer(event, teamId, conversation, thread, lease);
+    this.turns.track(turn);
+    await turn;
+  }
+
+  /** The pane's status and title, through the Web API (Bolt's helpers need the event's own context). */
+  private assistantThread(channel: string, threadTs: string): AssistantThread {
+    const { assistant } = this.app.client;
+    return {
+      setStatus: (status) => assistant.threads.setStatus({ channel_id: channel, thread_ts: threadTs, status }),
+      setTitle: (title) => assistant.threads.setTitle({ channel_id: channel, thread_ts: threadTs, title }),
+    };
+  }
+
+  /** The rest of a message for the bot, up to its answer. */
+  private async answer(event: SlackMessageEvent, teamId: string, conversation: Conversation, thread: AssistantThread | undefined, lease: TurnLease): Promise<void> {
     const log = this.log.child({ threadKey: conversation.threadKey });
     // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
     const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
     const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus, messageTs: event.ts, appendTier: this.appendTier(teamId) }, log);
     try {
-      if (!(await claimOnce(this.options.kv, messageClaimKey(teamId, event), MESSAGE_CLAIM_TTL_MS))) {
-        log.debug({ ts: event.ts }, 'message already claimed (a redelivery, or the app_mention/message pair)');
-        return;
-      }
       log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
-      if (this.stopping) return await reply.say(STOPPING_TEXT);
+      // One process alone: nobody else will answer what it queued, and it is about to go.
+      if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
       const asker = { userId: event.user ?? '', roleIds: [], channelId: conversation.channel, direct: conversation.kind === 'dm' };
       // Before the placeholder, so a refused person sees one private notice and nothing else.
       const access = this.options.engine.checkAccess(asker);
@@ -210,13 +246,11 @@ export class SlackAdapter implements PlatformAdapter {
       await reply.begin();
       if (thread) await this.titleThread(conversation.threadKey, thread, text || files.map((file) => file.name).join(', '), log);
       const authorName = conversation.kind === 'dm' ? undefined : await this.names.name(asker.userId);
-      handedOver = true;
-      await place.take({ threadKey: conversation.threadKey, asker, authorName, text, ...(files.length > 0 ? { files } : {}) }, reply);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text, ...(files.length > 0 ? { files } : {}) }, reply, lease);
     } catch (error) {
       log.error({ err: error }, 'message could not be handled');
       await reply.say(FAILED_TEXT);
     } finally {
-      if (!handedOver) place.release();
       reply.dispose();
     }
   }

@@ -8,6 +8,7 @@ import type { Store } from '../../../src/store/types.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
 import { BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, USER_ID, nextTs, type SlackCall, type SlackMessage } from '../../fakes/fake-slack.js';
 import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-beside.js';
+import { queueServing } from '../../helpers/turn-queue.js';
 import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } from '../../helpers/engine-harness.js';
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
@@ -108,10 +109,12 @@ async function connectSlackBot(
     settings.suggestedPrompts = options.adapter?.suggestedPrompts;
     const startInstance = async () => {
       const { engine, kv } = options.instance(harness!, instances.length);
-      const instance = new SlackAdapter({
+      const queue = queueServing(kv, logger, () => instance);
+      const instance: SlackAdapter = new SlackAdapter({
         settings,
         port: 0,
         engine,
+        queue,
         kv,
         logger,
         feedback: options.adapter?.feedback,

@@ -4,6 +4,7 @@ import { FakeSlack, SIGNING_SECRET } from '../../fakes/fake-slack.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
 import { testLogger } from '../../helpers/logger.js';
 import { runCleanups } from '../../helpers/teardown.js';
+import { queueServing } from '../../helpers/turn-queue.js';
 import { BOT_TOKEN, dm } from './slack-bot.js';
 
 describe('Slack HTTP events mode', () => {
@@ -19,6 +20,7 @@ describe('Slack HTTP events mode', () => {
       settings: { botToken: BOT_TOKEN, appToken: undefined, signingSecret: SIGNING_SECRET, apiUrl: slack.apiUrl },
       port: 0,
       engine: harness.engine,
+      queue: queueServing(harness.store.kv, harness.logger, () => adapter),
       kv: harness.store.kv,
       logger: harness.logger,
       routes: [{ path: '/healthz', method: 'GET', handler: (_request, response) => void response.writeHead(200, { 'content-type': 'text/plain' }).end('ok') }],
@@ -63,6 +65,7 @@ describe('Slack adapter settings', () => {
         settings: { botToken: BOT_TOKEN, appToken: undefined, signingSecret: undefined, apiUrl: undefined },
         port: 0,
         engine: undefined as never,
+        queue: undefined as never,
         kv: undefined as never,
         logger: testLogger(),
       });

@@ -1,0 +1,141 @@
+import { Queue, Worker, type ReservedJob } from 'groupmq';
+import { Redis } from 'ioredis';
+import type { ToolStep } from '../engine/types.js';
+import type { Logger } from '../logging/logger.js';
+import { SEEN_JOB_TTL_MS } from './local-queue.js';
+import type { QueueCounts, TurnJob, TurnJobHandler, TurnLease, TurnQueue } from './types.js';
+
+export interface RedisTurnQueueOptions {
+  /** The store's Redis (STORE_URL), database number included. */
+  url: string;
+  /** The store's key namespace: two bots on one Redis keep apart. */
+  namespace: string;
+  /** How long a running turn holds its thread without renewing (TURN_LEASE_S); renewed every third of it. */
+  leaseMs: number;
+  /** Turns this process runs at once, across threads. */
+  concurrency: number;
+  logger: Logger;
+}
+
+/** How long a job's run record (its attempts, the tool it started) is kept: longer than any turn. */
+const RUN_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+/** Stalled is a lease lapsed this long ago: a renewal in flight is not mistaken for a death. */
+const STALL_GRACE_MS = 1_000;
+/** A job recovered this often is given up, so a job that kills every process it lands on stops doing so. */
+const MAX_STALLS = 3;
+
+/** groupmq's chatter (worker start, reservations) at debug; its warnings and errors as such. */
+function queueLogger(log: Logger) {
+  const line = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => log[level]({ detail: args.slice(1).map(String).join(' ') || undefined }, String(args[0]));
+  return { debug: line('debug'), info: line('debug'), warn: line('warn'), error: line('error') };
+}
+
+/**
+ * The queue of bot processes sharing one Redis, on groupmq: one group per thread key gives per-thread
+ * FIFO across every process (a group runs one job at a time, its jobs in `orderMs` order) while
+ * different threads run in parallel on all of them. A running job's lease is renewed by groupmq's
+ * heartbeat; when its process dies, the lease lapses and another process's stalled-job check puts
+ * the job back at the head of its thread, within about `leaseMs` plus a third of it.
+ *
+ * What groupmq does not know is kept beside it, per job: a seen-id key (a redelivery after the job
+ * finished is still a duplicate) and a run record (how often it started, and the tool it had started,
+ * so a take-over does not repeat a tool call).
+ */
+export class RedisTurnQueue implements TurnQueue {
+  readonly kind = 'redis';
+  private readonly queue: Queue<TurnJob>;
+  private worker: Worker<TurnJob> | undefined;
+  private active = 0;
+
+  private constructor(
+    private readonly redis: Redis,
+    private readonly options: RedisTurnQueueOptions,
+  ) {
+    this.queue = new Queue<TurnJob>({ redis, namespace: `${options.namespace}:turns`, jobTimeoutMs: options.leaseMs, maxAttempts: 1, logger: queueLogger(options.logger) });
+  }
+
+  /** Connects, and proves Redis answers. @throws when it does not within a few seconds */
+  static async open(options: RedisTurnQueueOptions): Promise<RedisTurnQueue> {
+    const redis = new Redis(options.url, { lazyConnect: true, connectTimeout: 2_000, maxRetriesPerRequest: 3 });
+    redis.on('error', (error: Error) => options.logger.warn({ err: error }, 'turn queue: Redis connection error'));
+    await redis.connect();
+    return new RedisTurnQueue(redis, options);
+  }
+
+  async enqueue(job: TurnJob): Promise<'queued' | 'duplicate'> {
+    const seen = this.key(`turn-seen:${job.id}`);
+    if ((await this.redis.exists(seen)) === 1) return 'duplicate';
+    // Two deliveries at once both get here; groupmq keeps one job per id while it waits or runs.
+    await this.queue.add({ groupId: job.threadKey, data: job, orderMs: job.orderMs, jobId: job.id, maxAttempts: 1 });
+    await this.redis.set(seen, '1', 'PX', SEEN_JOB_TTL_MS);
+    return 'queued';
+  }
+
+  async start(handler: TurnJobHandler): Promise<void> {
+    const { leaseMs, concurrency, logger } = this.options;
+    this.worker = new Worker<TurnJob>({
+      queue: this.queue,
+      concurrency,
+      handler: (job) => this.run(job, handler),
+      heartbeatMs: Math.max(500, Math.floor(leaseMs / 3)),
+      stalledInterval: Math.max(500, Math.floor(leaseMs / 3)),
+      stalledGracePeriod: STALL_GRACE_MS,
+      maxStalledCount: MAX_STALLS,
+      logger: queueLogger(logger),
+      onError: (error, job) => logger.warn({ err: error, job: job?.id }, 'turn queue error'),
+    });
+    this.worker.on('stalled', (jobId: string, threadKey: string) => logger.warn({ job: jobId, threadKey }, 'a turn whose process stopped renewing its lease was taken back'));
+  }
+
+  async stop(timeoutMs: number): Promise<void> {
+    await this.worker?.close(timeoutMs);
+  }
+
+  async counts(): Promise<QueueCounts> {
+    const counts = await this.queue.getJobCounts();
+    // groupmq keeps running jobs in `processing`, scored by their lease's deadline.
+    const stalled = await this.redis.zcount(`groupmq:${this.options.namespace}:turns:processing`, '-inf', Date.now());
+    return { waiting: counts.waiting + counts.delayed, active: counts.active, stalled };
+  }
+
+  running(): number {
+    return this.active;
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close().catch(() => undefined);
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private key(suffix: string): string {
+    return `${this.options.namespace}:${suffix}`;
+  }
+
+  private async run(reserved: ReservedJob<TurnJob>, handler: TurnJobHandler): Promise<void> {
+    const job = reserved.data;
+    const record = this.key(`turn-run:${job.id}`);
+    const log = this.options.logger.child({ threadKey: job.threadKey, job: job.id });
+    this.active += 1;
+    try {
+      const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').pexpire(record, RUN_RECORD_TTL_MS).exec();
+      const attempt = Number(replies?.[0]?.[1] ?? 1);
+      const tool = replies?.[1]?.[1];
+      const lease: TurnLease = {
+        attempt,
+        waitedMs: Math.max(0, Date.now() - reserved.timestamp),
+        interruptedTool: typeof tool === 'string' ? (JSON.parse(tool) as ToolStep) : undefined,
+        toolStarting: async (step) => {
+          await this.redis.hset(record, 'tool', JSON.stringify(step));
+        },
+      };
+      if (attempt > 1) log.warn({ attempt, interruptedTool: lease.interruptedTool?.tool }, 'taking over a turn whose process stopped');
+      await handler(job, lease);
+    } catch (error) {
+      // Not retried: the turn may have posted already, and a second answer is worse than an error logged.
+      log.error({ err: error }, 'turn job failed');
+    } finally {
+      this.active -= 1;
+      await this.redis.del(record).catch(() => undefined);
+    }
+  }
+}

@@ -7,6 +7,8 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends python3 make g++ \
  && rm -rf /var/lib/apt/lists/*
 COPY package.json package-lock.json ./
+# The postinstall applies patches/ (fixes to dependencies not yet released upstream).
+COPY patches ./patches
 RUN npm ci --omit=dev && npm cache clean --force
 
 FROM node:24-bookworm-slim

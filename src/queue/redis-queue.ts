@@ -24,10 +24,13 @@ const STALL_GRACE_MS = 1_000;
 /** A job recovered this often is given up, so a job that kills every process it lands on stops doing so. */
 const MAX_STALLS = 3;
 
-/** groupmq's chatter (worker start, reservations) at debug; its warnings and errors as such. */
+/**
+ * groupmq's lines at debug, errors as errors: it warns about routine events (a thread's next message
+ * found waiting behind a running one), which the bot's own logs already tell better.
+ */
 function queueLogger(log: Logger) {
-  const line = (level: 'debug' | 'warn' | 'error') => (...args: unknown[]) => log[level]({ detail: args.slice(1).map(String).join(' ') || undefined }, String(args[0]));
-  return { debug: line('debug'), info: line('debug'), warn: line('warn'), error: line('error') };
+  const line = (level: 'debug' | 'error') => (...args: unknown[]) => log[level]({ detail: args.slice(1).map(String).join(' ') || undefined }, String(args[0]));
+  return { debug: line('debug'), info: line('debug'), warn: line('debug'), error: line('error') };
 }
 
 /**
@@ -36,6 +39,11 @@ function queueLogger(log: Logger) {
  * different threads run in parallel on all of them. A running job's lease is renewed by groupmq's
  * heartbeat; when its process dies, the lease lapses and another process's stalled-job check puts
  * the job back at the head of its thread, within about `leaseMs` plus a third of it.
+ *
+ * groupmq 1.1.0 is patched (patches/groupmq+1.1.0.patch): its inline recovery of a dead process's
+ * job left the job marked active in its group, so the thread waited for ever (upstream issues #12 and
+ * #14), and a thread with a message waiting behind a running turn kept every idle worker spinning on
+ * it; such a thread now leaves the ready set until its running job completes or is recovered.
  *
  * What groupmq does not know is kept beside it, per job: a seen-id key (a redelivery after the job
  * finished is still a duplicate) and a run record (how often it started, and the tool it had started,
@@ -81,6 +89,7 @@ export class RedisTurnQueue implements TurnQueue {
       stalledInterval: Math.max(500, Math.floor(leaseMs / 3)),
       stalledGracePeriod: STALL_GRACE_MS,
       maxStalledCount: MAX_STALLS,
+      enableCleanup: false,
       logger: queueLogger(logger),
       onError: (error, job) => logger.warn({ err: error, job: job?.id }, 'turn queue error'),
     });

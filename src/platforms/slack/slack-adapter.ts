@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { App, CustomRoute, webApi } from '@slack/bolt';
@@ -5,7 +6,8 @@ import type Keyv from 'keyv';
 import { ConfigError, type SlackSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
-import type { TurnJob, TurnLease, TurnQueue } from '../../queue/index.js';
+import type { Asker } from '../../access/index.js';
+import { filesForJob, filesFromJob, type JobFile, type TurnJob, type TurnLease, type TurnQueue } from '../../queue/index.js';
 import { claimOnce } from '../../store/index.js';
 import { EventNotTakenError } from './ack-after-listeners.js';
 import { InFlightTurns } from '../shared/in-flight.js';
@@ -50,13 +52,26 @@ export interface SlackAdapterOptions {
   feedback?: FeedbackCounter;
 }
 
-/** A message as a turn job carries it: what runJob needs to rebuild it on any process. */
-interface SlackJobData {
-  teamId: string;
-  event: SlackMessageEvent;
-  /** It came in the assistant pane, whose status and title the turn sets. */
-  assistant: boolean;
-}
+/** A turn as a job carries it: what runJob needs to rebuild it on any process. */
+type SlackJobData =
+  | {
+      kind: 'message';
+      teamId: string;
+      event: SlackMessageEvent;
+      /** It came in the assistant pane, whose status and title the turn sets. */
+      assistant: boolean;
+    }
+  | {
+      /** A filled `/prompt`: where to answer, who asked, and the prompt's messages as the question. */
+      kind: 'prompt';
+      teamId: string;
+      conversation: Conversation;
+      asker: Asker;
+      /** `server/name`, for the logs. */
+      prompt: string;
+      text: string;
+      files: JobFile[];
+    };
 const DEFAULT_THREAD_MEMORY_MS = 30 * 24 * 60 * 60 * 1000;
 const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 /** chat.appendStream is rate tier 4: about 100 calls a minute per workspace. */
@@ -111,7 +126,7 @@ export class SlackAdapter implements PlatformAdapter {
     this.app.event('app_mention', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
     this.app.event('message', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
     registerSlashCommands(this.app, options.engine, this.log);
-    registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.promptTurn(turn)));
+    registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.queuePrompt(turn)));
     registerConfirmationActions(this.app, options.engine, this.log);
     registerTaskCancelActions(this.app, options.engine, this.log);
     registerElicitationActions(this.app, options.engine, this.log);
@@ -186,7 +201,7 @@ export class SlackAdapter implements PlatformAdapter {
     const route = routeEvent(event, { teamId, botUserId: this.botUserId });
     if (!route) return;
     const { threadKey } = route.conversation;
-    const data: SlackJobData = { teamId, event: jobEvent(event), assistant };
+    const data: SlackJobData = { kind: 'message', teamId, event: jobEvent(event), assistant };
     // One job per message: Slack's redeliveries and the app_mention + message pair share channel and ts.
     const job: TurnJob = { id: messageClaimKey(teamId, event), threadKey, orderMs: Math.floor(Number(event.ts) * 1000), platform: this.platform, data: data as unknown as TurnJob['data'] };
     try {
@@ -203,15 +218,19 @@ export class SlackAdapter implements PlatformAdapter {
    * thread) → placeholder → the engine, its output in the thread.
    */
   async runJob(job: TurnJob, lease: TurnLease): Promise<void> {
-    const { teamId, event, assistant } = job.data as unknown as SlackJobData;
+    const data = job.data as unknown as SlackJobData;
+    const turn = data.kind === 'prompt' ? this.answerPrompt(data, lease) : this.answerMessage(data, lease);
+    this.turns.track(turn);
+    await turn;
+  }
+
+  private async answerMessage({ teamId, event, assistant }: Extract<SlackJobData, { kind: 'message' }>, lease: TurnLease): Promise<void> {
     const route = routeEvent(event, { teamId, botUserId: this.botUserId });
     if (!route) return;
     const conversation = await this.conversationFor(route, teamId);
     if (!conversation) return;
     const thread = assistant && event.thread_ts ? this.assistantThread(event.channel, event.thread_ts) : undefined;
-    const turn = this.answer(event, teamId, conversation, thread, lease);
-    this.turns.track(turn);
-    await turn;
+    await this.answer(event, teamId, conversation, thread, lease);
   }
 
   /** The pane's status and title, through the Web API (Bolt's helpers need the event's own context). */
@@ -257,30 +276,41 @@ export class SlackAdapter implements PlatformAdapter {
 
   /**
    * A filled `/prompt`, asked where the command was run: in a DM as a message there; in a channel in
-   * a new thread under a line that says who asked which prompt (a slash command has no thread of its own).
+   * a new thread under a line that says who asked which prompt (a slash command has no thread of its
+   * own). Queued like a message, with the prompt's resources read here.
    */
-  private async promptTurn({ teamId, channel, asker, prompt, question }: PromptTurn): Promise<void> {
-    const { client } = this.app;
-    let conversation: Conversation;
-    if (asker.direct) {
-      conversation = { kind: 'dm', threadKey: dmThreadKey(teamId, channel), channel, threadTs: undefined };
-    } else {
-      const excerpt = question.text.length > QUOTED_PROMPT_CHARS ? `${question.text.slice(0, QUOTED_PROMPT_CHARS - 1)}…` : question.text;
-      const lead = await client.chat.postMessage({ channel, text: `<@${asker.userId}> asked with the prompt \`${escapeMrkdwn(`${prompt.server}/${prompt.name}`)}\`:\n>${escapeMrkdwn(excerpt).replace(/\n/g, '\n>')}` });
-      const threadTs = lead.ts ?? '';
-      conversation = { kind: 'channel-thread', threadKey: threadKey(teamId, channel, threadTs), channel, threadTs };
-      await this.rememberThread(teamId, conversation);
+  private async queuePrompt({ teamId, channel, asker, prompt, question }: PromptTurn): Promise<void> {
+    const name = `${prompt.server}/${prompt.name}`;
+    try {
+      let conversation: Conversation;
+      if (asker.direct) {
+        conversation = { kind: 'dm', threadKey: dmThreadKey(teamId, channel), channel, threadTs: undefined };
+      } else {
+        const excerpt = question.text.length > QUOTED_PROMPT_CHARS ? `${question.text.slice(0, QUOTED_PROMPT_CHARS - 1)}…` : question.text;
+        const lead = await this.app.client.chat.postMessage({ channel, text: `<@${asker.userId}> asked with the prompt \`${escapeMrkdwn(name)}\`:\n>${escapeMrkdwn(excerpt).replace(/\n/g, '\n>')}` });
+        const threadTs = lead.ts ?? '';
+        conversation = { kind: 'channel-thread', threadKey: threadKey(teamId, channel, threadTs), channel, threadTs };
+        await this.rememberThread(teamId, conversation);
+      }
+      const data: SlackJobData = { kind: 'prompt', teamId, conversation, asker, prompt: name, text: question.text, files: await filesForJob(question.files) };
+      await this.options.queue.enqueue({ id: `slack-prompt:${randomUUID()}`, threadKey: conversation.threadKey, orderMs: Date.now(), platform: this.platform, data: data as unknown as TurnJob['data'] });
+    } catch (error) {
+      this.log.error({ err: error, prompt: name, channel }, 'prompt could not be asked');
+      await this.app.client.chat.postEphemeral({ channel, user: asker.userId, text: FAILED_TEXT }).catch((failed: unknown) => this.log.warn(failureFields(failed), 'prompt failure could not be told'));
     }
+  }
+
+  private async answerPrompt({ teamId, conversation, asker, prompt, text, files }: Extract<SlackJobData, { kind: 'prompt' }>, lease: TurnLease): Promise<void> {
     const log = this.log.child({ threadKey: conversation.threadKey });
     const recipient = asker.direct ? undefined : { userId: asker.userId, teamId };
-    const reply = new SlackReply(client, { channel, threadTs: conversation.threadTs, recipient, appendTier: this.appendTier(teamId) }, log);
+    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, appendTier: this.appendTier(teamId) }, log);
     try {
-      if (this.stopping) return await reply.say(STOPPING_TEXT);
+      if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
       await reply.begin();
       const authorName = asker.direct ? undefined : await this.names.name(asker.userId);
-      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, ...question }, reply);
+      await this.options.engine.handle({ threadKey: conversation.threadKey, asker, authorName, text, files: filesFromJob(files) }, reply, lease);
     } catch (error) {
-      log.error({ err: error, server: prompt.server, prompt: prompt.name }, 'prompt could not be asked');
+      log.error({ err: error, prompt }, 'prompt could not be asked');
       await reply.say(FAILED_TEXT);
     } finally {
       reply.dispose();

@@ -1,7 +1,8 @@
 import { describeTool, jsonModeSystemPrompt } from '../src/engine/system-prompt.js';
 import type { ChatMessage } from '../src/llm/types.js';
 import { now, percentile } from './measure.js';
-import { BENCH_ASKER, engineWith, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
+import { LocalTurnQueue } from '../src/queue/index.js';
+import { BENCH_ASKER, engineWith, logger, rawClient, scriptedModel, SilentReply, sqliteStore, startPool } from './setup.js';
 
 export interface OverheadFigures {
   overhead_p50_ms: number;
@@ -10,8 +11,9 @@ export interface OverheadFigures {
 }
 
 /**
- * The engine's own cost per turn: a whole turn (zero-latency model, one echo call over stdio, SQLite
- * history) against the same steps done raw (SDK callTool, history get/set, prompt build), interleaved.
+ * The engine's own cost per turn: a whole turn as the platforms run it (queued on the in-process turn
+ * queue, zero-latency model, one echo call over stdio, SQLite history) against the same steps done raw
+ * (SDK callTool, history get/set, prompt build), interleaved.
  */
 export async function measureOverhead(turns: number, poolCalls: number): Promise<OverheadFigures> {
   const pool = await startPool(['fixture']);
@@ -19,12 +21,24 @@ export async function measureOverhead(turns: number, poolCalls: number): Promise
   const { store, close } = await sqliteStore();
   const engine = engineWith(scriptedModel({ useTool: true }), pool, store);
   const model = scriptedModel({ useTool: true });
+  const queue = new LocalTurnQueue(store.kv, logger);
+  const finished = new Map<string, () => void>();
+  await queue.start(async (job) => {
+    await engine.handle({ threadKey: job.threadKey, asker: BENCH_ASKER, text: 'echo something' }, new SilentReply());
+    finished.get(job.id)?.();
+  });
+  const queuedTurn = (index: number) =>
+    new Promise<void>((resolve, reject) => {
+      const id = `bench-${index}`;
+      finished.set(id, resolve);
+      queue.enqueue({ id, threadKey: `bench:engine:${index}`, orderMs: Date.now(), platform: 'bench', data: null }).catch(reject);
+    });
   try {
     const engineTimes: number[] = [];
     const rawTimes: number[] = [];
     for (let index = 0; index < turns + 50; index += 1) {
       const started = now();
-      await engine.handle({ threadKey: `bench:engine:${index}`, asker: BENCH_ASKER, text: 'echo something' }, new SilentReply());
+      await queuedTurn(index);
       const engineTime = now() - started;
 
       const rawStarted = now();

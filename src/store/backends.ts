@@ -4,6 +4,7 @@ import type Keyv from 'keyv';
 import type { KeyvStoreAdapter } from 'keyv';
 import { redisHistoryFencing, type HistoryFencing } from './history-fencing.js';
 import { claimWithPostgres, claimWithRedis, claimWithSqlite } from './claim-once.js';
+import type { RedisClient } from './redis-bus.js';
 import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 
 /**
@@ -23,6 +24,19 @@ export interface Backend {
   destroy(): Promise<void>;
   /** Where several processes may share the backend (Redis): fencing for history writes. */
   fencing?(kv: Keyv): HistoryFencing;
+  /** On Redis, the store's client, which the message bus duplicates for its subscriber. */
+  redis?: RedisClient;
+}
+
+/** Each Redis store's client, by its Keyv adapter. */
+const redisClients = new WeakMap<object, RedisClient>();
+
+/**
+ * The node-redis client under a Keyv on a Redis store, for what needs Redis's own commands (counting
+ * across processes); undefined on the other backends. Commands fail at once while it is disconnected.
+ */
+export function redisClientOf(kv: Keyv): RedisClient | undefined {
+  return redisClients.get(kv.store as object);
 }
 
 const SCHEMES = 'sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://';
@@ -43,9 +57,11 @@ async function redisBackend(url: string): Promise<Backend> {
   });
   const store = new KeyvRedis(client, { throwOnErrors: true });
   claimWithRedis(store);
+  redisClients.set(store, client);
   return {
     store,
     fencing: (kv) => redisHistoryFencing(kv, store),
+    redis: client,
     async connect() {
       await client.connect();
       connected = true;

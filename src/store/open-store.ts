@@ -4,6 +4,7 @@ import type { StoreSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import { createBackend, type Backend } from './backends.js';
 import { KeyvHistoryStore } from './history-store.js';
+import { RedisMessageBus } from './redis-bus.js';
 import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-error.js';
 import type { Store } from './types.js';
 
@@ -56,9 +57,10 @@ function databaseSystem(url: string): string {
   return ({ rediss: 'redis', postgres: 'postgresql' } as Record<string, string>)[scheme] ?? scheme;
 }
 
-async function bringUp(backend: Backend, kv: Keyv): Promise<void> {
+async function bringUp(backend: Backend, kv: Keyv, bus: RedisMessageBus | undefined): Promise<void> {
   await backend.connect();
   await roundTrip(kv);
+  await bus?.open();
 }
 
 /**
@@ -68,7 +70,10 @@ async function bringUp(backend: Backend, kv: Keyv): Promise<void> {
 export async function openStore(settings: OpenStoreSettings, logger: Logger): Promise<Store> {
   const label = describeStoreUrl(settings.url);
   const backend = await createBackend(settings.url);
-  const kv = new Keyv({ store: backend.store, namespace: settings.namespace ?? DEFAULT_NAMESPACE, throwOnErrors: true });
+  const namespace = settings.namespace ?? DEFAULT_NAMESPACE;
+  const kv = new Keyv({ store: backend.store, namespace, throwOnErrors: true });
+  // Several processes share a Redis store; the other backends serve one, which needs no bus.
+  const bus = backend.redis && new RedisMessageBus(backend.redis, namespace, logger.child({ store: label }));
   let ready = false;
   // Before the store is ready its failure is reported once, by the error below; later ones are logged here.
   kv.on('error', (error: unknown) => {
@@ -76,9 +81,9 @@ export async function openStore(settings: OpenStoreSettings, logger: Logger): Pr
   });
 
   try {
-    await withDeadline(bringUp(backend, kv), OPEN_DEADLINE_MS, 'connecting');
+    await withDeadline(bringUp(backend, kv, bus), OPEN_DEADLINE_MS, 'connecting');
   } catch (error) {
-    await withDeadline(backend.destroy(), 1_000, 'disconnecting').catch(() => undefined);
+    await withDeadline(Promise.all([bus?.close(), backend.destroy()]), 1_000, 'disconnecting').catch(() => undefined);
     // No `cause`: a driver's error may quote the URL, password included, and causes get logged.
     throw new StoreUnavailableError(`store ${label} cannot be used: ${reason(error, settings.url)} (check STORE_URL)`);
   }
@@ -89,6 +94,7 @@ export async function openStore(settings: OpenStoreSettings, logger: Logger): Pr
   return {
     history: new KeyvHistoryStore(kv, settings.historyTtlMs, databaseSystem(settings.url), backend.fencing?.(kv)),
     kv,
+    ...(bus ? { bus } : {}),
     ping: async () => {
       // A closed Redis adapter would reconnect to answer; a closed store is simply down.
       if (closed) return false;
@@ -98,7 +104,7 @@ export async function openStore(settings: OpenStoreSettings, logger: Logger): Pr
       );
     },
     close: () => {
-      closed ??= kv.disconnect().catch((error: unknown) => logger.warn({ store: label, err: error }, 'store did not close cleanly'));
+      closed ??= Promise.all([bus?.close(), kv.disconnect()]).then(() => undefined).catch((error: unknown) => logger.warn({ store: label, err: error }, 'store did not close cleanly'));
       return closed;
     },
   };

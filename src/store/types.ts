@@ -26,11 +26,44 @@ export class FencedOutError extends Error {
   }
 }
 
+/**
+ * Messages between the bot processes sharing one store, so they behave as one: an answer or a Cancel
+ * pressed on one process reaches the process whose turn waits for it. Delivery is at most once and
+ * only to processes listening at that moment (Redis pub/sub): nothing is queued for a process that is
+ * down. Messages are JSON values. Channels are this store's own (its namespace), so bots sharing one
+ * Redis under different namespaces never hear each other.
+ */
+export interface MessageBus {
+  /** This process on the bus: random, new each time the store is opened, so a restarted process is a new one. */
+  readonly processId: string;
+  /** Sends `message` to every process listening on `channel` now; resolves with how many there were (0: nobody heard it). */
+  publish(channel: string, message: unknown): Promise<number>;
+  /** Calls `listener` with each message on `channel` until the returned function is called. */
+  subscribe(channel: string, listener: (message: unknown) => void): Promise<() => Promise<void>>;
+  /** How many processes listen on `channel` now: 0 once the process that did has stopped or died. */
+  listeners(channel: string): Promise<number>;
+  /**
+   * Asks the process serving `channel` (see `serve`) and resolves with its reply; undefined when no
+   * process listens there or none replies within `timeoutMs` (it died, or hangs).
+   */
+  request(channel: string, body: unknown, timeoutMs: number): Promise<unknown>;
+  /**
+   * Answers each request on `channel` with what `handler` returns, until the returned function is
+   * called. A handler that throws sends no reply (the requester's wait runs out); it is logged.
+   */
+  serve(channel: string, handler: (body: unknown) => Promise<unknown>): Promise<() => Promise<void>>;
+}
+
 /** One connection to the configured backend, shared by every feature that keeps state. */
 export interface Store {
   history: HistoryStore;
   /** Raw key-value access for other state (event de-duplication, confirmations, tokens); callers prefix their keys. */
   kv: Keyv;
+  /**
+   * Where several processes share the store (Redis): messages between them. Absent on SQLite,
+   * PostgreSQL and memory, which serve one process. Closed with the store.
+   */
+  bus?: MessageBus;
   /** True when the backend answers a round trip. */
   ping(): Promise<boolean>;
   close(): Promise<void>;

@@ -143,7 +143,7 @@ export class ConversationEngine {
     const { repliesStartInReasoning } = deps.settings;
     this.thinksFirst = repliesStartInReasoning === 'auto' ? undefined : repliesStartInReasoning === 'yes';
     this.requests = new ModelRequests(this.protocol, deps.settings, deps.embedder);
-    this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute);
+    this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute, deps.logger, deps.kv);
     this.access = deps.access ?? new AccessPolicy();
     this.questions = new QuestionBroker(deps.kv, deps.logger);
     this.prompts = new PromptLibrary(deps.prompts, this.access, deps.logger);
@@ -235,7 +235,7 @@ export class ConversationEngine {
     return { reached: place.reached, take: (message, output, lease) => this.take(place, message, output, lease), release: () => place.release() };
   }
 
-  private take(place: QueuePlace, message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {
+  private async take(place: QueuePlace, message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {
     if (lease?.interruptedTool) {
       place.release();
       const { server, tool } = lease.interruptedTool;
@@ -248,7 +248,7 @@ export class ConversationEngine {
       : message.text.length > maxInputChars
         ? { text: inputTooLongMessage(message.text.length, maxInputChars), reason: 'message too long' }
         : // The console is the operator at the keyboard, as for the access lists.
-          !message.asker.operator && !this.rateLimiter.allow(message.asker.userId)
+          !message.asker.operator && !(await this.rateLimiter.allow(message.asker.userId))
           ? { text: RATE_LIMITED_MESSAGE, reason: 'rate limited' }
           : undefined;
     if (refusal) {

@@ -7,7 +7,7 @@ import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
 import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
-import { FencedOutError, type HistoryStore } from '../store/types.js';
+import { FencedOutError, type HistoryStore, type MessageBus } from '../store/types.js';
 import type { TurnLease } from '../queue/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
@@ -52,8 +52,16 @@ export interface EngineDeps {
   observer?: TurnObserver;
   /** Everyone may use everything when absent. */
   access?: AccessPolicy;
-  /** Where waiting questions are recorded, so a restart can close them; memory only when absent. */
+  /**
+   * Where waiting questions and running tasks are recorded, so a restart can close them, and where
+   * messages per person are counted (across processes on Redis); memory only when absent.
+   */
   kv?: Keyv;
+  /**
+   * The store's message bus where several processes share it (`Store.bus`, Redis): an answer to a
+   * question or a task's Cancel pressed on one process reaches the process whose turn waits for it.
+   */
+  bus?: MessageBus;
   /** Servers' prompts for the `/prompt` commands; none when absent. */
   prompts?: PromptSource;
 }
@@ -145,9 +153,9 @@ export class ConversationEngine {
     this.requests = new ModelRequests(this.protocol, deps.settings, deps.embedder);
     this.rateLimiter = new RateLimiter(deps.settings.rateLimitPerMinute, deps.logger, deps.kv);
     this.access = deps.access ?? new AccessPolicy();
-    this.questions = new QuestionBroker(deps.kv, deps.logger);
+    this.questions = new QuestionBroker(deps.kv, deps.logger, deps.bus);
     this.prompts = new PromptLibrary(deps.prompts, this.access, deps.logger);
-    this.tasks = new RunningTasks(deps.kv, deps.logger);
+    this.tasks = new RunningTasks(deps.kv, deps.logger, deps.bus);
   }
 
   /**
@@ -175,9 +183,12 @@ export class ConversationEngine {
     return this.questions.answer(id, userId, answer);
   }
 
-  /** A server's form still waiting for its asker, so a platform can build its inputs or refuse others first. */
-  waitingElicitation(questionId: string): ElicitationRequest | undefined {
-    const question = this.questions.waitingQuestion(questionId);
+  /**
+   * A server's form still waiting for its asker (in this process or another sharing the store), so a
+   * platform can build its inputs or refuse others first.
+   */
+  async waitingElicitation(questionId: string): Promise<ElicitationRequest | undefined> {
+    const question = await this.questions.waitingQuestion(questionId);
     return question && 'fields' in question ? (question as ElicitationRequest) : undefined;
   }
 
@@ -186,8 +197,11 @@ export class ConversationEngine {
     this.questions.cancelAll();
   }
 
-  /** The asker's Cancel on a step running as an MCP task (`cancelId` from its `task-started` event); the model is told it was cancelled. */
-  cancelTask(cancelId: string, userId: string): AnswerResult {
+  /**
+   * The asker's Cancel on a step running as an MCP task (`cancelId` from its `task-started` event), in
+   * this process or another sharing the store; the model is told it was cancelled.
+   */
+  cancelTask(cancelId: string, userId: string): Promise<AnswerResult> {
     return this.tasks.cancel(cancelId, userId);
   }
 

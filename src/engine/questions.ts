@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Logger } from '../logging/logger.js';
+import type { MessageBus } from '../store/types.js';
 
 /** What every question to a person has: who alone may answer it, and until when. */
 export interface Question {
@@ -39,19 +40,61 @@ interface Waiting {
 
 const storeKey = (id: string) => `question:${id}`;
 
+/** A waiting question as the store keeps it while it may wait. */
+interface StoredQuestion {
+  /** The whole question, so another process can check an answer's author and build the question's form. */
+  question: Question;
+  /** The bus id of the process whose turn waits; absent where one process serves the store. */
+  owner?: string;
+}
+
+/** An answer given on one process, on its way to the process whose turn waits for it. */
+interface ForwardedAnswer {
+  id: string;
+  userId: string;
+  answer: unknown;
+}
+
+/** Where a process hears answers to its questions given on other processes. */
+const answersChannel = (processId: string) => `questions:${processId}`;
+
+/** How long an answer handed to the waiting process may take to come back with its result (ms). */
+const FORWARD_TIMEOUT_MS = 5_000;
+
+const ANSWER_KINDS = new Set<string>(['answered', 'invalid', 'not-yours', 'gone']);
+const isAnswerResult = (value: unknown): value is AnswerResult => typeof value === 'object' && value !== null && ANSWER_KINDS.has((value as AnswerResult).kind);
+
+const isForwardedAnswer = (value: unknown): value is ForwardedAnswer =>
+  typeof value === 'object' && value !== null && typeof (value as ForwardedAnswer).id === 'string' && typeof (value as ForwardedAnswer).userId === 'string';
+
 /**
  * Questions to the person behind a turn (confirm a tool call, fill in a server's form), each waiting for
- * their answer, the time-out, or `cancelAll`. Waiting happens in memory; each question is also kept in
- * the store for as long as it may wait, so an answer given after a restart is known as one whose turn
- * ended with the old process and is closed cleanly rather than left to hang.
+ * their answer, the time-out, or `cancelAll`. The wait itself is in the memory of the process whose
+ * turn asked; the whole question is also kept in the store for as long as it may wait, with that
+ * process's id where processes share the store. So an answer given on another process (a button press
+ * that lands there) is checked against the stored asker and handed over the bus to the waiting one,
+ * and an answer given after a restart is known as one whose turn ended with the old process and is
+ * closed cleanly rather than left to hang.
  */
 export class QuestionBroker {
   private readonly waiting = new Map<string, Waiting>();
+  /** Resolves once this process hears answers forwarded by others (at once without a bus). */
+  private readonly serving: Promise<void>;
 
+  /** @param bus where several processes share the store; absent, questions are answered where they wait */
   constructor(
     private readonly kv: Keyv | undefined,
     private readonly log: Logger,
-  ) {}
+    private readonly bus?: MessageBus,
+  ) {
+    this.serving = bus
+      ? bus.serve(answersChannel(bus.processId), (body) => this.answerForwarded(body)).then(
+          () => undefined,
+          // Questions still work where they are answered on this process.
+          (error: unknown) => log.warn({ err: error }, 'answers from other processes cannot reach this one'),
+        )
+      : Promise.resolve();
+  }
 
   /**
    * Shows the question, waits, then shows how it ended. `accept` checks each answer and turns it into
@@ -89,23 +132,39 @@ export class QuestionBroker {
     return end;
   }
 
-  /** A question still waiting, so a platform can build its form or refuse someone else before opening it. */
-  waitingQuestion(id: string): Question | undefined {
-    return this.waiting.get(id)?.question;
+  /**
+   * A question still waiting, here or on another process sharing the store, so a platform can build
+   * its form or refuse someone else before opening it.
+   */
+  async waitingQuestion(id: string): Promise<Question | undefined> {
+    const here = this.waiting.get(id);
+    if (here) return here.question;
+    const stored = await this.read(id);
+    return stored && this.elsewhere(stored) ? stored.question : undefined;
   }
 
-  /** An answer from `userId`: only the person who asked decides. */
+  /**
+   * An answer from `userId`: only the person who asked decides. A question waiting on another process
+   * gets the answer from there; when that process does not answer within a few seconds (it stopped or
+   * died), the question counts as gone with its turn.
+   */
   async answer(id: string, userId: string, answer: unknown): Promise<AnswerResult> {
-    const waiting = this.waiting.get(id);
-    if (waiting) {
-      if (waiting.question.askerId !== userId) return { kind: 'not-yours', askerId: waiting.question.askerId };
-      const accepted = waiting.accept(answer);
-      if (!accepted.ok) return { kind: 'invalid', message: accepted.message };
-      waiting.settle({ kind: 'answered', answer: accepted.value });
-      return { kind: 'answered' };
-    }
-    const stored = await this.kv?.get(storeKey(id)).catch((error: unknown) => this.log.warn({ err: error, question: id }, 'question store unreachable'));
+    const here = this.answerHere(id, userId, answer);
+    if (here) return here;
+    const stored = await this.read(id);
     if (stored === undefined) return { kind: 'gone', restarted: false };
+    if (this.bus && this.elsewhere(stored)) {
+      const { question, owner } = stored;
+      if (question.askerId !== userId) return { kind: 'not-yours', askerId: question.askerId };
+      const result = await this.bus.request(answersChannel(owner!), { id, userId, answer } satisfies ForwardedAnswer, FORWARD_TIMEOUT_MS);
+      if (isAnswerResult(result)) return result;
+      // Its key runs out with the question's time-out; a slow but live process may still take a later answer.
+      this.log.info({ question: id, owner }, 'the process waiting for the answer did not take it: it counts as gone');
+      return { kind: 'gone', restarted: true };
+    }
+    // Asked here, and ended a moment ago.
+    if (this.bus && stored.owner === this.bus.processId) return { kind: 'gone', restarted: false };
+    // Asked before this process started, by the one process the store served then.
     await this.forget(id, this.log);
     return { kind: 'gone', restarted: true };
   }
@@ -115,11 +174,46 @@ export class QuestionBroker {
     for (const waiting of [...this.waiting.values()]) waiting.settle({ kind: 'cancelled' });
   }
 
-  private async remember(question: Question, timeoutMs: number, log: Logger): Promise<void> {
+  /** An answer to a question waiting in this process; undefined when none waits here. */
+  private answerHere(id: string, userId: string, answer: unknown): AnswerResult | undefined {
+    const waiting = this.waiting.get(id);
+    if (!waiting) return undefined;
+    if (waiting.question.askerId !== userId) return { kind: 'not-yours', askerId: waiting.question.askerId };
+    const accepted = waiting.accept(answer);
+    if (!accepted.ok) return { kind: 'invalid', message: accepted.message };
+    waiting.settle({ kind: 'answered', answer: accepted.value });
+    return { kind: 'answered' };
+  }
+
+  /** An answer given on another process to a question of this one. */
+  private async answerForwarded(body: unknown): Promise<AnswerResult> {
+    if (!isForwardedAnswer(body)) return { kind: 'gone', restarted: false };
+    const result = this.answerHere(body.id, body.userId, body.answer) ?? { kind: 'gone', restarted: false };
+    this.log.info({ question: body.id, user: body.userId, result: result.kind }, 'answer given on another process');
+    return result;
+  }
+
+  /** The question was asked by another process sharing the store (which may have stopped since). */
+  private elsewhere(stored: StoredQuestion): stored is Required<StoredQuestion> {
+    return this.bus !== undefined && stored.owner !== undefined && stored.owner !== this.bus.processId && typeof stored.question === 'object';
+  }
+
+  private async read(id: string): Promise<StoredQuestion | undefined> {
     try {
-      await this.kv?.set(storeKey(question.id), { threadKey: question.threadKey, askerId: question.askerId }, timeoutMs);
+      return (await this.kv?.get(storeKey(id))) as StoredQuestion | undefined;
     } catch (error) {
-      // Waiting still works; only a restart during it would leave the question without an answer.
+      this.log.warn({ err: error, question: id }, 'question store unreachable');
+      return undefined;
+    }
+  }
+
+  private async remember(question: Question, timeoutMs: number, log: Logger): Promise<void> {
+    await this.serving;
+    const stored: StoredQuestion = { question, ...(this.bus ? { owner: this.bus.processId } : {}) };
+    try {
+      await this.kv?.set(storeKey(question.id), stored, timeoutMs);
+    } catch (error) {
+      // Waiting still works; only an answer on another process, or after a restart, would not find it.
       log.warn({ err: error }, 'question could not be recorded in the store');
     }
   }

@@ -67,12 +67,12 @@ describe('tools that run as MCP tasks, through the engine (task fixture server, 
     const { engine } = await start(30);
     const { reply, done } = startTurn(engine, 'tasks:cancel');
     const started = await reply.taskStarted();
-    expect(engine.cancelTask(started.cancelId, 'someone-else')).toEqual({ kind: 'not-yours', askerId: 'u1' });
-    expect(engine.cancelTask(started.cancelId, 'u1')).toEqual({ kind: 'answered' });
+    expect(await engine.cancelTask(started.cancelId, 'someone-else')).toEqual({ kind: 'not-yours', askerId: 'u1' });
+    expect(await engine.cancelTask(started.cancelId, 'u1')).toEqual({ kind: 'answered' });
     await done;
     expect(reply.answer?.text).toContain('ran as a task and was cancelled: the person who asked cancelled it');
     expect(fixture.tasks().at(-1)?.status).toBe('cancelled');
-    expect(engine.cancelTask(started.cancelId, 'u1')).toEqual({ kind: 'gone', restarted: false });
+    expect(await engine.cancelTask(started.cancelId, 'u1')).toEqual({ kind: 'gone', restarted: false });
   });
 
   it('keeps a task that outlives the tool time-out, telling the thread it is still working', async () => {

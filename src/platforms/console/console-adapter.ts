@@ -154,7 +154,7 @@ export class ConsoleAdapter implements PlatformAdapter {
       await this.screen.statusLine(`A task is running. Type ${CANCEL_LINE} to stop it, or wait for the answer.`);
       return;
     }
-    const result = this.options.engine.cancelTask(question.id, ASKER.userId);
+    const result = await this.options.engine.cancelTask(question.id, ASKER.userId);
     if (result.kind === 'gone') await this.screen.statusLine(TASK_ENDED_TEXT);
     if (result.kind === 'not-yours') await this.screen.statusLine(NOT_YOUR_TASK_TEXT);
   }

@@ -127,7 +127,7 @@ export async function onElicitationButton(interaction: ButtonInteraction, engine
   log.info({ question: id, user: interaction.user.id, action }, 'elicitation button pressed');
   if (action === 'decline') return acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'decline' }));
   if (action === 'done') return acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values: {} }));
-  const request = engine.waitingElicitation(id);
+  const request = await engine.waitingElicitation(id);
   if (!request) return acknowledgeAnswer(interaction, { kind: 'gone', restarted: false });
   if (request.askerId !== interaction.user.id) return answerPrivately(interaction, NOT_YOUR_QUESTION_TEXT);
   if (request.url) return sendLinkPrivately(interaction, request.url);
@@ -136,7 +136,7 @@ export async function onElicitationButton(interaction: ButtonInteraction, engine
 
 export async function onElicitationSubmit(interaction: ModalSubmitInteraction, engine: ConversationEngine, log: Logger): Promise<void> {
   const [, , id = ''] = interaction.customId.split(':');
-  const fields = engine.waitingElicitation(id)?.fields ?? [];
+  const fields = (await engine.waitingElicitation(id))?.fields ?? [];
   const values = enteredValues(interaction, fields);
   log.info({ question: id, user: interaction.user.id }, 'elicitation form submitted');
   await acknowledgeAnswer(interaction, await engine.answerElicitation(id, interaction.user.id, { action: 'accept', values }), RETRY_HINT);

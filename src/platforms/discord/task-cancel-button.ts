@@ -21,7 +21,7 @@ export function isTaskCancelButton(interaction: ButtonInteraction): boolean {
  */
 export async function onTaskCancelButton(interaction: ButtonInteraction, engine: ConversationEngine, log: Logger): Promise<void> {
   const cancelId = interaction.customId.slice(PREFIX.length + 1);
-  const result = engine.cancelTask(cancelId, interaction.user.id);
+  const result = await engine.cancelTask(cancelId, interaction.user.id);
   log.info({ cancelId, user: interaction.user.id, result: result.kind }, 'task cancel button pressed');
   if (result.kind === 'answered') return interaction.deferUpdate().then(() => undefined);
   if (result.kind === 'not-yours') return answerPrivately(interaction, NOT_YOUR_TASK_TEXT);

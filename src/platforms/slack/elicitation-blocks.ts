@@ -97,7 +97,7 @@ export function enteredValues(fields: FormField[], state: Record<string, Record<
 export function registerElicitationActions(app: App, engine: ConversationEngine, log: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: LINK }, async ({ ack, action, body, respond }) => {
     await ack();
-    const request = engine.waitingElicitation(action.value ?? '');
+    const request = await engine.waitingElicitation(action.value ?? '');
     log.info({ question: action.value, user: body.user.id }, 'page link asked for');
     if (!request?.url) return acknowledgeAnswer(respond, { kind: 'gone', restarted: false }, log);
     if (request.askerId !== body.user.id) return acknowledgeAnswer(respond, { kind: 'not-yours', askerId: request.askerId }, log);
@@ -108,7 +108,7 @@ export function registerElicitationActions(app: App, engine: ConversationEngine,
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${SUBMIT}|${DECLINE})$`) }, async ({ ack, action, body, respond }) => {
     await ack();
     const id = action.value ?? '';
-    const fields = engine.waitingElicitation(id)?.fields ?? [];
+    const fields = (await engine.waitingElicitation(id))?.fields ?? [];
     const answer = action.action_id === DECLINE ? ({ action: 'decline' } as const) : ({ action: 'accept', values: enteredValues(fields, body.state?.values as Record<string, Record<string, StateValue>>) } as const);
     const result = await engine.answerElicitation(id, body.user.id, answer);
     log.info({ question: id, user: body.user.id, choice: action.action_id, result: result.kind }, 'elicitation answered');

@@ -20,7 +20,7 @@ export function taskCancelMessage(step: ToolStep, cancelId: string): { text: str
 export function registerTaskCancelActions(app: App, engine: ConversationEngine, log: Logger): void {
   app.action<BlockButtonAction>({ type: 'block_actions', action_id: CANCEL }, async ({ ack, action, body, respond }) => {
     await ack();
-    const result = engine.cancelTask(action.value ?? '', body.user.id);
+    const result = await engine.cancelTask(action.value ?? '', body.user.id);
     log.info({ cancelId: action.value, user: body.user.id, result: result.kind }, 'task cancel button pressed');
     try {
       if (result.kind === 'not-yours') await respond({ response_type: 'ephemeral', replace_original: false, text: NOT_YOUR_TASK_TEXT });

@@ -30,5 +30,6 @@ export function engineBeside(harness: EngineHarness, options: EngineBesideOption
     logger: harness.logger,
     access: new AccessPolicy(options.access ?? OPEN_RULE, options.servers ?? []),
     kv: store.kv,
+    bus: store.bus,
   });
 }

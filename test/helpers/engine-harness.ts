@@ -95,6 +95,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       logger,
       access: new AccessPolicy(options.access ?? OPEN_RULE, servers),
       kv: store.kv,
+      bus: store.bus,
       prompts: pool,
     });
     const ask = async (text: string, threadKey = 'test:thread', asker = testAsker('u1')) => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Logger } from '../logging/logger.js';
+import { claimOnce } from '../store/index.js';
 import type { MessageBus } from '../store/types.js';
 import type { AnswerResult } from './questions.js';
 
@@ -47,6 +48,8 @@ const cancelKey = (id: string) => `task:${id}`;
  * hours; a Cancel pressed for a task of a dead process finds no one to answer either way.
  */
 const CANCEL_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long the process that took a leftover task keeps others from taking it too (ms). */
+const LEFTOVER_CLAIM_MS = 60 * 60 * 1000;
 /** Where a process hears Cancels pressed on other processes. */
 const cancelsChannel = (processId: string) => `tasks:${processId}`;
 /** How long a Cancel handed to the running process may take to come back with its result (ms). */
@@ -143,7 +146,8 @@ export class RunningTasks {
 
   /**
    * The tasks an earlier run of the bot left running, taken out of the store: whoever calls this
-   * cancels them. Where processes share the store, the tasks of processes still running stay theirs.
+   * cancels them. Where processes share the store, the tasks of processes still running stay theirs,
+   * and of processes starting together only one takes each leftover.
    */
   async takeLeftovers(): Promise<RecordedTask[]> {
     let leftovers: RecordedTask[] = [];
@@ -152,7 +156,11 @@ export class RunningTasks {
       leftovers = tasks.filter((task) => task.owner === undefined || !running.has(task.owner));
       return tasks.filter((task) => !leftovers.includes(task));
     });
-    return leftovers;
+    const kv = this.kv;
+    if (!this.bus || !kv) return leftovers;
+    // Where the claim cannot be made, taking a task twice beats leaving it to run unwatched.
+    const won = await Promise.all(leftovers.map((task) => claimOnce(kv, `leftover-task:${task.server}:${task.taskId}`, LEFTOVER_CLAIM_MS).catch(() => true)));
+    return leftovers.filter((_, index) => won[index]);
   }
 
   /** The step running here, cancelled by `userId`; undefined when it does not run here. */

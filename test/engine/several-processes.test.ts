@@ -48,15 +48,26 @@ describe.skipIf(!redisAvailable)('several bot processes sharing one Redis: a que
     await Promise.all(opened.splice(0).map((store) => store.close()));
   });
 
-  /** Two processes of one deployment: each its own store connection (and bus) on one Redis namespace, the same servers and model. */
-  async function twoProcesses(): Promise<{ a: ConversationEngine; b: ConversationEngine; storeOfA: Store }> {
+  /** Processes of one deployment: each its own store connection (and bus) on one Redis namespace, the same servers and model. */
+  async function processes(count: number): Promise<{ engines: ConversationEngine[]; stores: Store[] }> {
     const namespace = `test-${randomUUID()}`;
-    const open = () => openStore({ url: REDIS_URL, historyTtlMs: 60_000, namespace }, harness.logger);
-    const storeOfA = await open();
-    opened.push(storeOfA);
-    const storeOfB = await open();
-    opened.push(storeOfB);
-    return { a: engineBeside(harness, { store: storeOfA, servers: SERVER_ACCESS }), b: engineBeside(harness, { store: storeOfB, servers: SERVER_ACCESS }), storeOfA };
+    const stores: Store[] = [];
+    for (let index = 0; index < count; index += 1) {
+      stores.push(await openStore({ url: REDIS_URL, historyTtlMs: 60_000, namespace }, harness.logger));
+      opened.push(stores.at(-1)!);
+    }
+    return { engines: stores.map((store) => engineBeside(harness, { store, servers: SERVER_ACCESS })), stores };
+  }
+
+  async function twoProcesses(): Promise<{ a: ConversationEngine; b: ConversationEngine; storeOfA: Store }> {
+    const { engines, stores } = await processes(2);
+    return { a: engines[0]!, b: engines[1]!, storeOfA: stores[0]! };
+  }
+
+  /** A stopped process's connections may have been reopened by its turn's last writes (a closed Redis store reconnects on use); a dead one holds none. */
+  function dropConnection(store: Store): void {
+    const client = redisClientOf(store.kv);
+    if (client?.isOpen) client.destroy();
   }
 
   /** The model calls `tool` with `args` once, then answers with whatever the bot fed back. */
@@ -102,9 +113,7 @@ describe.skipIf(!redisAvailable)('several bot processes sharing one Redis: a que
     a.cancelQuestions();
     await done;
     expect(reply.confirmationsEnded.items.map((ended) => ended.outcome)).toEqual(['cancelled']);
-    // The turn's last writes reopened A's connection (a closed Redis store reconnects on use); a dead process holds none.
-    const client = redisClientOf(storeOfA.kv);
-    if (client?.isOpen) client.destroy();
+    dropConnection(storeOfA);
   });
 
   it("shows a server's form on another process with its fields, and takes the answer there", async () => {
@@ -148,5 +157,26 @@ describe.skipIf(!redisAvailable)('several bot processes sharing one Redis: a que
     expect(await a.cancelTask(started.cancelId, 'u1')).toEqual({ kind: 'answered' });
     await done;
     expect(reply.answer?.text).toContain('the person who asked cancelled it');
+  });
+
+  it('cancels a stopped process’s task once when two processes start together', async () => {
+    callOnce('long_job', { seconds: 30 });
+    const { engines, stores } = await processes(3);
+    const [a, b, c] = engines as [ConversationEngine, ConversationEngine, ConversationEngine];
+    const { reply, done } = startTurn(a, 'run the job, then stop', new TaskReply());
+    await reply.taskStarted();
+    const left = tasks.tasks().at(-1);
+    await stores[0]!.close();
+    const told: string[] = [];
+    const tell = async (threadKey: string) => {
+      told.push(threadKey);
+      return true;
+    };
+    await Promise.all([b.cancelLeftoverTasks(tell), c.cancelLeftoverTasks(tell)]);
+    expect(told).toHaveLength(1);
+    expect(tasks.tasks().find((task) => task.taskId === left?.taskId)?.status).toBe('cancelled');
+    // A's turn, still polling here, sees the server's cancellation.
+    await done;
+    dropConnection(stores[0]!);
   });
 });

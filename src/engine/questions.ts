@@ -22,7 +22,10 @@ export type AnswerResult =
   /** The answer does not fit the question (e.g. a form value of the wrong type); it stays open. */
   | { kind: 'invalid'; message: string }
   | { kind: 'not-yours'; askerId: string }
-  /** Nothing here waits for it: it ended already, or (`restarted`) it was asked before this process started. */
+  /**
+   * Nothing waits for it: it ended already, or (`restarted`) the process whose turn asked it is gone
+   * (it was asked before this process started, or by another process that stopped since).
+   */
   | { kind: 'gone'; restarted: boolean };
 
 /** How a question is put in front of people and taken away again: through the turn's output. */
@@ -156,7 +159,7 @@ export class QuestionBroker {
     if (this.bus && this.elsewhere(stored)) {
       const { question, owner } = stored;
       if (question.askerId !== userId) return { kind: 'not-yours', askerId: question.askerId };
-      const result = await this.bus.request(answersChannel(owner!), { id, userId, answer } satisfies ForwardedAnswer, FORWARD_TIMEOUT_MS);
+      const result = await this.bus.request(answersChannel(owner), { id, userId, answer } satisfies ForwardedAnswer, FORWARD_TIMEOUT_MS);
       if (isAnswerResult(result)) return result;
       // Its key runs out with the question's time-out; a slow but live process may still take a later answer.
       this.log.info({ question: id, owner }, 'the process waiting for the answer did not take it: it counts as gone');

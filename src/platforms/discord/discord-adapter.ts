@@ -66,6 +66,8 @@ export class DiscordAdapter implements PlatformAdapter {
       // DM channels are not cached before their first message; without this, DMs never arrive.
       partials: [Partials.Channel],
       allowedMentions: { parse: [] },
+      // This process's share of the gateway (DISCORD_SHARD_IDS of DISCORD_SHARD_COUNT); every shard when unset.
+      ...(options.settings.shards ? { shards: options.settings.shards.ids, shardCount: options.settings.shards.count } : {}),
       ...(options.settings.apiUrl ? { rest: { api: options.settings.apiUrl } } : {}),
     });
     this.gateway = new GatewayConnection(this.client, this.log);

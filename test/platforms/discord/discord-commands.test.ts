@@ -100,7 +100,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
     const thread = discord.guildMessage('before the restart');
     await answerIn(discord, thread, 'You said: before the restart');
     await bot.adapter.stop();
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, kv: bot.harness.store.kv, logger: testLogger() });
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, queue: bot.queue, kv: bot.harness.store.kv, logger: testLogger() });
     await bot.adapter.start();
 
     discord.guildMessage('after the restart', { mention: 'none', channelId: thread });

@@ -49,7 +49,7 @@ export function routeMessage(message: Message, botId: string, memory: Conversati
   const channel = message.channel;
   if (channel.isThread()) {
     const called = mentioned || repliedTo !== undefined;
-    const facts = cachedThreadFacts(channel);
+    const facts = cachedThreadFacts(channel, called);
     return facts ? threadRoute(message.guildId, channel.id, facts, botId, called, memory) : fetchThreadFacts(channel).then((fetched) => threadRoute(message.guildId, channel.id, fetched, botId, called, memory));
   }
   const newThread = mentioned ? ({ kind: 'new-thread', guildId: message.guildId, channelId: message.channelId } as const) : undefined;
@@ -64,10 +64,15 @@ interface ThreadFacts {
   forumPost: boolean;
 }
 
-/** The facts from discord.js's cache, when it has the thread and its channel (told at start-up or by THREAD_CREATE). */
-function cachedThreadFacts(thread: AnyThreadChannel): ThreadFacts | undefined {
+/**
+ * The facts from discord.js's cache, when it has the thread's channel and, unless the bot was called
+ * (mentioned, replied to) and the owner does not matter, its owner: both come with the thread at
+ * start-up or in THREAD_CREATE; a thread first seen in a message gets its channel from a later
+ * THREAD_UPDATE but never its owner.
+ */
+function cachedThreadFacts(thread: AnyThreadChannel, called: boolean): ThreadFacts | undefined {
   const parent = thread.parentId ? thread.client.channels.cache.get(thread.parentId) : undefined;
-  if (!thread.ownerId || !parent) return undefined;
+  if (!parent || (!thread.ownerId && !called)) return undefined;
   return { ownerId: thread.ownerId, parentId: parent.id, forumPost: POST_CHANNELS.has(parent.type) };
 }
 

@@ -283,6 +283,14 @@ export class FakeDiscord {
     return id;
   }
 
+  /** Tells the bot about a thread it was not told about (THREAD_UPDATE), as Discord does when someone brings back an archived one. */
+  announceThread(threadId: string): void {
+    const thread = this.threads.get(threadId);
+    if (!thread) throw new Error(`the fake has no thread ${threadId}`);
+    thread.announced = true;
+    this.dispatch('THREAD_UPDATE', this.threadObject(thread));
+  }
+
   /** A direct message to the bot. */
   directMessage(content: string, channelId = '1000000000000000020', author = USER, files: FakeFile[] = []): string {
     this.dmChannels.add(channelId);

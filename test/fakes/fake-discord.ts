@@ -164,6 +164,8 @@ export class FakeDiscord {
   /** Requests answered only after a delay: the next call matching each. */
   private readonly delays: { method: string; path: RegExp; ms: number }[] = [];
   private closeServer: (() => Promise<void>) | undefined;
+  /** Messages people sent, by id, so one can be sent again. */
+  private readonly userMessages = new Map<string, Record<string, unknown>>();
   /** Messages the bot posted, by id, so edits return the full message. */
   private readonly messages = new Map<string, Record<string, unknown>>();
   private readonly threads = new Map<string, Thread>([[USER_THREAD_ID, { id: USER_THREAD_ID, guild_id: GUILD_ID, parent_id: CHANNEL_ID, owner_id: USER.id, name: 'a person’s thread', announced: true }]]);
@@ -289,6 +291,13 @@ export class FakeDiscord {
     if (!thread) throw new Error(`the fake has no thread ${threadId}`);
     thread.announced = true;
     this.dispatch('THREAD_UPDATE', this.threadObject(thread));
+  }
+
+  /** Sends a person's message again, as Discord replays events when a session resumes. */
+  replayMessage(messageId: string): void {
+    const message = this.userMessages.get(messageId);
+    if (!message) throw new Error(`no person sent a message ${messageId}`);
+    this.dispatch('MESSAGE_CREATE', message);
   }
 
   /** A direct message to the bot. */
@@ -450,7 +459,9 @@ export class FakeDiscord {
 
   private dispatchMessage(fields: Record<string, unknown> & { channel_id: string }): string {
     const id = snowflake();
-    this.dispatch('MESSAGE_CREATE', { id, ...this.messageDefaults(fields.channel_id), ...fields });
+    const message = { id, ...this.messageDefaults(fields.channel_id), ...fields };
+    this.userMessages.set(id, message);
+    this.dispatch('MESSAGE_CREATE', message);
     return id;
   }
 

@@ -23,11 +23,12 @@ interface JobTrip {
   ranOn?: number;
 }
 
-/** The queue as a process sees it: the shared one, each job it enqueues noted as its own. */
-function queueOf(shared: TurnQueue, process: number, trips: Recorder<JobTrip>): TurnQueue {
+/** The queue as a process sees it: the shared one, each job it enqueues noted as its own; `down()` says when Redis would refuse. */
+function queueOf(shared: TurnQueue, process: number, trips: Recorder<JobTrip>, down: () => boolean): TurnQueue {
   return {
     kind: shared.kind,
     enqueue: (job) => {
+      if (down()) return Promise.reject(new Error('the queue is down'));
       trips.push({ job, enqueuedBy: process });
       return shared.enqueue(job);
     },
@@ -49,6 +50,7 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
   /** Which process runs a job: by default the one that did not receive it, so nothing it posts can come from the receiver's cache. */
   let pickProcess: (trip: JobTrip, index: number) => number;
   const otherProcess = (trip: JobTrip) => 1 - trip.enqueuedBy;
+  let queueDown = false;
   let callsBefore = 0;
   const cleanups: (() => Promise<void>)[] = [];
 
@@ -63,7 +65,7 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     for (const shard of [0, 1]) {
       // Each process has an engine of its own; they share the store, the model and the MCP servers.
       const engine = shard === 0 ? harness.engine : engineBeside(harness);
-      const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined, shards: { ids: [shard], count: 2 } }, engine, queue: queueOf(queue, shard, trips), kv: harness.store.kv, logger });
+      const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined, shards: { ids: [shard], count: 2 } }, engine, queue: queueOf(queue, shard, trips, () => queueDown), kv: harness.store.kv, logger });
       adapters.push(adapter);
       cleanups.push(() => adapter.stop());
     }
@@ -78,6 +80,7 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
   afterAll(() => runCleanups(cleanups));
   beforeEach(() => {
     pickProcess = otherProcess;
+    queueDown = false;
     harness.llm.requests.clear();
     callsBefore = discord.rest.items.length;
   });
@@ -168,5 +171,29 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     expect(answered.status).toBe(200);
     expect(shardsThatGot('INTERACTION_CREATE', asked.id)).toEqual([1]);
     expect(tripOf(`discord-interaction:${asked.id}`)).toMatchObject({ enqueuedBy: 1, ranOn: 0, job: { threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${asked.id}` } });
+  });
+
+  it('answers in the thread a stopped process had started when another takes its turn over', async () => {
+    const question = discord.guildMessage('started on a process that then stopped');
+    await answerIn(discord, question, 'You said: started on a process that then stopped');
+    const { job } = tripOf(`discord-message:${question}`)!;
+    callsBefore = discord.rest.items.length;
+    // The take-over starts the thread again; Discord says the message has one, which has the message's id.
+    discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
+    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, toolStarting: async () => undefined });
+    const since = discord.rest.items.slice(callsBefore);
+    expect(since.filter((call) => call.path.endsWith('/threads')).map((call) => call.status)).toEqual([400]);
+    expect(since.filter((call) => call.method === 'POST' && call.path === `/channels/${question}/messages`)).toHaveLength(1);
+    expect(since.filter((call) => call.path === `/channels/${CHANNEL_ID}/messages`)).toEqual([]);
+  });
+
+  it('tells the person, as a reply that pings no one, when the queue cannot take their message', async () => {
+    queueDown = true;
+    const question = discord.guildMessage('nobody can queue this');
+    const told = await discord.waitForCall('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages$`), (call) => call.body?.message_reference?.message_id === question);
+    expect(contentOf(told)).toBe('Sorry, I could not take your message just now. Please send it again in a moment.');
+    expect(told.body.allowed_mentions).toEqual({ parse: [], replied_user: false });
+    expect(discord.calls('POST', new RegExp(`/messages/${question}/threads$`))).toEqual([]);
+    expect(harness.llm.requests.items).toEqual([]);
   });
 });

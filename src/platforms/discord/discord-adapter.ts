@@ -72,6 +72,8 @@ export class DiscordAdapter implements PlatformAdapter {
   private readonly log: Logger;
   private readonly commands: SlashCommands;
   private readonly turns: InFlightTurns;
+  /** Turn jobs running here: stop() waits for them, and for those the queue still hands over as they end. */
+  private readonly jobs = new Set<Promise<void>>();
   private readonly gateway: GatewayConnection;
   private readonly memory: ConversationMemory;
   private readonly pacing: RestPacing;
@@ -128,10 +130,16 @@ export class DiscordAdapter implements PlatformAdapter {
     await this.registerCommands();
   }
 
-  /** Safe to call more than once: later calls wait for the first. */
+  /**
+   * Takes no more messages, lets the turns running here finish (bounded), then disconnects; posting
+   * needs the client, so it waits too for jobs an in-process queue hands over meanwhile (they only say
+   * the bot is restarting). Safe to call more than once: later calls wait for the first.
+   */
   stop(): Promise<void> {
     this.stopping ??= (async () => {
-      await this.turns.drain(this.options.drainTimeoutMs ?? 10_000);
+      const deadline = Date.now() + (this.options.drainTimeoutMs ?? 10_000);
+      await this.turns.drain(deadline - Date.now());
+      await this.jobsEnded(deadline);
       this.gateway.dispose();
       await this.client.destroy();
       this.log.info('disconnected from Discord');
@@ -161,8 +169,22 @@ export class DiscordAdapter implements PlatformAdapter {
   runJob(job: TurnJob, lease: TurnLease): Promise<void> {
     const running = this.run(job, lease);
     // stop() waits for it before disconnecting; the queue gets its failure.
-    this.turns.track(running.catch(() => undefined));
+    const tracked = running.catch(() => undefined);
+    this.jobs.add(tracked);
+    void tracked.then(() => this.jobs.delete(tracked));
     return running;
+  }
+
+  /** Until no job runs here, or `deadline`: a job that ends lets an in-process queue start the next of its thread a moment later. */
+  private async jobsEnded(deadline: number): Promise<void> {
+    for (;;) {
+      await new Promise((resolve) => setImmediate(resolve));
+      const left = deadline - Date.now();
+      if (this.jobs.size === 0 || left <= 0) return;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([Promise.allSettled([...this.jobs]), new Promise((resolve) => (timer = setTimeout(resolve, left)))]);
+      clearTimeout(timer);
+    }
   }
   private listen(): void {
     this.client.on(Events.MessageCreate, (message) => {

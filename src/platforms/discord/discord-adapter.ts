@@ -186,6 +186,7 @@ export class DiscordAdapter implements PlatformAdapter {
       clearTimeout(timer);
     }
   }
+
   private listen(): void {
     this.client.on(Events.MessageCreate, (message) => {
       const accepting = this.onMessage(message);
@@ -270,17 +271,14 @@ export class DiscordAdapter implements PlatformAdapter {
     const { threadKey } = job;
     // One process alone: nobody else will answer what it queued, and it is about to go.
     const leaving = this.stopping !== undefined && this.options.queue.kind === 'in-process';
-    const surface =
-      turn.answer.kind === 'interaction'
-        ? new InteractionSurface(this.client.rest, turn.answer)
-        : new ChannelSurface(this.client.rest, leaving ? { channelId: turn.channelId, replyTo: turn.answer.kind === 'here' || turn.answer.kind === 'forum-post' ? undefined : turn.messageId } : await this.targetFor(threadKey, turn, lease));
+    const surface = turn.answer.kind === 'interaction' ? new InteractionSurface(this.client.rest, turn.answer) : new ChannelSurface(this.client.rest, await this.targetFor(threadKey, turn, lease, leaving));
     const reply = this.replyIn(surface, threadKey);
     try {
       if (leaving) return await reply.emit({ type: 'answer', text: STOPPING_TEXT, images: [] });
       if (turn.answer.kind === 'forum-post') await this.memory.joinPost(turn.channelId);
-      const message: IncomingMessage = { threadKey, asker: turn.asker, authorName: turn.authorName, text: turn.text, files: incomingFiles(turn.files) };
-      const question = turn.prompt ? await this.promptQuestion(turn, reply) : message;
-      if (question) await this.options.engine.handle({ ...message, ...question }, reply, lease);
+      const question = turn.prompt ? await this.promptQuestion(turn, reply) : { text: turn.text, files: incomingFiles(turn.files) };
+      if (!question) return;
+      await this.options.engine.handle({ threadKey, asker: turn.asker, authorName: turn.authorName, ...question }, reply, lease);
     } finally {
       reply.dispose();
     }
@@ -297,10 +295,13 @@ export class DiscordAdapter implements PlatformAdapter {
     }
   }
 
-  /** Where the answer goes: the thread it was asked in, a new thread on the question, or a reply to it. */
-  private async targetFor(threadKey: string, turn: DiscordTurn, lease: TurnLease): Promise<ChannelTarget> {
+  /**
+   * Where the answer goes: the thread it was asked in, a new thread on the question, or a reply to it.
+   * `leaving`: only to say the bot is restarting, which starts no thread.
+   */
+  private async targetFor(threadKey: string, turn: DiscordTurn, lease: TurnLease, leaving: boolean): Promise<ChannelTarget> {
     const { channelId, messageId, answer } = turn;
-    if (answer.kind === 'reply') return { channelId, replyTo: messageId };
+    if (answer.kind === 'reply' || (answer.kind === 'new-thread' && leaving)) return { channelId, replyTo: messageId };
     if (answer.kind !== 'new-thread') return { channelId };
     try {
       const name = threadName(turn.text, `Question from ${turn.authorName}`);

@@ -107,7 +107,9 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     const question = discord.guildMessage('hello from shard one');
     const answer = await answerIn(discord, question, 'You said: hello from shard one');
     expect(shardsThatGot('MESSAGE_CREATE', question)).toEqual([1]);
-    expect(tripOf(`discord-message:${question}`)).toMatchObject({ enqueuedBy: 1, ranOn: 0, job: { threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${question}`, platform: 'discord' } });
+    // Placed in its thread's line by when Discord says it was sent: the time in its snowflake.
+    const sentAt = Number((BigInt(question) >> 22n) + 1_420_070_400_000n);
+    expect(tripOf(`discord-message:${question}`)).toMatchObject({ enqueuedBy: 1, ranOn: 0, job: { threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${question}`, platform: 'discord', orderMs: sentAt } });
     expect(discord.calls('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`))).toHaveLength(1);
     expect(answer.status).toBe(200);
   });

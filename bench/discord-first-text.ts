@@ -1,6 +1,7 @@
 import { DiscordAdapter } from '../src/platforms/discord/index.js';
 import { FakeDiscord } from '../test/fakes/fake-discord.js';
 import { startEngineHarness } from '../test/helpers/engine-harness.js';
+import { queueServing } from '../test/helpers/turn-queue.js';
 import { TOKEN } from '../test/platforms/discord/discord-bot.js';
 import { medianFirstText, STREAMED_ANSWER } from './first-text.js';
 
@@ -12,7 +13,7 @@ import { medianFirstText, STREAMED_ANSWER } from './first-text.js';
 export async function measureDiscordFirstText(turns: number): Promise<{ first_text_ms_p50_discord: number }> {
   const harness = await startEngineHarness({ script: () => STREAMED_ANSWER });
   const discord = await FakeDiscord.start();
-  const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
+  const adapter: DiscordAdapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, queue: queueServing(harness.store.kv, harness.logger, () => adapter), kv: harness.store.kv, logger: harness.logger });
   try {
     await adapter.start();
     const p50 = await medianFirstText(harness, turns, 'Discord', async (turn) => {

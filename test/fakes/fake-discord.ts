@@ -54,6 +54,17 @@ export const USER = { id: '1000000000000000010', username: 'ada', discriminator:
 export const OTHER_USER = { id: '1000000000000000011', username: 'grace', discriminator: '0', global_name: 'Grace', avatar: null };
 /** Someone in the guild whom access lists leave out. */
 export const STRANGER = { id: '1000000000000000012', username: 'mallory', discriminator: '0', global_name: 'Mallory', avatar: null };
+/**
+ * A second guild the bot is in, with one text channel. With two shards it is on shard 0 and GUILD_ID on
+ * shard 1: a guild's shard is `(guild_id >> 22) % count`.
+ */
+export const SECOND_GUILD_ID = '1000000000004194400';
+export const SECOND_CHANNEL_ID = '1000000000004194401';
+
+/** The gateway shard Discord sends a guild's events on; DMs (no guild) go to shard 0. */
+export function shardOf(guildId: string | undefined, count: number): number {
+  return guildId === undefined ? 0 : Number((BigInt(guildId) >> 22n) % BigInt(count));
+}
 
 type User = typeof USER & { bot?: boolean };
 
@@ -71,14 +82,36 @@ export interface InteractionPlace {
   installedBy?: 'guild' | 'user';
 }
 
-let nextSnowflake = 1_200_000_000_000_000_000n;
+const DISCORD_EPOCH = 1_420_070_400_000n;
+let lastSnowflake = 0n;
+/** A new id that holds the time it was made, as Discord's do (so a message's id says when it was sent); always greater than the last. */
 export function snowflake(): string {
-  nextSnowflake += 1n;
-  return nextSnowflake.toString();
+  const now = (BigInt(Date.now()) - DISCORD_EPOCH) << 22n;
+  lastSnowflake = now > lastSnowflake ? now : lastSnowflake + 1n;
+  return lastSnowflake.toString();
 }
 
 /** `announced`: sent in GUILD_CREATE, as Discord does for active threads. */
-type Thread = { id: string; parent_id: string; owner_id: string; name: string; announced: boolean };
+type Thread = { id: string; guild_id: string; parent_id: string; owner_id: string; name: string; announced: boolean };
+
+/** One client's gateway connection: the shard it identified as (none before IDENTIFY) and its own event sequence. */
+interface GatewaySession {
+  shard: [number, number] | undefined;
+  sequence: number;
+}
+
+/** The guilds the bot is in, and the guild of each of their channels. */
+const GUILDS = [GUILD_ID, SECOND_GUILD_ID];
+const CHANNEL_GUILDS = new Map([
+  [CHANNEL_ID, GUILD_ID],
+  [FORUM_ID, GUILD_ID],
+  [SECOND_CHANNEL_ID, SECOND_GUILD_ID],
+]);
+
+export interface FakeDiscordOptions {
+  /** How many shards `GET /gateway/bot` recommends; each connection gets the events of its own shard's guilds. */
+  shards?: number;
+}
 
 /** Enough of multipart/form-data for discord.js uploads: the payload_json part and file names. */
 function parseMultipart(raw: Buffer, contentType: string): { body: unknown; files: string[] } {
@@ -125,12 +158,17 @@ export class FakeDiscord {
   readonly disconnects = new Recorder<{ at: number }>();
   private readonly failures: Failure[] = [];
   private readonly bucketLimits: { method: string; path: RegExp; headers: Record<string, string> }[] = [];
-  private readonly sockets = new Set<WebSocket>();
-  private sequence = 0;
+  private readonly sockets = new Map<WebSocket, GatewaySession>();
+  /** Every event sent to a client, with the shard of the connection it went to. */
+  readonly deliveries = new Recorder<{ event: string; shard: number; data: Record<string, unknown> }>();
+  /** Requests answered only after a delay: the next call matching each. */
+  private readonly delays: { method: string; path: RegExp; ms: number }[] = [];
   private closeServer: (() => Promise<void>) | undefined;
+  /** Messages people sent, by id, so one can be sent again. */
+  private readonly userMessages = new Map<string, Record<string, unknown>>();
   /** Messages the bot posted, by id, so edits return the full message. */
   private readonly messages = new Map<string, Record<string, unknown>>();
-  private readonly threads = new Map<string, Thread>([[USER_THREAD_ID, { id: USER_THREAD_ID, parent_id: CHANNEL_ID, owner_id: USER.id, name: 'a person’s thread', announced: true }]]);
+  private readonly threads = new Map<string, Thread>([[USER_THREAD_ID, { id: USER_THREAD_ID, guild_id: GUILD_ID, parent_id: CHANNEL_ID, owner_id: USER.id, name: 'a person’s thread', announced: true }]]);
   private readonly dmChannels = new Set<string>();
   /** Bytes of attached files by URL path, and each download of one. */
   private readonly files = new Map<string, Buffer>();
@@ -140,8 +178,10 @@ export class FakeDiscord {
   private readonly interactionChannels = new Map<string, string>();
   port = 0;
 
-  static async start(): Promise<FakeDiscord> {
-    const fake = new FakeDiscord();
+  private constructor(readonly shardCount: number) {}
+
+  static async start(options: FakeDiscordOptions = {}): Promise<FakeDiscord> {
+    const fake = new FakeDiscord(options.shards ?? 1);
     await fake.listen();
     return fake;
   }
@@ -164,6 +204,11 @@ export class FakeDiscord {
     this.bucketLimits.push({ method, path, headers: { 'x-ratelimit-limit': '5', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset-after': String(resetAfterS), 'x-ratelimit-bucket': 'fake-bucket' } });
   }
 
+  /** Answers the next call matching method and path only after `ms`, as a slow Discord does. */
+  delayNext(method: string, path: RegExp, ms: number): void {
+    this.delays.push({ method, path, ms });
+  }
+
   calls(method: string, path: RegExp): RestCall[] {
     return this.rest.filter((call) => call.method === method && path.test(call.path));
   }
@@ -181,6 +226,8 @@ export class FakeDiscord {
       nick?: string;
       roles?: string[];
       channelId?: string;
+      /** The guild of `channelId`; that of the channel or thread when not given. */
+      guildId?: string;
       type?: number;
       webhookId?: string;
       /** A Discord reply to this message (one the bot posted); `ping` notifies its author, as the client's @ON toggle does. */
@@ -196,7 +243,7 @@ export class FakeDiscord {
     const mentions = mention === 'user' || options.ping ? [BOT] : [];
     return this.dispatchMessage({
       channel_id: channelId,
-      guild_id: GUILD_ID,
+      guild_id: options.guildId ?? this.guildOf(channelId) ?? GUILD_ID,
       content: `${prefix}${content}`,
       author: options.author ?? USER,
       mentions,
@@ -215,7 +262,7 @@ export class FakeDiscord {
    */
   forumPost(title: string, content: string, options: { mention?: boolean } = {}): string {
     const id = snowflake();
-    this.threads.set(id, { id, parent_id: FORUM_ID, owner_id: USER.id, name: title, announced: true });
+    this.threads.set(id, { id, guild_id: GUILD_ID, parent_id: FORUM_ID, owner_id: USER.id, name: title, announced: true });
     this.dispatch('THREAD_CREATE', { ...this.threadObject(this.threads.get(id)!), newly_created: true });
     const mention = options.mention ?? true;
     this.dispatch('MESSAGE_CREATE', {
@@ -234,8 +281,23 @@ export class FakeDiscord {
   /** A thread the bot started that was not active when discord.js connected, so only REST tells who owns it. */
   unannouncedBotThread(): string {
     const id = snowflake();
-    this.threads.set(id, { id, parent_id: CHANNEL_ID, owner_id: BOT.id, name: 'an older question', announced: false });
+    this.threads.set(id, { id, guild_id: GUILD_ID, parent_id: CHANNEL_ID, owner_id: BOT.id, name: 'an older question', announced: false });
     return id;
+  }
+
+  /** Tells the bot about a thread it was not told about (THREAD_UPDATE), as Discord does when someone brings back an archived one. */
+  announceThread(threadId: string): void {
+    const thread = this.threads.get(threadId);
+    if (!thread) throw new Error(`the fake has no thread ${threadId}`);
+    thread.announced = true;
+    this.dispatch('THREAD_UPDATE', this.threadObject(thread));
+  }
+
+  /** Sends a person's message again, as Discord replays events when a session resumes. */
+  replayMessage(messageId: string): void {
+    const message = this.userMessages.get(messageId);
+    if (!message) throw new Error(`no person sent a message ${messageId}`);
+    this.dispatch('MESSAGE_CREATE', message);
   }
 
   /** A direct message to the bot. */
@@ -288,8 +350,8 @@ export class FakeDiscord {
     const id = snowflake();
     const token = `token-${id}`;
     const guild = options.guild ?? true;
-    const guildId = options.guildId ?? GUILD_ID;
     const channelId = options.channelId ?? CHANNEL_ID;
+    const guildId = options.guildId ?? this.guildOf(channelId) ?? GUILD_ID;
     const context = options.context ?? (guild ? 0 : this.dmChannels.has(channelId) ? 1 : 2);
     // 1 the bot's DM, 3 a group DM; another person's DM is type 1 too, with them as recipient.
     const channelType = guild ? this.channelType(channelId) : context === 1 ? 1 : 3;
@@ -343,7 +405,7 @@ export class FakeDiscord {
   /** Closes the bot's gateway connections and refuses new ones, as an outage does (1001: going away). */
   dropGateway(): void {
     this.gatewayDown = true;
-    for (const socket of this.sockets) socket.close(1001, 'going away');
+    for (const socket of this.sockets.keys()) socket.close(1001, 'going away');
   }
 
   /** Ends the outage `dropGateway` began: new connections are let in again and may resume their session. */
@@ -352,7 +414,7 @@ export class FakeDiscord {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.sockets.keys()) socket.terminate();
     await this.closeServer?.();
   }
 
@@ -362,11 +424,15 @@ export class FakeDiscord {
     return this.dmChannels.has(channelId) ? 1 : 0;
   }
 
+  /** The guild a channel or thread is in; undefined for a DM or a channel the fake does not know (a foreign guild's). */
+  private guildOf(channelId: string): string | undefined {
+    return this.threads.get(channelId)?.guild_id ?? CHANNEL_GUILDS.get(channelId);
+  }
+
   private threadObject({ announced: _announced, ...thread }: Thread) {
     return {
       ...thread,
       type: 11,
-      guild_id: GUILD_ID,
       thread_metadata: { archived: false, auto_archive_duration: 1440, locked: false, archive_timestamp: new Date().toISOString() },
       message_count: 0,
       member_count: 1,
@@ -393,17 +459,31 @@ export class FakeDiscord {
 
   private dispatchMessage(fields: Record<string, unknown> & { channel_id: string }): string {
     const id = snowflake();
-    this.dispatch('MESSAGE_CREATE', { id, ...this.messageDefaults(fields.channel_id), ...fields });
+    const message = { id, ...this.messageDefaults(fields.channel_id), ...fields };
+    this.userMessages.set(id, message);
+    this.dispatch('MESSAGE_CREATE', message);
     return id;
   }
 
-  private dispatch(event: string, data: unknown): void {
-    this.sequence += 1;
-    const payload = JSON.stringify({ op: 0, t: event, s: this.sequence, d: data });
-    for (const socket of this.sockets) socket.send(payload);
+  /** Sends an event on the connection of the shard it belongs to: its guild's, or shard 0 without a guild (DMs). */
+  private dispatch(event: string, data: Record<string, unknown>): void {
+    const guildId = typeof data.guild_id === 'string' ? data.guild_id : undefined;
+    for (const [socket, session] of this.sockets) {
+      if (!session.shard || session.shard[0] !== shardOf(guildId, session.shard[1])) continue;
+      this.send(socket, event, data);
+    }
   }
 
-  private guildCreate() {
+  private send(socket: WebSocket, event: string, data: Record<string, unknown>): void {
+    const session = this.sockets.get(socket);
+    if (!session) return;
+    session.sequence += 1;
+    socket.send(JSON.stringify({ op: 0, t: event, s: session.sequence, d: data }));
+    this.deliveries.push({ event, shard: session.shard?.[0] ?? 0, data });
+  }
+
+  private guildCreate(guildId: string) {
+    if (guildId !== GUILD_ID) return this.secondGuildCreate(guildId);
     return {
       id: GUILD_ID,
       name: 'Test Guild',
@@ -423,12 +503,38 @@ export class FakeDiscord {
         { id: CHANNEL_ID, type: 0, name: 'general', guild_id: GUILD_ID, position: 0, permission_overwrites: [] },
         { id: FORUM_ID, type: 15, name: 'help', guild_id: GUILD_ID, position: 1, permission_overwrites: [], available_tags: [], default_reaction_emoji: null, default_sort_order: null, default_forum_layout: 0 },
       ],
-      threads: [...this.threads.values()].filter((thread) => thread.announced).map((thread) => this.threadObject(thread)),
+      threads: [...this.threads.values()].filter((thread) => thread.announced && thread.guild_id === GUILD_ID).map((thread) => this.threadObject(thread)),
       members: [
         { user: BOT, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: USER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: OTHER_USER, roles: [ROLE_ID], joined_at: new Date().toISOString(), deaf: false, mute: false },
         { user: STRANGER, roles: [], joined_at: new Date().toISOString(), deaf: false, mute: false },
+      ],
+      emojis: [],
+      stickers: [],
+      voice_states: [],
+      presences: [],
+    };
+  }
+
+  private secondGuildCreate(guildId: string) {
+    const joinedAt = new Date().toISOString();
+    return {
+      id: guildId,
+      name: 'Second Guild',
+      owner_id: OTHER_USER.id,
+      icon: null,
+      features: [],
+      unavailable: false,
+      member_count: 2,
+      large: false,
+      joined_at: joinedAt,
+      roles: [{ id: guildId, name: '@everyone', permissions: '2248473465835073', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      channels: [{ id: SECOND_CHANNEL_ID, type: 0, name: 'lobby', guild_id: guildId, position: 0, permission_overwrites: [] }],
+      threads: [...this.threads.values()].filter((thread) => thread.announced && thread.guild_id === guildId).map((thread) => this.threadObject(thread)),
+      members: [
+        { user: BOT, roles: [], joined_at: joinedAt, deaf: false, mute: false },
+        { user: USER, roles: [], joined_at: joinedAt, deaf: false, mute: false },
       ],
       emojis: [],
       stickers: [],
@@ -445,6 +551,11 @@ export class FakeDiscord {
       socket.close(this.identifyCloseCode, 'refused');
       return;
     }
+    if (message.op === 2) {
+      const session = this.sockets.get(socket);
+      // Discord takes a connection without `shard` as the only shard of one.
+      if (session) session.shard = Array.isArray(message.d?.shard) ? [Number(message.d.shard[0]), Number(message.d.shard[1])] : [0, 1];
+    }
     if (message.op === 2 && this.holdReady) this.heldReady = socket;
     else if (message.op === 2) this.sendReady(socket);
     // RESUME: the fake keeps no missed events to replay, so the session is resumed at once.
@@ -452,54 +563,56 @@ export class FakeDiscord {
   }
 
   private sendResumed(socket: WebSocket): void {
-    this.sequence += 1;
-    socket.send(JSON.stringify({ op: 0, t: 'RESUMED', s: this.sequence, d: {} }));
+    this.send(socket, 'RESUMED', {});
   }
 
+  /** READY and a GUILD_CREATE for each guild of the connection's shard, as Discord sends them. */
   private sendReady(socket: WebSocket): void {
-    this.sequence += 1;
-    socket.send(
-      JSON.stringify({
-        op: 0,
-        t: 'READY',
-        s: this.sequence,
-        d: {
-          v: 10,
-          user: BOT,
-          guilds: [{ id: GUILD_ID, unavailable: true }],
-          session_id: 'fake-session',
-          resume_gateway_url: `ws://127.0.0.1:${this.port}`,
-          application: { id: APPLICATION_ID, flags: 0 },
-          private_channels: [],
-        },
-      }),
-    );
-    this.sequence += 1;
-    socket.send(JSON.stringify({ op: 0, t: 'GUILD_CREATE', s: this.sequence, d: this.guildCreate() }));
+    const [shard, count] = this.sockets.get(socket)?.shard ?? [0, 1];
+    const guilds = GUILDS.filter((guildId) => shardOf(guildId, count) === shard);
+    this.send(socket, 'READY', {
+      v: 10,
+      user: BOT,
+      guilds: guilds.map((id) => ({ id, unavailable: true })),
+      session_id: `fake-session-${shard}`,
+      resume_gateway_url: `ws://127.0.0.1:${this.port}`,
+      application: { id: APPLICATION_ID, flags: 0 },
+      private_channels: [],
+      shard: [shard, count],
+    });
+    for (const guildId of guilds) this.send(socket, 'GUILD_CREATE', this.guildCreate(guildId));
   }
 
   private answer(method: string, path: string, body: Record<string, unknown> | undefined): { status: number; body?: unknown } {
     let match: RegExpExecArray | null;
     if (method === 'GET' && path === '/gateway/bot') {
       if (this.tokenRefused) return { status: 401, body: { message: '401: Unauthorized', code: 0 } };
-      return { status: 200, body: { url: `ws://127.0.0.1:${this.port}`, shards: 1, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 1 } } };
+      // max_concurrency above the shard count: discord.js then identifies its shards without waiting 5 s between them.
+      return { status: 200, body: { url: `ws://127.0.0.1:${this.port}`, shards: this.shardCount, session_start_limit: { total: 1000, remaining: 1000, reset_after: 0, max_concurrency: 16 } } };
     }
     if ((match = /^\/channels\/(\d+)\/messages\/(\d+)\/threads$/.exec(path)) && method === 'POST') {
       const [, parentId = '', messageId = ''] = match;
       // Discord gives a thread started on a message the message's id.
-      this.threads.set(messageId, { id: messageId, parent_id: parentId, owner_id: BOT.id, name: String(body?.name), announced: true });
+      this.threads.set(messageId, { id: messageId, guild_id: this.guildOf(parentId) ?? GUILD_ID, parent_id: parentId, owner_id: BOT.id, name: String(body?.name), announced: true });
       const thread = this.threadObject(this.threads.get(messageId)!);
       // Discord announces a new thread on the gateway too; discord.js relies on it for later messages.
       setImmediate(() => this.dispatch('THREAD_CREATE', { ...thread, newly_created: true }));
       return { status: 201, body: thread };
     }
     if ((match = /^\/channels\/(\d+)$/.exec(path)) && method === 'GET') {
-      const thread = this.threads.get(match[1] ?? '');
-      return thread ? { status: 200, body: this.threadObject(thread) } : { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
+      const id = match[1] ?? '';
+      const thread = this.threads.get(id);
+      if (thread) return { status: 200, body: this.threadObject(thread) };
+      const guildId = CHANNEL_GUILDS.get(id);
+      const channel = guildId && this.guildCreate(guildId).channels.find((candidate) => candidate.id === id);
+      if (channel) return { status: 200, body: channel };
+      if (this.dmChannels.has(id)) return { status: 200, body: { id, type: 1, last_message_id: null, recipients: [USER] } };
+      return { status: 404, body: { message: 'Unknown Channel', code: 10003 } };
     }
     if ((match = /^\/channels\/(\d+)\/messages$/.exec(path)) && method === 'POST') {
       const channelId = match[1] ?? '';
-      const message = { id: snowflake(), channel_id: channelId, ...(this.dmChannels.has(channelId) ? {} : { guild_id: GUILD_ID }), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: body?.components ?? [] };
+      const guildId = this.guildOf(channelId);
+      const message = { id: snowflake(), channel_id: channelId, ...(guildId ? { guild_id: guildId } : {}), author: BOT, content: body?.content ?? '', timestamp: new Date().toISOString(), edited_timestamp: null, tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: body?.embeds ?? [], pinned: false, type: body?.message_reference ? 19 : 0, flags: 0, components: body?.components ?? [] };
       this.messages.set(message.id, message);
       // Like Discord, the bot hears its own messages on the gateway.
       setImmediate(() => this.dispatch('MESSAGE_CREATE', { ...message, channel_type: this.channelType(channelId) }));
@@ -563,6 +676,8 @@ export class FakeDiscord {
         const raw = await readBody(request);
         const contentType = request.headers['content-type'] ?? '';
         const parsed = contentType.startsWith('multipart/form-data') ? parseMultipart(raw, contentType) : { body: raw.length ? JSON.parse(raw.toString('utf8')) : undefined, files: [] };
+        const delay = this.delays.findIndex((candidate) => candidate.method === method && candidate.path.test(path));
+        if (delay >= 0) await new Promise((resolve) => setTimeout(resolve, this.delays.splice(delay, 1)[0]!.ms));
         const failure = this.failures.find((candidate) => candidate.method === method && candidate.path.test(path) && candidate.times > 0 && (candidate.when?.(parsed) ?? true));
         const result = failure ? { status: failure.status, body: failure.body } : this.answer(method, path, parsed.body as Record<string, unknown> | undefined);
         if (failure) failure.times -= 1;
@@ -586,7 +701,7 @@ export class FakeDiscord {
         socket.close(1001, 'going away');
         return;
       }
-      this.sockets.add(socket);
+      this.sockets.set(socket, { shard: undefined, sequence: 0 });
       socket.on('close', () => {
         this.sockets.delete(socket);
         this.disconnects.push({ at: Date.now() });

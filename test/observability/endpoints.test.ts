@@ -187,7 +187,7 @@ describe('/healthz with the real adapters (discord.js against the fake Discord, 
   async function discordAdapter(logger = harness.logger): Promise<{ discord: FakeDiscord; adapter: DiscordAdapter; health: () => Promise<{ ok: boolean; platform: boolean }> }> {
     const discord = await FakeDiscord.start();
     cleanups.push(() => discord.close());
-    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, kv: harness.store.kv, logger });
+    const adapter: DiscordAdapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, queue: queueServing(harness.store.kv, logger, () => adapter), kv: harness.store.kv, logger });
     cleanups.push(() => adapter.stop());
     return { discord, adapter, health: await healthOf(adapter) };
   }

@@ -1,4 +1,4 @@
-import { AttachmentBuilder, DiscordAPIError } from 'discord.js';
+import { DiscordAPIError } from 'discord.js';
 import {
   confirmationText,
   elicitationText,
@@ -307,7 +307,7 @@ export class DiscordReply implements TurnOutput {
     for (let start = 0; start < images.length; start += FILES_PER_MESSAGE) {
       const batch = images.slice(start, start + FILES_PER_MESSAGE);
       try {
-        await this.post({ files: batch.map((image) => new AttachmentBuilder(image.data, { name: image.filename })) });
+        await this.post({ files: batch.map((image) => ({ name: image.filename, data: image.data })) });
       } catch (error) {
         const names = batch.map((image) => image.filename);
         this.options.log.warn({ err: error, hint: hintFor(error), files: names }, 'images could not be attached');

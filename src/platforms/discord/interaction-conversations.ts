@@ -1,5 +1,8 @@
 import { InteractionContextType, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
+import type { Asker } from '../../access/index.js';
+import { interactionPostLimit } from './message-surface.js';
 import { dmThreadKey, guildThreadKey } from './message-router.js';
+import type { DiscordTurn } from './turn-job.js';
 
 /** The DM between the person and the bot; Discord's `context` says so, and without it (older payloads) a DM is anything outside a guild. */
 /** A command, or a form submitted in a channel (a modal's `channelId` is only null outside one). */
@@ -27,4 +30,21 @@ export function askConversation(interaction: ChannelInteraction): string {
   if (inBotDm(interaction)) return dmThreadKey(interaction.channelId);
   if (interaction.guildId) return guildThreadKey(interaction.guildId, interaction.channelId, interaction.id);
   return `${dmThreadKey(interaction.channelId)}:${interaction.id}`;
+}
+
+/**
+ * A deferred `/ask` or `/prompt` as a turn job's data: answered through the interaction's webhook, so
+ * any process can post it; `question` is the text asked, or the prompt to fill in when the turn runs.
+ */
+export function interactionTurn(interaction: ChannelInteraction, asker: Asker, question: Pick<DiscordTurn, 'text' | 'prompt'>): DiscordTurn {
+  return {
+    guildId: interaction.guildId,
+    channelId: interaction.channelId,
+    messageId: interaction.id,
+    asker,
+    authorName: interaction.inCachedGuild() ? interaction.member.displayName : interaction.user.displayName,
+    files: [],
+    ...question,
+    answer: { kind: 'interaction', applicationId: interaction.applicationId, token: interaction.token, maxPosts: interactionPostLimit(interaction.authorizingIntegrationOwners[0] !== undefined) },
+  };
 }

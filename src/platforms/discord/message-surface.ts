@@ -1,4 +1,4 @@
-import type { BaseMessageOptions, ChatInputCommandInteraction, Message, ModalSubmitInteraction, SendableChannels } from 'discord.js';
+import { Routes, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIMessage, type REST } from 'discord.js';
 
 /** Follow-ups Discord allows an interaction of an app installed by the user only, not in the server. */
 const USER_INSTALL_FOLLOW_UPS = 5;
@@ -7,11 +7,15 @@ const USER_INSTALL_FOLLOW_UPS = 5;
 const NO_PINGS = { parse: [] as [] };
 
 /** What the bot puts in one Discord message: text, buttons, files. */
-export type MessageContent = Pick<BaseMessageOptions, 'content' | 'components' | 'files'>;
+export interface MessageContent {
+  content?: string;
+  components?: { toJSON(): APIActionRowComponent<APIComponentInMessageActionRow> }[];
+  files?: { name: string; data: Buffer }[];
+}
 
 /**
  * Where one turn's messages go, by message id: a channel, thread or DM, or the webhook of an
- * interaction (`/ask`). The renderer needs only these four calls; each rejects with discord.js's
+ * interaction (`/ask`). The renderer needs only these calls; each rejects with discord.js's
  * DiscordAPIError when Discord refuses.
  */
 export interface MessageSurface {
@@ -27,75 +31,111 @@ export interface MessageSurface {
   readonly maxPosts?: number;
 }
 
-/** A channel or thread to post in; `replyTo` when the answer replies to the question instead. */
+/** A channel, thread or DM to post in, by id; `replyTo` when the answer replies to the question (a message there) instead. */
 export interface ChannelTarget {
-  channel: SendableChannels;
-  /** Set when the answer goes under a message as a Discord reply (no thread could be started, or a reply to an answer). */
-  replyTo?: Message;
+  channelId: string;
+  replyTo?: string;
 }
 
-/** A channel, thread or DM the bot can post in. */
+/** A message as Discord's REST API takes it, and its files as multipart parts. */
+function requestOf(message: MessageContent, extra: Record<string, unknown> = {}) {
+  const files = message.files ?? [];
+  const body = {
+    ...(message.content !== undefined ? { content: message.content } : {}),
+    ...(message.components ? { components: message.components.map((row) => row.toJSON()) } : {}),
+    ...(files.length > 0 ? { attachments: files.map((file, id) => ({ id, filename: file.name })) } : {}),
+    allowed_mentions: NO_PINGS,
+    ...extra,
+  };
+  return { body, files: files.map((file, index) => ({ key: `files[${index}]`, name: file.name, data: file.data })) };
+}
+
+/**
+ * A channel, thread or DM the bot can post in, through Discord's REST API alone: any process can post
+ * there, whichever shard receives the channel's guild.
+ */
 export class ChannelSurface implements MessageSurface {
-  constructor(private readonly target: ChannelTarget) {}
+  constructor(
+    private readonly rest: REST,
+    private readonly target: ChannelTarget,
+  ) {}
 
   async post(message: MessageContent): Promise<string> {
-    const { channel, replyTo } = this.target;
-    const posted = replyTo
-      ? await replyTo.reply({ ...message, allowedMentions: { ...NO_PINGS, repliedUser: false } })
-      : await channel.send({ ...message, allowedMentions: NO_PINGS });
+    const { channelId, replyTo } = this.target;
+    // A reply that does not ping its author; posted anyway if the question was deleted meanwhile.
+    const reply = replyTo ? { message_reference: { message_id: replyTo, fail_if_not_exists: false }, allowed_mentions: { ...NO_PINGS, replied_user: false } } : {};
+    const posted = (await this.rest.post(Routes.channelMessages(channelId), requestOf(message, reply))) as APIMessage;
     return posted.id;
   }
 
   async edit(id: string, message: MessageContent): Promise<void> {
-    await this.target.channel.messages.edit(id, { ...message, allowedMentions: NO_PINGS });
+    await this.rest.patch(Routes.channelMessage(this.target.channelId, id), requestOf(message));
   }
 
   async delete(id: string): Promise<void> {
-    await this.target.channel.messages.delete(id);
+    await this.rest.delete(Routes.channelMessage(this.target.channelId, id));
   }
 
   editPath(id: string): string {
-    return `/channels/${this.target.channel.id}/messages/${id}`;
+    return `/channels/${this.target.channelId}/messages/${id}`;
   }
 
   async typing(): Promise<void> {
-    await this.target.channel.sendTyping();
+    await this.rest.post(Routes.channelTyping(this.target.channelId));
   }
+}
+
+/** A deferred interaction's webhook: the application and the interaction's token (valid 15 minutes). */
+export interface InteractionTarget {
+  applicationId: string;
+  token: string;
+  /** Messages the interaction may post in all; null for no limit. */
+  maxPosts: number | null;
+}
+
+/**
+ * How many messages an interaction may post: "Apps are limited to 5 followup messages per interaction
+ * if it was initiated from a user-installed app and isn't installed in the server" (Discord,
+ * Receiving and Responding), so the reply and 5 more there; null where the app is installed in the
+ * server (`authorizingIntegrationOwners[0]` is set).
+ */
+export function interactionPostLimit(guildInstalled: boolean): number | null {
+  return guildInstalled ? null : USER_INSTALL_FOLLOW_UPS + 1;
 }
 
 /**
  * The replies of a deferred interaction: the first message is the deferral's `@original`, later ones
  * follow-ups, all through the interaction's webhook. That is all a user-installed app may post where
- * the bot is not a member, and it works for the token's 15 minutes (Discord's interaction lifetime).
+ * the bot is not a member, and it works from any process for the token's 15 minutes.
  */
 export class InteractionSurface implements MessageSurface {
   private originalUsed = false;
   readonly maxPosts: number | undefined;
 
-  constructor(private readonly interaction: ChatInputCommandInteraction | ModalSubmitInteraction) {
-    // "Apps are limited to 5 followup messages per interaction if it was initiated from a user-installed
-    // app and isn't installed in the server" (Discord, Receiving and Responding): the reply and 5 more.
-    const guildInstalled = interaction.authorizingIntegrationOwners?.[0] !== undefined;
-    this.maxPosts = guildInstalled ? undefined : USER_INSTALL_FOLLOW_UPS + 1;
+  constructor(
+    private readonly rest: REST,
+    private readonly target: InteractionTarget,
+  ) {
+    this.maxPosts = target.maxPosts ?? undefined;
   }
 
   async post(message: MessageContent): Promise<string> {
-    const options = { ...message, allowedMentions: NO_PINGS };
-    if (this.originalUsed) return (await this.interaction.followUp(options)).id;
+    const { applicationId, token } = this.target;
+    if (this.originalUsed) return ((await this.rest.post(Routes.webhook(applicationId, token), { ...requestOf(message), auth: false })) as APIMessage).id;
     this.originalUsed = true;
-    return (await this.interaction.editReply(options)).id;
+    return ((await this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), { ...requestOf(message), auth: false })) as APIMessage).id;
   }
 
   async edit(id: string, message: MessageContent): Promise<void> {
-    await this.interaction.editReply({ ...message, allowedMentions: NO_PINGS, message: id });
+    await this.rest.patch(Routes.webhookMessage(this.target.applicationId, this.target.token, id), { ...requestOf(message), auth: false });
   }
 
   async delete(id: string): Promise<void> {
-    await this.interaction.deleteReply(id);
+    await this.rest.delete(Routes.webhookMessage(this.target.applicationId, this.target.token, id), { auth: false });
   }
 
   editPath(id: string): string {
-    return `/webhooks/${this.interaction.applicationId}/${this.interaction.token}/messages/${id}`;
+    return `/webhooks/${this.target.applicationId}/${this.target.token}/messages/${id}`;
   }
 
   async typing(): Promise<void> {}

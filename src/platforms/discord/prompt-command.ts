@@ -1,13 +1,12 @@
 import { MessageFlags, type AutocompleteInteraction, type ChatInputCommandInteraction, type ModalSubmitInteraction } from 'discord.js';
 import type { Asker } from '../../access/index.js';
-import { ACCESS_DENIED_MESSAGE, PromptError, promptFields, promptId, type ConversationEngine } from '../../engine/index.js';
+import { ACCESS_DENIED_MESSAGE, PromptError, promptFields, promptId, type ConversationEngine, type IncomingFile } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { ServerPrompt } from '../../mcp/index.js';
-import type { DiscordReply } from './discord-reply.js';
+import type { EnqueueTurn } from './ask-command.js';
 import { enteredValues, formModal } from './elicitation-modal.js';
-import { askConversation, type ChannelInteraction } from './interaction-conversations.js';
-import type { MessageSurface } from './message-surface.js';
-import { answerInInteraction } from './ask-command.js';
+import { askConversation, interactionTurn, type ChannelInteraction } from './interaction-conversations.js';
+import type { DiscordTurn } from './turn-job.js';
 
 const PREFIX = 'prompt:';
 // Discord's limits: 25 autocomplete choices of up to 100 characters; a modal's custom id holds up to 100.
@@ -32,13 +31,13 @@ const submittedInChannel = (interaction: ModalSubmitInteraction): interaction is
 
 /**
  * `/prompt name:<prompt>`: the servers' prompts the asker may use, offered by autocomplete; a prompt
- * with arguments asks for them in a modal (the form servers' questions use), and the filled prompt is
- * asked as an `/ask` is, answered in the interaction itself.
+ * with arguments asks for them in a modal (the form servers' questions use), and the prompt is queued
+ * as an `/ask` is, filled in by the process that runs the turn and answered in the interaction itself.
  */
 export class PromptCommand {
   constructor(
     private readonly engine: ConversationEngine,
-    private readonly replyIn: (surface: MessageSurface, threadKey: string) => DiscordReply,
+    private readonly enqueue: EnqueueTurn,
     private readonly log: Logger,
   ) {}
 
@@ -77,15 +76,18 @@ export class PromptCommand {
     await interaction.deferReply();
     const threadKey = askConversation(interaction);
     this.log.info({ threadKey, user: asker.userId, server: prompt.server, prompt: prompt.name }, '/prompt');
-    let question;
-    try {
-      question = await this.engine.prompts.question(asker, prompt, args);
-    } catch (error) {
-      if (!(error instanceof PromptError)) throw error;
-      await interaction.editReply(error.message);
-      return;
-    }
-    await answerInInteraction({ engine: this.engine, replyIn: this.replyIn }, interaction, { threadKey, asker, ...question });
+    await this.enqueue(threadKey, interactionTurn(interaction, asker, { text: '', prompt: { id: promptId(prompt), args } }));
+  }
+
+  /**
+   * The question a queued `/prompt` asks, filled in by its server now; a PromptError's message (the
+   * prompt is gone, or its server failed) says what to do, for the interaction's reply.
+   * @throws PromptError
+   */
+  async question(asker: Asker, queued: NonNullable<DiscordTurn['prompt']>): Promise<{ text: string; files: IncomingFile[] }> {
+    const prompt = this.engine.prompts.find(asker, queued.id);
+    if (!prompt) throw new PromptError(`The prompt \`${queued.id}\` is no longer offered.`);
+    return this.engine.prompts.question(asker, prompt, queued.args);
   }
 
   private async tell(interaction: ChatInputCommandInteraction | ModalSubmitInteraction, content: string): Promise<void> {

@@ -1,4 +1,4 @@
-import { ActionRowBuilder, ButtonBuilder, ButtonStyle, type ButtonInteraction, type Client } from 'discord.js';
+import { ActionRowBuilder, ButtonBuilder, ButtonStyle, Routes, type ButtonInteraction, type REST } from 'discord.js';
 import { CANCEL_TASK_LABEL, NOT_YOUR_TASK_TEXT, TASK_ENDED_TEXT, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { answerPrivately } from './question-answers.js';
@@ -31,14 +31,14 @@ export async function onTaskCancelButton(interaction: ButtonInteraction, engine:
 /**
  * A line from the bot in a conversation by its thread key (`discord:<guild>:<channel>:<thread>` or
  * `discord:dm:<channel>`), e.g. about a task a previous run left; false when it cannot be posted there.
+ * Through REST, so it reaches guilds on other processes' shards too.
  */
-export async function postInConversation(client: Client, threadKey: string, text: string, log: Logger): Promise<boolean> {
+export async function postInConversation(rest: REST, threadKey: string, text: string, log: Logger): Promise<boolean> {
   const [, guild, channel, thread] = threadKey.split(':');
   const channelId = guild === 'dm' ? channel : thread;
+  if (!channelId) return false;
   try {
-    const target = channelId ? await client.channels.fetch(channelId) : null;
-    if (!target?.isSendable()) return false;
-    await target.send({ content: text, allowedMentions: { parse: [] } });
+    await rest.post(Routes.channelMessages(channelId), { body: { content: text, allowed_mentions: { parse: [] } } });
     return true;
   } catch (error) {
     log.debug({ err: error, threadKey }, 'conversation not reachable');

@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import type { ConversationEngine } from '../../../src/engine/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
+import type { TurnQueue } from '../../../src/queue/index.js';
 import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
 import { engineBeside, type EngineBesideOptions } from '../../helpers/engine-beside.js';
@@ -9,6 +10,7 @@ import { startEngineHarness, type EngineHarness, type EngineHarnessOptions } fro
 import { capturingLogger, type LogLine } from '../../helpers/logger.js';
 import type { Recorder } from '../../helpers/recorder.js';
 import { runCleanups } from '../../helpers/teardown.js';
+import { queueServing } from '../../helpers/turn-queue.js';
 
 export const TOKEN = 'fake-discord-bot-token';
 
@@ -16,6 +18,8 @@ export interface DiscordBot {
   harness: EngineHarness;
   discord: FakeDiscord;
   adapter: DiscordAdapter;
+  /** The process's in-process turn queue; it runs each job on `adapter` (read when the job runs, so a test may swap in a restarted one). */
+  queue: TurnQueue;
   /** What the adapter logged, parsed; `rawLogs` is the text as written. */
   logs: Recorder<LogLine>;
   rawLogs: string[];
@@ -77,6 +81,7 @@ async function connectDiscordBot(
         if (options.closesHarness) await parts.harness?.close();
       },
       async () => await parts.discord?.close(),
+      async () => await parts.queue?.stop(10_000),
       async () => await parts.adapter?.stop(),
     ]);
   const bot = Object.assign(parts, { close });
@@ -84,7 +89,9 @@ async function connectDiscordBot(
     bot.harness = await harnessFor();
     bot.discord = await FakeDiscord.start();
     const engine = options.engine?.(bot.harness) ?? bot.harness.engine;
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, kv: bot.harness.store.kv, logger });
+    // As src/index.ts builds it: the queue's jobs go to the adapter of their platform.
+    bot.queue = queueServing(bot.harness.store.kv, logger, () => bot.adapter);
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, queue: bot.queue, kv: bot.harness.store.kv, logger });
     await bot.adapter.start();
     return bot as DiscordBot;
   } catch (error) {

@@ -1,4 +1,4 @@
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import { APPLICATION_ID, GUILD_ID, type FakeDiscord } from '../../fakes/fake-discord.js';
 import type { LlmRequest } from '../../fakes/fake-llm.js';
@@ -100,7 +100,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
     const thread = discord.guildMessage('before the restart');
     await answerIn(discord, thread, 'You said: before the restart');
     await bot.adapter.stop();
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, kv: bot.harness.store.kv, logger: testLogger() });
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: GUILD_ID }, engine: bot.harness.engine, queue: bot.queue, kv: bot.harness.store.kv, logger: testLogger() });
     await bot.adapter.start();
 
     discord.guildMessage('after the restart', { mention: 'none', channelId: thread });
@@ -108,11 +108,13 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
     expect(contentsSent(bot.harness.llm.requests.items.at(-1)!)).toContain('[Ada] before the restart');
   });
 
-  it('on stop, finishes the turn in flight, takes no new message, then disconnects', async () => {
+  it('on stop, finishes the turn in flight, says it is restarting to a message queued behind it, takes no new message, then disconnects', async () => {
     bot.harness.llm.setScript(() => ({ delayMs: 500, answer: 'finished while stopping' }));
     const dm = '1000000000000000041';
     discord.directMessage('a slow question', dm);
     await bot.harness.llm.requests.waitFor((request) => request.lastUserText === 'a slow question');
+    discord.directMessage('queued behind it', dm);
+    await vi.waitFor(async () => expect((await bot.queue.counts()).waiting).toBe(1));
     const earlierDisconnects = [...discord.disconnects.items];
 
     const stopped = bot.adapter.stop();
@@ -120,8 +122,10 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
     await stopped;
 
     const answered = await answerIn(discord, dm, 'finished while stopping');
+    const told = await answerIn(discord, dm, "I'm restarting right now. Please ask again in a minute.");
     const disconnected = await discord.disconnects.waitFor((event) => !earlierDisconnects.includes(event), { what: 'the bot leaving the gateway' });
-    expect(answered.at).toBeLessThanOrEqual(disconnected.at);
+    expect(answered.at).toBeLessThanOrEqual(told.at);
+    expect(told.at).toBeLessThanOrEqual(disconnected.at);
     expect(bot.harness.llm.requests.items.map((request) => request.lastUserText)).toEqual(['a slow question']);
   });
 });

@@ -3,6 +3,7 @@ import { ConfigError } from '../../../src/config/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import { FakeDiscord } from '../../fakes/fake-discord.js';
 import { startEngineHarness, type EngineHarness } from '../../helpers/engine-harness.js';
+import { queueServing } from '../../helpers/turn-queue.js';
 import { TOKEN } from './discord-bot.js';
 
 describe('Discord refusing the bot at log-in (real discord.js, fake Discord)', () => {
@@ -18,7 +19,7 @@ describe('Discord refusing the bot at log-in (real discord.js, fake Discord)', (
   async function startAgainst(refuse: (discord: FakeDiscord) => void): Promise<unknown> {
     const discord = await FakeDiscord.start();
     refuse(discord);
-    const adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, kv: harness.store.kv, logger: harness.logger });
+    const adapter: DiscordAdapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: discord.apiUrl, guildId: undefined }, engine: harness.engine, queue: queueServing(harness.store.kv, harness.logger, () => adapter), kv: harness.store.kv, logger: harness.logger });
     try {
       return await adapter.start().then(
         () => 'started',

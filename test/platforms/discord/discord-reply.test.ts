@@ -69,9 +69,9 @@ describe('DiscordReply through discord.js (fake Discord)', () => {
   const fakeClock = (withDate = true) => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'setInterval', 'clearInterval', ...(withDate ? (['Date'] as const) : [])] });
   /** Ids of the messages the turn posted, as the reply learns them (after Discord answered). */
   let postedIds = new Recorder<string>();
-  const start = (logger = capturingLogger().logger, target: ChannelTarget = { channel }) => {
+  const start = (logger = capturingLogger().logger, target: ChannelTarget = { channelId: CHANNEL_ID }) => {
     postedIds = new Recorder<string>();
-    return (reply = new DiscordReply({ surface: new ChannelSurface(target), pacing, log: logger, onPosted: (id) => postedIds.push(id) }));
+    return (reply = new DiscordReply({ surface: new ChannelSurface(client.rest, target), pacing, log: logger, onPosted: (id) => postedIds.push(id) }));
   };
   const waitForCalls = (method: string, path: RegExp, count: number) =>
     discord.rest.waitFor(() => accepted(method, path).length >= count, { what: `${count} × ${method} ${path}` });
@@ -219,7 +219,7 @@ describe('DiscordReply through discord.js (fake Discord)', () => {
   it('answers as a reply to the question, pinging no one, when it has no thread to answer in', async () => {
     const question = await channel.send({ content: 'a question the bot could not start a thread on', allowedMentions: { parse: [] } });
     callsBefore = discord.rest.items.length;
-    await start(undefined, { channel, replyTo: question }).emit(answer('Answered right here.'));
+    await start(undefined, { channelId: CHANNEL_ID, replyTo: question.id }).emit(answer('Answered right here.'));
     expect(posted().map((call) => call.body)).toMatchObject([
       { content: 'Answered right here.', message_reference: { message_id: question.id }, allowed_mentions: { parse: [], replied_user: false } },
     ]);

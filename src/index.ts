@@ -53,6 +53,7 @@ async function openOwnedStore(settings: Settings, logger: Logger): Promise<Store
     return {
       history: store.history,
       kv: store.kv,
+      bus: store.bus,
       ping: () => store.ping(),
       close: async () => {
         await release();
@@ -97,7 +98,7 @@ async function buildAdapters(settings: Settings, platforms: ReturnType<typeof lo
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord && platforms.discord) {
     const { DiscordAdapter } = await platforms.discord;
-    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs }));
+    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, queue, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs }));
   }
   if (settings.slack && platforms.slack) {
     const { SlackAdapter } = await platforms.slack;
@@ -149,6 +150,7 @@ async function main(): Promise<void> {
     observer: metrics,
     access: new AccessPolicy(settings.access, settings.mcp.servers),
     kv: store.kv,
+    bus: store.bus,
     prompts: pool,
   });
   // Several processes on Redis share one queue of turns; any other store serves one process and its own queue.

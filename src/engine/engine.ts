@@ -66,19 +66,6 @@ export interface EngineDeps {
   prompts?: PromptSource;
 }
 
-/** A message's place in its thread's queue (see ConversationEngine.reserve). */
-export interface TurnPlace {
-  /**
-   * Resolves once the thread's earlier messages are answered: for a decision that depends on them
-   * (is a reply in a thread for the bot, when the mention that opened the thread is still running?).
-   */
-  reached: Promise<void>;
-  /** Runs the turn in this place, as `handle` does; resolves once its last event is rendered. Never rejects. */
-  take(message: IncomingMessage, output: TurnOutput, lease?: TurnLease): Promise<void>;
-  /** Gives the place up; the thread's later messages move up. */
-  release(): void;
-}
-
 /** What an adapter should do with a message before showing anything: go on, or refuse (telling the person when `notice` is set). */
 export type AccessCheck = { allowed: true } | { allowed: false; notice: string | undefined };
 
@@ -234,19 +221,8 @@ export class ConversationEngine {
    * rendered. Never rejects. `lease`: the turn job's, when a turn queue runs it (see TurnLease).
    */
   handle(message: IncomingMessage, output: TurnOutput, lease?: TurnLease): Promise<void> {
-    return this.reserve(message.threadKey).take(message, output, lease);
-  }
-
-  /**
-   * Takes a message's place in its thread's queue the moment it arrives, before an adapter awaits
-   * anything (a dedupe claim, a user name, a file's details): those round trips take different times,
-   * and a later message of the thread must not overtake an earlier one during them. The adapter then
-   * hands the message over with `take`, or gives the place up with `release` (a redelivery, a message
-   * not for the bot) — always one of the two.
-   */
-  reserve(threadKey: string): TurnPlace {
-    const place = this.queue.reserve(threadKey);
-    return { reached: place.reached, take: (message, output, lease) => this.take(place, message, output, lease), release: () => place.release() };
+    // The place first: the rate limit may take a round trip, and a later message must not overtake this one.
+    return this.take(this.queue.reserve(message.threadKey), message, output, lease);
   }
 
   private async take(place: QueuePlace, message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {

@@ -1,5 +1,5 @@
 export { checkContextWindow, ConversationEngine } from './engine.js';
-export type { AccessCheck, EngineDeps, TurnObserver, TurnPlace } from './engine.js';
+export type { AccessCheck, EngineDeps, TurnObserver } from './engine.js';
 export { ASKS_FIRST_NOTE, confirmationOutcomeText, confirmationText, settledConfirmationText } from './confirmation-text.js';
 export { goneQuestionText, NOT_YOUR_QUESTION_TEXT } from './question-text.js';
 export { ACCESS_DENIED_MESSAGE } from './user-messages.js';

@@ -27,16 +27,12 @@ export class ThreadQueue {
    */
   reserve(threadKey: string): QueuePlace {
     let fill!: (task: (() => Promise<void>) | undefined) => void;
-    let reach!: () => void;
     const filled = new Promise<(() => Promise<void>) | undefined>((resolve) => (fill = resolve));
-    const reached = new Promise<void>((resolve) => (reach = resolve));
     const done = this.run(threadKey, async () => {
-      reach();
       const task = await filled;
       if (task) await task();
     });
     return {
-      reached,
       run: (task) => {
         fill(task);
         return done;
@@ -72,8 +68,6 @@ export class ThreadQueue {
 
 /** See ThreadQueue.reserve. */
 export interface QueuePlace {
-  /** Resolves once everything queued before this place has run. */
-  reached: Promise<void>;
   run(task: () => Promise<void>): Promise<void>;
   release(): void;
 }

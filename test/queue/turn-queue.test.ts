@@ -92,6 +92,15 @@ describe.each(backends)('turn queue contract: $name', (backend) => {
     expect(runs.items.map((run) => run.job.id)).toEqual(['a1', 'a2', 'a3']);
   });
 
+  it('gives a job its place as enqueue is called, before any round trip: back-to-back calls run in call order', async () => {
+    const store = await openBackendStore(backend);
+    const { queue, done } = await recordingQueue(backend, store);
+    const same = Date.now();
+    await Promise.all(['c1', 'c2', 'c3', 'c4'].map((id) => queue.enqueue(job('thread-c', id, same))));
+    await done.waitFor((id) => id === 'c4');
+    expect(done.items).toEqual(['c1', 'c2', 'c3', 'c4']);
+  });
+
   it('runs different threads at once', async () => {
     const store = await openBackendStore(backend);
     const { queue, runs, hold, release } = await recordingQueue(backend, store);

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { redisAvailable } from '../helpers/services.js';
+import { runSlackTraffic } from './slack-traffic.js';
+import type { TrafficPlan } from './traffic-plan.js';
+
+/**
+ * About 20 s of traffic: `npm run soak` runs the same harness for longer with more threads. Redis
+ * database 13 is this test's own (the soak uses 14), emptied before and after.
+ */
+const PLAN: TrafficPlan = {
+  threads: 60,
+  messagesPerThread: 4,
+  durationMs: 20_000,
+  processes: 3,
+  redeliveryShare: 0.1,
+  toolShare: 0.35,
+  confirmations: 6,
+  waitForAnswerShare: 0.3,
+  killAt: 0.35,
+  terminateAt: 0.55,
+  leaseS: 3,
+  shutdownTimeoutS: 10,
+  redisDb: 13,
+  settleMs: 6_000,
+  outcomeTimeoutMs: 45_000,
+  seed: 20261129,
+};
+
+describe.runIf(redisAvailable)('three bot processes sharing one Redis, Slack in HTTP mode behind a round-robin balancer', () => {
+  it(
+    'answer every message once, in its thread\'s order, through redeliveries, presses on other processes, a kill -9 and a SIGTERM',
+    async () => {
+      const { report, lines } = await runSlackTraffic(PLAN, (line) => console.log(`multiprocess: ${line}`));
+      console.log(lines.join('\n'));
+      expect(report.accepted).toBe(PLAN.threads * PLAN.messagesPerThread);
+      expect(report.redeliveries).toBeGreaterThan(0);
+      expect(report.processEvents.map((event) => event.what)).toEqual(expect.arrayContaining(['kill -9', 'SIGTERM']));
+      expect(report.problems).toEqual([]);
+      expect({ duplicates: report.duplicates, lost: report.lost, outOfOrder: report.outOfOrder }).toEqual({ duplicates: [], lost: [], outOfOrder: [] });
+      expect(report.confirmations.pressedOnAnotherProcess).toBeGreaterThan(0);
+      expect(report.confirmations.unresolved).toEqual([]);
+    },
+    240_000,
+  );
+});
+
+describe('the Discord side of several processes', () => {
+  // Waits for the two-shard fake Discord (one process per shard): see README "Running several processes".
+  it.todo('two processes, one shard each, answer DMs on shard 0 and a guild on its own shard, each message once');
+});

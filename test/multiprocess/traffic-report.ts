@@ -86,11 +86,16 @@ export interface TrafficReport {
   cutAnswers: number;
   confirmations: { asked: number; pressedOnAnotherProcess: number; resolved: number; unresolved: string[] };
   latency: { p50: number; p95: number };
+  /** The messages the killed process was running (it last asked the model about them, and they had no outcome yet), and how long after the kill the last of them got its outcome. */
+  takeOver: { messages: number; lastOutcomeMs: number | undefined };
   processEvents: ProcessEvent[];
   outcomes: Map<string, Outcome>;
   /** Everything that breaks the contract; empty for a good run. */
   problems: string[];
 }
+
+/** A dead process's turns are taken over within about 30 s (TURN_LEASE_S 15 and the check for stalled jobs); more than half again is a problem. */
+const TAKE_OVER_LIMIT_MS = 45_000;
 
 /** What an answer looks like before it is whole: a stream a stopped process left, or a placeholder. */
 function isCutAnswer(text: string): boolean {
@@ -120,6 +125,7 @@ export function judge(records: TrafficRecords): TrafficReport {
     cutAnswers: 0,
     confirmations: { asked: outcomes.questions.length, pressedOnAnotherProcess: 0, resolved: 0, unresolved: [] },
     latency: { p50: 0, p95: 0 },
+    takeOver: { messages: 0, lastOutcomeMs: undefined },
     processEvents: records.processEvents,
     outcomes: new Map(),
     problems: [],
@@ -190,6 +196,7 @@ export function judge(records: TrafficRecords): TrafficReport {
   }
 
   judgeConfirmations(records, report);
+  report.takeOver = takeOverOf(records);
   report.latency = { p50: percentile(latencies, 50), p95: percentile(latencies, 95) };
   report.problems = problemsOf(report, plan);
   return report;
@@ -216,6 +223,21 @@ function judgeConfirmations(records: TrafficRecords, report: TrafficReport): voi
   }
 }
 
+/** A kill -9 mid-run: what its process was running, and when the last of it had its answer or interruption. */
+function takeOverOf(records: TrafficRecords): TrafficReport['takeOver'] {
+  const kill = records.processEvents.find((event) => event.what === 'kill -9');
+  if (!kill) return { messages: 0, lastOutcomeMs: undefined };
+  const lastAsker = (id: string) => records.modelCalls.filter((call) => call.id === id && call.at <= kill.at).at(-1)?.process;
+  const outcomeAt = (message: SentMessage) => {
+    const answer = records.outcomes.answers.get(message.planned.id)?.[0]?.at;
+    const interruption = records.outcomes.interruptionsIn(message.threadTs).find((candidate) => candidate.at >= message.firstSentAt)?.at;
+    return Math.min(answer ?? Infinity, interruption ?? Infinity);
+  };
+  const running = [...records.sent.values()].filter((message) => lastAsker(message.planned.id) === kill.name && outcomeAt(message) > kill.at);
+  const times = running.map(outcomeAt).filter((at) => at !== Infinity);
+  return { messages: running.length, lastOutcomeMs: times.length > 0 ? Math.max(...times) - kill.at : undefined };
+}
+
 function problemsOf(report: TrafficReport, plan: TrafficPlan): string[] {
   const problems: string[] = [];
   const list = (what: string, items: string[]) => {
@@ -229,6 +251,9 @@ function problemsOf(report: TrafficReport, plan: TrafficPlan): string[] {
   list('unexpected messages', report.unexpected);
   list('unresolved confirmations', report.confirmations.unresolved);
   if (plan.confirmations > 0 && report.confirmations.pressedOnAnotherProcess === 0) problems.push('no confirmation was pressed on another process than its turn\'s');
+  if (report.takeOver.lastOutcomeMs !== undefined && report.takeOver.lastOutcomeMs > TAKE_OVER_LIMIT_MS) {
+    problems.push(`the killed process's turns took ${report.takeOver.lastOutcomeMs} ms to be taken over (expected within about ${TAKE_OVER_LIMIT_MS / 1000} s)`);
+  }
   for (const event of report.processEvents) {
     if (event.what !== 'SIGTERM' && event.what !== 'stopped at the end') continue;
     if (event.code !== 0) problems.push(`${event.name} exited with ${event.code} after ${event.what}`);
@@ -247,6 +272,7 @@ export function reportLines(report: TrafficReport): string[] {
     `answers: ${report.answered}, duplicates: ${report.duplicates.length}, lost: ${report.lost.length}, out of order: ${report.outOfOrder.length}`,
     `answer latency p50: ${report.latency.p50} ms, p95: ${report.latency.p95} ms`,
     `events: ${report.events} (${report.redeliveries} redeliveries), messages accepted: ${report.accepted}, interrupted-tool messages: ${report.interrupted}, cut-off streams: ${report.cutAnswers}`,
+    `take-over: ${report.takeOver.messages} messages the killed process was running, the last outcome ${report.takeOver.lastOutcomeMs === undefined ? 'never came' : `${report.takeOver.lastOutcomeMs} ms after the kill`}`,
     `confirmations: ${report.confirmations.asked} asked, ${report.confirmations.pressedOnAnotherProcess} pressed on another process, ${report.confirmations.resolved} resolved`,
     `processes: ${processLine}`,
     ...report.problems.map((problem) => `PROBLEM: ${problem}`),

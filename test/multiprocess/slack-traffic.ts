@@ -143,7 +143,7 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
     await pause(plan.settleMs);
     await stopAtEnd(bots, processEvents);
     const report = judge({ plan, threads, sent: run.sent, outcomes, slack, modelCalls: model.calls, presses: run.presses, processEvents, startedAt, endedAt: Date.now() });
-    const logsDir = report.problems.length > 0 ? await writeDiagnostics(report, run, bots, model) : undefined;
+    const logsDir = report.problems.length > 0 ? await writeDiagnostics(report, run, bots, model, await database.snapshot()) : undefined;
     const lines = [...reportLines(report), ...(logsDir ? [`logs and the problem messages' histories: ${logsDir}`] : [])];
     return { report, lines, logsDir };
   } finally {
@@ -341,10 +341,11 @@ async function stopAtEnd(bots: BotProcess[], events: ProcessEvent[]): Promise<vo
   );
 }
 
-/** Each bot's log, and for each message with a problem its deliveries, model requests and log lines, in a folder that is kept. */
-async function writeDiagnostics(report: TrafficReport, run: TrafficDriver, bots: BotProcess[], model: ScriptedModel): Promise<string> {
+/** Each bot's log, the Redis keys left after the run, and for each message with a problem its deliveries, model requests and log lines, in a folder that is kept. */
+async function writeDiagnostics(report: TrafficReport, run: TrafficDriver, bots: BotProcess[], model: ScriptedModel, redisKeys: string[]): Promise<string> {
   const dir = path.join(tmpdir(), `multiprocess-report-${new Date().toISOString().replace(/[:.]/g, '-')}`);
   await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'redis-after.txt'), `${redisKeys.join('\n')}\n`);
   for (const bot of bots) {
     await writeFile(path.join(dir, `${bot.name}.log`), [...bot.logs.items.map((line) => JSON.stringify(line)), ...bot.otherOutput].join('\n') + '\n');
   }

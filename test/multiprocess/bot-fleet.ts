@@ -30,6 +30,8 @@ export interface BotProcess {
   otherOutput: string[];
   /** Resolves once the bot logged `bot ready`; rejects if it exits first. */
   ready: Promise<void>;
+  /** True from `bot ready` until it exits or is signalled to stop. */
+  serving: boolean;
   exited: Promise<BotExit>;
   /** Undefined while it runs. */
   exit: BotExit | undefined;
@@ -68,10 +70,11 @@ export function startBotProcess(name: string, port: number, env: Record<string, 
   });
   // Nothing is expected on standard output outside the console; read it so the pipe never fills.
   child.stdout!.resume();
-  const bot: BotProcess = { name, port, child, logs, otherOutput, ready: Promise.resolve(), exited: Promise.resolve({ code: null, signal: null, at: 0 }), exit: undefined };
+  const bot: BotProcess = { name, port, child, logs, otherOutput, ready: Promise.resolve(), serving: false, exited: Promise.resolve({ code: null, signal: null, at: 0 }), exit: undefined };
   bot.exited = new Promise((resolve) =>
     child.once('close', (code, signal) => {
       bot.exit = { code, signal, at: Date.now() };
+      bot.serving = false;
       resolve(bot.exit);
     }),
   );
@@ -81,12 +84,16 @@ export function startBotProcess(name: string, port: number, env: Record<string, 
       throw new Error(`${name} exited before it was ready (code ${exit.code}, signal ${exit.signal}):\n${otherOutput.join('\n')}`);
     }),
   ]);
-  bot.ready.catch(() => undefined);
+  bot.ready.then(
+    () => (bot.serving = bot.exit === undefined),
+    () => undefined,
+  );
   return bot;
 }
 
 /** kill -9 of the bot's whole process group: the bot and its MCP servers vanish mid-work. */
 export function killGroup(bot: BotProcess): void {
+  bot.serving = false;
   if (bot.child.pid === undefined) return;
   try {
     process.kill(-bot.child.pid, 'SIGKILL');
@@ -97,6 +104,7 @@ export function killGroup(bot: BotProcess): void {
 
 /** SIGTERM to the bot alone, as a container runtime stopping it for a rolling restart sends it. */
 export function terminate(bot: BotProcess): void {
+  bot.serving = false;
   if (bot.exit) return;
   bot.child.kill('SIGTERM');
 }

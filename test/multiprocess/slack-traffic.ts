@@ -228,21 +228,25 @@ class TrafficDriver {
 
   /**
    * Approve, pressed on another process than the one whose turn asked (the one that last asked the
-   * model about the message), straight to that process's port rather than through the balancer.
+   * model about the message), straight to that process's port rather than through the balancer. A
+   * press that gets no 2xx is pressed again on the next process, as a person clicks again.
    */
   pressElsewhere(questionMessage: SlackMessage, value: string): void {
     const message = [...this.sent.values()].findLast((candidate) => candidate.threadTs === questionMessage.threadTs && candidate.planned.kind === 'confirm');
     const id = message?.planned.id;
     const turnProcess = id === undefined ? undefined : this.model.lastProcessFor(id);
-    const others = this.bots.filter((bot) => bot.exit === undefined && bot.name !== turnProcess);
-    const target = others[this.pressRotation++ % Math.max(1, others.length)];
-    if (!target) return;
-    const payload = this.slack.blockAction(questionMessage, 'confirm_approve', value, USER_ID);
-    this.redeliveries.push(
-      postSigned(target.port, new URLSearchParams({ payload: JSON.stringify(payload) }).toString(), 'application/x-www-form-urlencoded', 0).then(({ status }) => {
+    const body = new URLSearchParams({ payload: JSON.stringify(this.slack.blockAction(questionMessage, 'confirm_approve', value, USER_ID)) }).toString();
+    const press = async () => {
+      for (let tries = 0; tries < 3; tries += 1) {
+        const others = this.bots.filter((bot) => bot.serving && bot.name !== turnProcess);
+        const target = others[this.pressRotation++ % Math.max(1, others.length)];
+        if (!target) return;
+        const { status } = await postSigned(target.port, body, 'application/x-www-form-urlencoded', 0);
         this.presses.push({ id, question: value, turnProcess, pressProcess: target.name, status });
-      }),
-    );
+        if (ok(status)) return;
+      }
+    };
+    this.redeliveries.push(press());
   }
 
   async redeliveriesDone(): Promise<void> {
@@ -288,8 +292,8 @@ async function disrupt(
   startBot: (name: string) => Promise<BotProcess>,
   say: (line: string) => void,
 ): Promise<void> {
-  const signalled = new Set<BotProcess>();
-  const alive = () => bots.filter((bot) => bot.exit === undefined && !signalled.has(bot));
+  // Neither stopping nor stopped: killGroup and terminate take a process out of service at once.
+  const alive = () => bots.filter((bot) => bot.serving);
   if (plan.killAt !== undefined) {
     await pause(startedAt + plan.killAt * plan.durationMs - Date.now());
     const midTool = () => model.processesMidTool().find((entry) => alive().some((bot) => bot.name === entry.process));
@@ -298,7 +302,6 @@ async function disrupt(
     const entry = midTool();
     const victim = alive().find((bot) => bot.name === entry?.process) ?? alive()[0];
     if (victim) {
-      signalled.add(victim);
       killGroup(victim);
       events.push({ name: victim.name, what: 'kill -9', at: Date.now(), midTool: entry?.ids ?? [] });
       say(`kill -9 ${victim.name} (mid-tool: ${entry?.ids.join(', ') ?? 'none'})`);
@@ -311,7 +314,6 @@ async function disrupt(
     const recent = (bot: BotProcess) => model.calls.filter((call) => call.process === bot.name && call.at > Date.now() - 2_000).length;
     const victim = alive().sort((a, b) => recent(b) - recent(a))[0];
     if (victim && alive().length > 1) {
-      signalled.add(victim);
       const at = Date.now();
       terminate(victim);
       say(`SIGTERM ${victim.name}`);

@@ -86,7 +86,7 @@ export interface TrafficReport {
   cutAnswers: number;
   confirmations: { asked: number; pressedOnAnotherProcess: number; resolved: number; unresolved: string[] };
   latency: { p50: number; p95: number };
-  /** The messages the killed process was running (it last asked the model about them, and they had no outcome yet), and how long after the kill the last of them got its outcome. */
+  /** The messages the killed process was running (it last asked the model about them, and they had no outcome yet), and how long after the kill the last of them was taken over (undefined: one never was). */
   takeOver: { messages: number; lastOutcomeMs: number | undefined };
   processEvents: ProcessEvent[];
   outcomes: Map<string, Outcome>;
@@ -223,19 +223,24 @@ function judgeConfirmations(records: TrafficRecords, report: TrafficReport): voi
   }
 }
 
-/** A kill -9 mid-run: what its process was running, and when the last of it had its answer or interruption. */
+/**
+ * A kill -9 mid-run: what its process was running, and when the last of it was taken over: run again
+ * by another process (it asked the model about it) or told as interrupted, whichever came first.
+ * Counted to the take-over, not to the answer, which may wait on more (a person's Approve).
+ */
 function takeOverOf(records: TrafficRecords): TrafficReport['takeOver'] {
   const kill = records.processEvents.find((event) => event.what === 'kill -9');
   if (!kill) return { messages: 0, lastOutcomeMs: undefined };
   const lastAsker = (id: string) => records.modelCalls.filter((call) => call.id === id && call.at <= kill.at).at(-1)?.process;
-  const outcomeAt = (message: SentMessage) => {
+  const takenOverAt = (message: SentMessage) => {
+    const rerun = records.modelCalls.find((call) => call.id === message.planned.id && call.at > kill.at && call.process !== kill.name)?.at;
     const answer = records.outcomes.answers.get(message.planned.id)?.[0]?.at;
     const interruption = records.outcomes.interruptionsIn(message.threadTs).find((candidate) => candidate.at >= message.firstSentAt)?.at;
-    return Math.min(answer ?? Infinity, interruption ?? Infinity);
+    return Math.min(rerun ?? Infinity, answer ?? Infinity, interruption ?? Infinity);
   };
-  const running = [...records.sent.values()].filter((message) => lastAsker(message.planned.id) === kill.name && outcomeAt(message) > kill.at);
-  const times = running.map(outcomeAt).filter((at) => at !== Infinity);
-  return { messages: running.length, lastOutcomeMs: times.length > 0 ? Math.max(...times) - kill.at : undefined };
+  const running = [...records.sent.values()].filter((message) => lastAsker(message.planned.id) === kill.name && takenOverAt(message) > kill.at);
+  const times = running.map(takenOverAt).filter((at) => at !== Infinity);
+  return { messages: running.length, lastOutcomeMs: times.length === running.length && times.length > 0 ? Math.max(...times) - kill.at : undefined };
 }
 
 function problemsOf(report: TrafficReport, plan: TrafficPlan): string[] {
@@ -272,7 +277,7 @@ export function reportLines(report: TrafficReport): string[] {
     `answers: ${report.answered}, duplicates: ${report.duplicates.length}, lost: ${report.lost.length}, out of order: ${report.outOfOrder.length}`,
     `answer latency p50: ${report.latency.p50} ms, p95: ${report.latency.p95} ms`,
     `events: ${report.events} (${report.redeliveries} redeliveries), messages accepted: ${report.accepted}, interrupted-tool messages: ${report.interrupted}, cut-off streams: ${report.cutAnswers}`,
-    `take-over: ${report.takeOver.messages} messages the killed process was running, the last outcome ${report.takeOver.lastOutcomeMs === undefined ? 'never came' : `${report.takeOver.lastOutcomeMs} ms after the kill`}`,
+    `take-over: ${report.takeOver.messages} messages the killed process was running, ${report.takeOver.lastOutcomeMs === undefined ? 'not all taken over' : `the last taken over ${report.takeOver.lastOutcomeMs} ms after the kill`}`,
     `confirmations: ${report.confirmations.asked} asked, ${report.confirmations.pressedOnAnotherProcess} pressed on another process, ${report.confirmations.resolved} resolved`,
     `processes: ${processLine}`,
     ...report.problems.map((problem) => `PROBLEM: ${problem}`),

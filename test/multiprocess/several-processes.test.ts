@@ -5,7 +5,8 @@ import type { TrafficPlan } from './traffic-plan.js';
 
 /**
  * About 20 s of traffic: `npm run soak` runs the same harness for longer with more threads. Redis
- * database 13 is this test's own (the soak uses 14), emptied before and after.
+ * database 13 is this test's own (the soak uses 14), emptied before and after. A short TURN_LEASE_S
+ * keeps the take-over quick; MULTIPROCESS_LEASE_S sets another to compare.
  */
 const PLAN: TrafficPlan = {
   threads: 60,
@@ -18,7 +19,7 @@ const PLAN: TrafficPlan = {
   waitForAnswerShare: 0.3,
   killAt: 0.35,
   terminateAt: 0.55,
-  leaseS: 3,
+  leaseS: Number(process.env.MULTIPROCESS_LEASE_S ?? 3),
   shutdownTimeoutS: 10,
   redisDb: 13,
   settleMs: 6_000,

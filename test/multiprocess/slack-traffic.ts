@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { EventEmitter, once } from 'node:events';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -101,6 +102,7 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
     // Built once here, so the processes start from the same fresh build instead of each compiling.
     await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot });
     const processEvents: ProcessEvent[] = [];
+    const fleet = new EventEmitter();
     cleanups.push(() => stopAll(bots, 5_000));
     const startBot = async (name: string): Promise<BotProcess> => {
       const env = {
@@ -121,6 +123,7 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
       const bot = startBotProcess(name, await freePort(), env);
       bots.push(bot);
       processEvents.push({ name, what: 'started', at: Date.now() });
+      fleet.emit('started', bot);
       return bot;
     };
     for (let n = 1; n <= plan.processes; n += 1) await startBot(`bot-${n}`);
@@ -129,7 +132,7 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
     const proxy = await startRoundRobinProxy(bots.map((bot) => bot.port));
     cleanups.push(() => proxy.close());
 
-    const run = new TrafficDriver(plan, threads, bots, proxy, slack, outcomes, model);
+    const run = new TrafficDriver(plan, threads, bots, proxy, slack, outcomes, model, fleet);
     outcomes.onQuestion((question) => run.pressElsewhere(question.message, question.value));
     const startedAt = Date.now();
     say(`sending ${planned.size} messages in ${plan.threads} threads over ${plan.durationMs / 1000} s`);
@@ -168,6 +171,8 @@ class TrafficDriver {
     private readonly slack: FakeSlack,
     private readonly outcomes: SlackOutcomes,
     private readonly model: ScriptedModel,
+    /** Emits `started` for each process started during the run. */
+    private readonly fleet: EventEmitter,
   ) {
     this.random = seededRandom(plan.seed + 1);
   }
@@ -238,8 +243,8 @@ class TrafficDriver {
     const body = new URLSearchParams({ payload: JSON.stringify(this.slack.blockAction(questionMessage, 'confirm_approve', value, USER_ID)) }).toString();
     const press = async () => {
       for (let tries = 0; tries < 3; tries += 1) {
-        const others = this.bots.filter((bot) => bot.serving && bot.name !== turnProcess);
-        const target = others[this.pressRotation++ % Math.max(1, others.length)];
+        // Right after a kill and a SIGTERM the turn's process may be the only one serving: the press waits for the replacement.
+        const target = await this.anotherServing(turnProcess);
         if (!target) return;
         const { status } = await postSigned(target.port, body, 'application/x-www-form-urlencoded', 0);
         this.presses.push({ id, question: value, turnProcess, pressProcess: target.name, status });
@@ -247,6 +252,23 @@ class TrafficDriver {
       }
     };
     this.redeliveries.push(press());
+  }
+
+  /** A serving process other than `except`, in turn; waits up to 30 s for one to be ready. */
+  private async anotherServing(except: string | undefined): Promise<BotProcess | undefined> {
+    const pick = () => {
+      const others = this.bots.filter((bot) => bot.serving && bot.name !== except);
+      return others[this.pressRotation++ % Math.max(1, others.length)];
+    };
+    const deadline = Date.now() + 30_000;
+    let target = pick();
+    while (!target && Date.now() < deadline) {
+      const starting = this.bots.filter((bot) => bot.exit === undefined && !bot.serving && bot.name !== except).map((bot) => bot.ready.catch(() => undefined));
+      // None starting yet (a replacement starts once the stopped process has exited): wait for the next one to be started.
+      await Promise.race([...starting, once(this.fleet, 'started'), pause(deadline - Date.now())]);
+      target = pick();
+    }
+    return target;
   }
 
   async redeliveriesDone(): Promise<void> {

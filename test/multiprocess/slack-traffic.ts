@@ -1,20 +1,15 @@
-import { execFile } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { EventEmitter, once } from 'node:events';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { startFakeLlm } from '../fakes/fake-llm.js';
 import { BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_SECRET, TEAM_ID, USER_ID, type SlackMessage } from '../fakes/fake-slack.js';
-import { projectRoot } from '../helpers/bot-process.js';
 import { freePort } from '../helpers/free-port.js';
-import { openRedisDatabase } from '../helpers/redis-database.js';
 import { startRoundRobinProxy, UPSTREAM_HEADER, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { runCleanups } from '../helpers/teardown.js';
 import { killGroup, startBotProcess, stopAll, terminate, type BotProcess } from './bot-fleet.js';
+import { setUpRun } from './run-setup.js';
 import { ScriptedModel } from './scripted-model.js';
 import { SlackOutcomes } from './slack-outcomes.js';
 import { planThreads, seededRandom, type PlannedMessage, type PlannedThread, type TrafficPlan } from './traffic-plan.js';
@@ -27,8 +22,6 @@ export interface TrafficRun {
   logsDir: string | undefined;
 }
 
-const tsxLoader = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-const fixtureServer = path.join(projectRoot, 'test/fixtures/fixture-server.ts');
 /** Slack counts an event undelivered when no 2xx comes within 3 s, and tries again (up to 3 retries). */
 const SLACK_ACK_TIMEOUT_MS = 3_000;
 const SLACK_RETRIES = 3;
@@ -77,19 +70,8 @@ const ok = (status: number) => status >= 200 && status < 300;
  */
 export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => void = () => undefined): Promise<TrafficRun> {
   const cleanups: (() => Promise<void>)[] = [];
-  const bots: BotProcess[] = [];
-  // Should the runner itself be stopped, no bot or MCP server is left behind.
-  const killAll = () => bots.forEach((bot) => killGroup(bot));
-  process.once('exit', killAll);
-  cleanups.push(async () => void process.off('exit', killAll));
   try {
-    const database = await openRedisDatabase(plan.redisDb);
-    cleanups.push(() => database.close());
-    const dir = await mkdtemp(path.join(tmpdir(), 'multiprocess-'));
-    cleanups.push(() => rm(dir, { recursive: true, force: true }));
-    const serversFile = path.join(dir, 'servers_config.json');
-    await writeFile(serversFile, JSON.stringify({ mcpServers: { fixture: { command: process.execPath, args: ['--import', tsxLoader, fixtureServer], confirmTools: ['add'] } } }));
-
+    const { database, serversFile, bots } = await setUpRun(plan.redisDb, cleanups);
     const threads = planThreads(plan);
     const planned = new Map(threads.flatMap((thread) => thread.messages).map((message) => [message.id, message]));
     const model = new ScriptedModel(planned);
@@ -98,9 +80,6 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
     const slack = await FakeSlack.start();
     cleanups.push(() => slack.close());
     const outcomes = new SlackOutcomes(slack);
-
-    // Built once here, so the processes start from the same fresh build instead of each compiling.
-    await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: projectRoot });
     const processEvents: ProcessEvent[] = [];
     const fleet = new EventEmitter();
     cleanups.push(() => stopAll(bots, 5_000));

@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { projectRoot } from '../helpers/bot-process.js';
 import { Recorder } from '../helpers/recorder.js';
 
+const MAX_KEPT_LINES = 100_000;
+
 /** One JSON log line of a bot process, with the fields the harness reads. */
 export interface BotLogLine {
   level: number;
@@ -28,6 +30,8 @@ export interface BotProcess {
   logs: Recorder<BotLogLine>;
   /** Standard error lines that are not JSON (a start-up error, a stack trace). */
   otherOutput: string[];
+  /** Log lines not kept once MAX_KEPT_LINES were (a process logging in a loop would fill the runner's memory). */
+  droppedLines: number;
   /** Resolves once the bot logged `bot ready`; rejects if it exits first. */
   ready: Promise<void>;
   /** True from `bot ready` until it exits or is signalled to stop. */
@@ -51,12 +55,18 @@ export function startBotProcess(name: string, port: number, env: Record<string, 
   });
   const logs = new Recorder<BotLogLine>();
   const otherOutput: string[] = [];
+  let kept = 0;
   let partial = '';
   child.stderr!.setEncoding('utf8');
   child.stderr!.on('data', (chunk: string) => {
     const lines = (partial + chunk).split('\n');
     partial = lines.pop() ?? '';
     for (const line of lines) {
+      if (kept >= MAX_KEPT_LINES) {
+        bot.droppedLines += 1;
+        continue;
+      }
+      kept += 1;
       if (!line.startsWith('{')) {
         if (line.trim()) otherOutput.push(line);
         continue;
@@ -70,7 +80,7 @@ export function startBotProcess(name: string, port: number, env: Record<string, 
   });
   // Nothing is expected on standard output outside the console; read it so the pipe never fills.
   child.stdout!.resume();
-  const bot: BotProcess = { name, port, child, logs, otherOutput, ready: Promise.resolve(), serving: false, exited: Promise.resolve({ code: null, signal: null, at: 0 }), exit: undefined };
+  const bot: BotProcess = { name, port, child, logs, otherOutput, droppedLines: 0, ready: Promise.resolve(), serving: false, exited: Promise.resolve({ code: null, signal: null, at: 0 }), exit: undefined };
   bot.exited = new Promise((resolve) =>
     child.once('close', (code, signal) => {
       bot.exit = { code, signal, at: Date.now() };
@@ -107,6 +117,19 @@ export function terminate(bot: BotProcess): void {
   bot.serving = false;
   if (bot.exit) return;
   bot.child.kill('SIGTERM');
+}
+
+/**
+ * SIGTERM, then its exit, within `withinMs`; past that the group is killed (kill -9) and the exit
+ * reported as a time-out, so a bot that does not stop cannot hold the run.
+ */
+export async function terminateWithin(bot: BotProcess, withinMs: number): Promise<BotExit & { timedOut: boolean }> {
+  terminate(bot);
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([bot.exited.then(() => false), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), withinMs)))]);
+  clearTimeout(timer);
+  if (timedOut) killGroup(bot);
+  return { ...(await bot.exited), timedOut };
 }
 
 /**

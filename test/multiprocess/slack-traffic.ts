@@ -8,7 +8,7 @@ import { BOT_TOKEN, BOT_USER_ID, CHANNEL_ID, DM_CHANNEL_ID, FakeSlack, SIGNING_S
 import { freePort } from '../helpers/free-port.js';
 import { startRoundRobinProxy, UPSTREAM_HEADER, type RoundRobinProxy } from '../helpers/round-robin-proxy.js';
 import { runCleanups } from '../helpers/teardown.js';
-import { killGroup, startBotProcess, stopAll, terminate, type BotProcess } from './bot-fleet.js';
+import { killGroup, startBotProcess, stopAll, terminateWithin, type BotProcess } from './bot-fleet.js';
 import { setUpRun } from './run-setup.js';
 import { ScriptedModel } from './scripted-model.js';
 import { SlackOutcomes } from './slack-outcomes.js';
@@ -123,7 +123,7 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
     await disruption;
     // A late second answer (a turn run twice) would come within a lease or two: watched for, bounded.
     await pause(plan.settleMs);
-    await stopAtEnd(bots, processEvents);
+    await stopAtEnd(plan, bots, processEvents);
     const report = judge({ plan, threads, sent: run.sent, outcomes, slack, modelCalls: model.calls, presses: run.presses, processEvents, startedAt, endedAt: Date.now() });
     const logsDir = report.problems.length > 0 ? await writeDiagnostics(report, run, bots, model, await database.snapshot()) : undefined;
     const lines = [...reportLines(report), ...(logsDir ? [`logs and the problem messages' histories: ${logsDir}`] : [])];
@@ -316,11 +316,10 @@ async function disrupt(
     const victim = alive().sort((a, b) => recent(b) - recent(a))[0];
     if (victim && alive().length > 1) {
       const at = Date.now();
-      terminate(victim);
       say(`SIGTERM ${victim.name}`);
-      const exit = await victim.exited;
-      events.push({ name: victim.name, what: 'SIGTERM', at, code: exit.code, exitMs: exit.at - at });
-      say(`${victim.name} exited with ${exit.code ?? exit.signal} after ${exit.at - at} ms`);
+      const exit = await terminateWithin(victim, stopLimitMs(plan));
+      events.push({ name: victim.name, what: 'SIGTERM', at, code: exit.timedOut ? null : exit.code, exitMs: exit.at - at });
+      say(`${victim.name} ${exit.timedOut ? 'had not exited and was killed' : `exited with ${exit.code ?? exit.signal}`} after ${exit.at - at} ms`);
       proxy.remove(victim.port);
       const replacement = await startBot(`bot-${bots.length + 1}`);
       await replacement.ready;
@@ -330,16 +329,18 @@ async function disrupt(
   }
 }
 
+/** How long a SIGTERMed process may take to exit before the run kills it: its shutdown time, and some. */
+const stopLimitMs = (plan: TrafficPlan) => plan.shutdownTimeoutS * 1000 + 15_000;
+
 /** SIGTERM to every process still running, each expected to exit 0 within its shutdown time. */
-async function stopAtEnd(bots: BotProcess[], events: ProcessEvent[]): Promise<void> {
+async function stopAtEnd(plan: TrafficPlan, bots: BotProcess[], events: ProcessEvent[]): Promise<void> {
   await Promise.all(
     bots
       .filter((bot) => bot.exit === undefined)
       .map(async (bot) => {
         const at = Date.now();
-        terminate(bot);
-        const exit = await bot.exited;
-        events.push({ name: bot.name, what: 'stopped at the end', at, code: exit.code, exitMs: exit.at - at });
+        const exit = await terminateWithin(bot, stopLimitMs(plan));
+        events.push({ name: bot.name, what: 'stopped at the end', at, code: exit.timedOut ? null : exit.code, exitMs: exit.at - at });
       }),
   );
 }
@@ -350,7 +351,8 @@ async function writeDiagnostics(report: TrafficReport, run: TrafficDriver, bots:
   await mkdir(dir, { recursive: true });
   await writeFile(path.join(dir, 'redis-after.txt'), `${redisKeys.join('\n')}\n`);
   for (const bot of bots) {
-    await writeFile(path.join(dir, `${bot.name}.log`), [...bot.logs.items.map((line) => JSON.stringify(line)), ...bot.otherOutput].join('\n') + '\n');
+    const dropped = bot.droppedLines > 0 ? [`(${bot.droppedLines} more lines not kept)`] : [];
+    await writeFile(path.join(dir, `${bot.name}.log`), [...bot.logs.items.map((line) => JSON.stringify(line)), ...bot.otherOutput, ...dropped].join('\n') + '\n');
   }
   const ids = new Set([...report.duplicates, ...report.lost, ...report.notAccepted, ...report.confirmations.unresolved.map((line) => line.split(':')[0]!)]);
   for (const line of report.outOfOrder) {

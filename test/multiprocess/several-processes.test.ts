@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { redisAvailable } from '../helpers/services.js';
+import { runDiscordTraffic } from './discord-traffic.js';
 import { runSlackTraffic } from './slack-traffic.js';
 import type { TrafficPlan } from './traffic-plan.js';
 
 /**
  * About 20 s of traffic: `npm run soak` runs the same harness for longer with more threads. Redis
- * database 13 is this test's own (the soak uses 14), emptied before and after. A short TURN_LEASE_S
+ * database 13 is this test's own (the Discord part uses 12, the soak 14), emptied before and after. A short TURN_LEASE_S
  * keeps the take-over quick; MULTIPROCESS_LEASE_S sets another to compare.
  */
 const PLAN: TrafficPlan = {
@@ -45,7 +46,19 @@ describe.runIf(redisAvailable)('three bot processes sharing one Redis, Slack in 
   );
 });
 
-describe('the Discord side of several processes', () => {
-  // Waits for the two-shard fake Discord (one process per shard): see README "Running several processes".
-  it.todo('two processes, one shard each, answer DMs on shard 0 and a guild on its own shard, each message once');
+describe.runIf(redisAvailable)('two bot processes sharing one Redis, each connecting one of two Discord gateway shards', () => {
+  it(
+    'answer mentions in a guild of each shard and DMs once each, in order, whichever process runs the turn',
+    async () => {
+      const report = await runDiscordTraffic(
+        { conversationsPerPlace: 4, messagesPerConversation: 3, durationMs: 5_000, toolShare: 0.35, leaseS: 3, redisDb: 12, outcomeTimeoutMs: 45_000, seed: 20261129 },
+        (line) => console.log(`multiprocess discord: ${line}`),
+      );
+      console.log(report.lines.join('\n'));
+      expect(report.problems).toEqual([]);
+      expect(report.answered).toBe(36);
+      expect(Object.keys(report.turnsPerProcess).sort()).toEqual(['discord-0', 'discord-1']);
+    },
+    180_000,
+  );
 });

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { EventEmitter, once } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -102,7 +102,10 @@ export async function runSlackTraffic(plan: TrafficPlan, say: (line: string) => 
       const bot = startBotProcess(name, await freePort(), env);
       bots.push(bot);
       processEvents.push({ name, what: 'started', at: Date.now() });
-      fleet.emit('started', bot);
+      bot.ready.then(
+        () => fleet.emit('ready', bot),
+        () => undefined,
+      );
       return bot;
     };
     for (let n = 1; n <= plan.processes; n += 1) await startBot(`bot-${n}`);
@@ -150,7 +153,7 @@ class TrafficDriver {
     private readonly slack: FakeSlack,
     private readonly outcomes: SlackOutcomes,
     private readonly model: ScriptedModel,
-    /** Emits `started` for each process started during the run. */
+    /** Emits `ready` when a process started during the run is ready. */
     private readonly fleet: EventEmitter,
   ) {
     this.random = seededRandom(plan.seed + 1);
@@ -242,12 +245,23 @@ class TrafficDriver {
     const deadline = Date.now() + 30_000;
     let target = pick();
     while (!target && Date.now() < deadline) {
-      const starting = this.bots.filter((bot) => bot.exit === undefined && !bot.serving && bot.name !== except).map((bot) => bot.ready.catch(() => undefined));
-      // None starting yet (a replacement starts once the stopped process has exited): wait for the next one to be started.
-      await Promise.race([...starting, once(this.fleet, 'started'), pause(deadline - Date.now())]);
+      await this.nextReady(deadline - Date.now());
       target = pick();
     }
     return target;
+  }
+
+  /** Resolves when a process started during the run is ready, or after `ms`. */
+  private nextReady(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.fleet.off('ready', done);
+        resolve();
+      };
+      const timer = setTimeout(done, Math.max(0, ms));
+      this.fleet.on('ready', done);
+    });
   }
 
   async redeliveriesDone(): Promise<void> {

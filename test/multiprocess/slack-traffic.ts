@@ -380,7 +380,9 @@ async function writeDiagnostics(report: TrafficReport, run: TrafficDriver, bots:
     const calls = model.callsFor(id).map((call) => `  model asked by ${call.process} at +${call.at - message.firstSentAt} ms → ${call.answered}${call.toolResult ? ` (tool result: ${JSON.stringify(call.toolResult.slice(0, 80))})` : ''}`);
     const logs = bots.flatMap((bot) => bot.logs.items.filter((line) => line.threadKey === message.threadKey).map((line) => ({ bot: bot.name, line })));
     const logLines = logs.sort((a, b) => a.line.time - b.line.time).map(({ bot, line }) => `  ${bot} +${line.time - message.firstSentAt} ms: ${line.msg}`);
-    return [`${id} (${message.planned.kind}, thread ${message.threadKey}, ts ${message.ts}): ${JSON.stringify(report.outcomes.get(id) ?? 'no outcome')}`, ...deliveries, ...calls, ...logLines].join('\n');
+    // What Redis still holds about the message or its thread after the run (its queue job, the thread's line).
+    const left = redisKeys.filter((line) => line.includes(`:${message.ts}`) || line.includes(message.threadKey)).map((line) => `  redis: ${line}`);
+    return [`${id} (${message.planned.kind}, thread ${message.threadKey}, ts ${message.ts}): ${JSON.stringify(report.outcomes.get(id) ?? 'no outcome')}`, ...deliveries, ...calls, ...logLines, ...left].join('\n');
   });
   await writeFile(path.join(dir, 'problems.txt'), [...report.problems, '', ...sections].join('\n') + '\n');
   return dir;

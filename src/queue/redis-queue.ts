@@ -89,6 +89,7 @@ export class RedisTurnQueue implements TurnQueue {
       stalledInterval: Math.max(500, Math.floor(leaseMs / 3)),
       stalledGracePeriod: STALL_GRACE_MS,
       maxStalledCount: MAX_STALLS,
+      // Its periodic sweep promotes delayed and repeating jobs, which turns never are; the stalled check recovers dead turns.
       enableCleanup: false,
       logger: queueLogger(logger),
       onError: (error, job) => logger.warn({ err: error, job: job?.id }, 'turn queue error'),

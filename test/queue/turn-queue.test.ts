@@ -173,8 +173,12 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     await enqueuer.enqueue(job('thread-p', 'plain'));
     await enqueuer.enqueue(job('thread-q', 'with-tool'));
     await enqueuer.enqueue(job('thread-p', 'after-plain'));
+    // A thread whose next job the dying process took as it finished the one before.
+    await enqueuer.enqueue(job('thread-r', 'quick-first'));
+    await enqueuer.enqueue(job('thread-r', 'chained'));
     await lines.waitFor((line) => line === 'running plain');
     await lines.waitFor((line) => line === 'running with-tool');
+    await lines.waitFor((line) => line === 'running chained');
     process.kill(-child.pid!, 'SIGKILL');
     const killedAt = Date.now();
     await exited;
@@ -182,6 +186,12 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     const { runs, done } = await recordingQueue(backends[1]!, store, leaseMs);
     const plain = await runs.waitFor((run) => run.job.id === 'plain', { timeoutMs: 20_000, what: 'plain taken over' });
     const withTool = await runs.waitFor((run) => run.job.id === 'with-tool', { timeoutMs: 20_000, what: 'with-tool taken over' });
+    await enqueuer.enqueue(job('thread-r', 'after-chained'));
+    await done.waitFor((id) => id === 'after-chained', { timeoutMs: 20_000, what: 'the thread of the chained job going on' });
+    expect(runs.items.filter((run) => run.job.threadKey === 'thread-r').map((run) => [run.job.id, run.lease.attempt])).toEqual([
+      ['chained', 2],
+      ['after-chained', 1],
+    ]);
     expect(Date.now() - killedAt).toBeLessThan(leaseMs * 2 + 3_000);
     expect(plain.lease).toMatchObject({ attempt: 2, interruptedTool: undefined });
     expect(withTool.lease).toMatchObject({ attempt: 2, interruptedTool: { server: 'files', tool: 'write_file' } });

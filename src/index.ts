@@ -179,8 +179,13 @@ async function main(): Promise<void> {
         process.exit(1);
       }, settings.shutdownTimeoutMs + 5_000);
       forced.unref();
-      engine.cancelQuestions();
-      engine.cancelTasks();
+      // A question still unanswered, or a task still running, near the end of the allowed time ends
+      // then, so its turn can still finish and say so before the process exits.
+      const givingUp = setTimeout(() => {
+        engine.cancelQuestions();
+        engine.cancelTasks();
+      }, settings.shutdownTimeoutMs - Math.min(5_000, settings.shutdownTimeoutMs / 3));
+      givingUp.unref();
       // The queue stops handing this process turns while the adapters stop taking events and wait for the turns they run.
       await Promise.allSettled([queue.stop(settings.shutdownTimeoutMs), ...adapters.map((adapter) => adapter.stop())]);
       httpServer?.close();
@@ -190,6 +195,7 @@ async function main(): Promise<void> {
       await store.close();
       // Last, so the spans of the turns drained above are sent too.
       await tracing.shutdown();
+      clearTimeout(givingUp);
       clearTimeout(forced);
       logger.info('stopped');
     })();

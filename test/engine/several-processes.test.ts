@@ -1,29 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationEngine, TurnEvent } from '../../src/engine/index.js';
+import type { ConversationEngine } from '../../src/engine/index.js';
 import { openStore, redisClientOf, type Store } from '../../src/store/index.js';
 import { toolResultText } from '../fakes/fake-llm.js';
 import { fixtureServerConfig, remoteServerConfig } from '../fixtures/index.js';
 import { startTaskFixture, type TaskFixture } from '../fixtures/task-fixture.js';
 import { engineBeside } from '../helpers/engine-beside.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { Recorder } from '../helpers/recorder.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
+import { RecordingReply, TaskReply } from '../helpers/recording-reply.js';
 import { forgetNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
-
-type TaskStarted = Extract<TurnEvent, { type: 'task-started' }>;
-
-/** A RecordingReply that also lets a test wait for the step that runs as a task. */
-class TaskReply extends RecordingReply {
-  readonly seen = new Recorder<TurnEvent>();
-  override async emit(event: TurnEvent): Promise<void> {
-    await super.emit(event);
-    this.seen.push(event);
-  }
-  taskStarted(): Promise<TaskStarted> {
-    return this.seen.waitFor((event) => event.type === 'task-started', { what: 'a task to start' }) as Promise<TaskStarted>;
-  }
-}
 
 /** The fixture's echo asks its asker first, on every process. */
 const SERVER_ACCESS = [{ name: 'fixture', confirmTools: ['echo'] }];

@@ -1,29 +1,10 @@
 import { afterEach, beforeAll, afterAll, describe, expect, it } from 'vitest';
-import type { TurnEvent } from '../../src/engine/index.js';
 import { toolResultText } from '../fakes/fake-llm.js';
 import { remoteServerConfig } from '../fixtures/index.js';
 import { startTaskFixture, type TaskFixture } from '../fixtures/task-fixture.js';
 import { engineBeside } from '../helpers/engine-beside.js';
 import { startEngineHarness, testAsker, type EngineHarness, type EngineHarnessOptions } from '../helpers/engine-harness.js';
-import { Recorder } from '../helpers/recorder.js';
-import { RecordingReply } from '../helpers/recording-reply.js';
-
-type TaskStarted = Extract<TurnEvent, { type: 'task-started' }>;
-
-/** A RecordingReply that also lets a test wait for the step that runs as a task, and for its status lines. */
-class TaskReply extends RecordingReply {
-  readonly seen = new Recorder<TurnEvent>();
-  override async emit(event: TurnEvent): Promise<void> {
-    await super.emit(event);
-    this.seen.push(event);
-  }
-  taskStarted(): Promise<TaskStarted> {
-    return this.seen.waitFor((event) => event.type === 'task-started', { what: 'a task to start' }) as Promise<TaskStarted>;
-  }
-  details(): string[] {
-    return this.progressEvents.flatMap((event) => (event.type === 'tool-progress' ? [event.detail] : []));
-  }
-}
+import { TaskReply } from '../helpers/recording-reply.js';
 
 describe('tools that run as MCP tasks, through the engine (task fixture server, fake LLM)', () => {
   let fixture: TaskFixture;

@@ -51,3 +51,20 @@ export class RecordingReply implements TurnOutput {
     }
   }
 }
+
+type TaskStarted = Extract<TurnEvent, { type: 'task-started' }>;
+
+/** A RecordingReply that also lets a test wait for the step that runs as a task, and read its status lines. */
+export class TaskReply extends RecordingReply {
+  readonly seen = new Recorder<TurnEvent>();
+  override async emit(event: TurnEvent): Promise<void> {
+    await super.emit(event);
+    this.seen.push(event);
+  }
+  taskStarted(): Promise<TaskStarted> {
+    return this.seen.waitFor((event) => event.type === 'task-started', { what: 'a task to start' }) as Promise<TaskStarted>;
+  }
+  details(): string[] {
+    return this.progressEvents.flatMap((event) => (event.type === 'tool-progress' ? [event.detail] : []));
+  }
+}

@@ -189,17 +189,7 @@ class TrafficDriver {
   /** Delivers an event as Slack does: again with x-slack-retry-num when no 2xx came (3 retries), and now and then again after it was acknowledged. */
   private async deliver(message: SentMessage, event: Record<string, unknown>, accepts: boolean): Promise<void> {
     const eventId = `Ev${message.planned.id}${event.type === 'app_mention' ? 'a' : 'm'}`;
-    const body = JSON.stringify({
-      token: 'verification-token',
-      team_id: TEAM_ID,
-      api_app_id: 'A0000APP',
-      event: { event_ts: event.ts, ...event },
-      type: 'event_callback',
-      event_id: eventId,
-      event_time: Math.floor(Date.now() / 1000),
-      authorizations: [{ enterprise_id: null, team_id: TEAM_ID, user_id: BOT_USER_ID, is_bot: true, is_enterprise_install: false }],
-      is_ext_shared_channel: false,
-    });
+    const body = JSON.stringify(this.slack.eventCallback(event, eventId));
     const post = async (retryNum: number, redelivery: boolean) => {
       const { status, upstream } = await postSigned(this.proxy.port, body, 'application/json', retryNum);
       message.deliveries.push({ eventId, retryNum, status, process: this.nameOf(upstream), at: Date.now(), redelivery });

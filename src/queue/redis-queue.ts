@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { ToolStep } from '../engine/types.js';
 import type { Logger } from '../logging/logger.js';
 import { SEEN_JOB_TTL_MS } from './local-queue.js';
-import type { QueueCounts, TurnJob, TurnJobHandler, TurnLease, TurnQueue } from './types.js';
+import type { JobData, QueueCounts, TurnJob, TurnJobHandler, TurnLease, TurnQueue } from './types.js';
 
 export interface RedisTurnQueueOptions {
   /** The store's Redis (STORE_URL), database number included. */
@@ -127,9 +127,12 @@ export class RedisTurnQueue implements TurnQueue {
     const log = this.options.logger.child({ threadKey: job.threadKey, job: job.id });
     this.active += 1;
     try {
-      const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').pexpire(record, RUN_RECORD_TTL_MS).exec();
+      const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').hget(record, 'replies').pexpire(record, RUN_RECORD_TTL_MS).exec();
       const attempt = Number(replies?.[0]?.[1] ?? 1);
       const tool = replies?.[1]?.[1];
+      const earlier = replies?.[2]?.[1];
+      const earlierReplies = typeof earlier === 'string' ? (JSON.parse(earlier) as JobData[]) : [];
+      const started: JobData[] = [];
       const lease: TurnLease = {
         attempt,
         waitedMs: Math.max(0, Date.now() - reserved.timestamp),
@@ -137,6 +140,11 @@ export class RedisTurnQueue implements TurnQueue {
         toolStarting: async (step) => {
           await this.redis.hset(record, 'tool', JSON.stringify(step));
         },
+        replyStarted: async (reply) => {
+          started.push(reply);
+          await this.redis.hset(record, 'replies', JSON.stringify([...earlierReplies, ...started]));
+        },
+        earlierReplies,
       };
       if (attempt > 1) log.warn({ attempt, interruptedTool: lease.interruptedTool?.tool }, 'taking over a turn whose process stopped');
       await handler(job, lease);

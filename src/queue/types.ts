@@ -33,6 +33,13 @@ export interface TurnLease {
   interruptedTool?: ToolStep;
   /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
   toolStarting(step: ToolStep): Promise<void>;
+  /**
+   * Called by the platform when it posts a message that the turn may leave unfinished (a streamed
+   * answer), with what it needs to find it again, so a take-over can close it.
+   */
+  replyStarted(reply: JobData): Promise<void>;
+  /** What earlier runs of this job recorded with `replyStarted`, oldest first (a take-over only). */
+  earlierReplies: JobData[];
 }
 
 /** Runs one job; a rejection is logged and the job is not retried (its turn already told the thread). */

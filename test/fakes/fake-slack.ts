@@ -367,6 +367,12 @@ export class FakeSlack {
         message.blocks = args.blocks as SlackMessage['blocks'];
         return { ok: true, channel: message.channel, ts: message.ts, text };
       }
+      case 'chat.delete': {
+        const message = this.messages.get(String(args.ts));
+        if (!message || message.channel !== args.channel) return { ok: false, error: 'message_not_found' };
+        this.messages.delete(message.ts);
+        return { ok: true, channel: message.channel, ts: message.ts };
+      }
       case 'chat.startStream': {
         if (this.streamingRefusal) return { ok: false, error: this.streamingRefusal };
         if (!/^[CDG][A-Z0-9]+$/.test(String(args.channel))) return { ok: false, error: 'channel_not_found' };

@@ -193,7 +193,7 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
       ['after-chained', 1],
     ]);
     expect(Date.now() - killedAt).toBeLessThan(leaseMs * 2 + 3_000);
-    expect(plain.lease).toMatchObject({ attempt: 2, interruptedTool: undefined });
+    expect(plain.lease).toMatchObject({ attempt: 2, interruptedTool: undefined, earlierReplies: [{ message: 'reply to plain' }] });
     expect(withTool.lease).toMatchObject({ attempt: 2, interruptedTool: { server: 'files', tool: 'write_file' } });
     // The thread's next message still waits for the one taken over, and runs after it.
     await done.waitFor((id) => id === 'after-plain');

@@ -23,7 +23,7 @@ import { dmThreadKey, jobEvent, messageClaimKey, routeEvent, threadKey, threadMa
 import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { RateTier } from './rate-tier.js';
-import { SlackReply } from './slack-reply.js';
+import { SlackReply, type SlackReplyTarget } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
 import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
 import { postInConversation, registerTaskCancelActions } from './task-cancel-blocks.js';
@@ -233,6 +233,27 @@ export class SlackAdapter implements PlatformAdapter {
     await this.answer(event, teamId, conversation, thread, lease);
   }
 
+  /** Where a turn's output goes; each streamed message is recorded with the lease, for a take-over. */
+  private replyTarget(teamId: string, conversation: Conversation, recipient: SlackReplyTarget['recipient'], lease: TurnLease): SlackReplyTarget {
+    const { channel, threadTs } = conversation;
+    const onStarted = (ts: string) => void lease.replyStarted({ channel, ts }).catch((error: unknown) => this.log.warn({ err: error, threadKey: conversation.threadKey }, 'streamed message not recorded for a take-over'));
+    return { channel, threadTs, recipient, appendTier: this.appendTier(teamId), onStarted };
+  }
+
+  /**
+   * A take-over of a turn whose process stopped: the answer it was streaming would stay cut off above
+   * the new one, so it is closed, and removed when this run answers again (kept, closed, when the
+   * thread is told the turn was interrupted: it shows what was done).
+   */
+  private async closeEarlierReplies(lease: TurnLease, log: Logger): Promise<void> {
+    for (const earlier of lease.earlierReplies as { channel: string; ts: string }[]) {
+      // Slack may have closed it already (about five minutes after its last append).
+      await this.app.client.chat.stopStream({ channel: earlier.channel, ts: earlier.ts }).catch(() => undefined);
+      if (lease.interruptedTool) continue;
+      await this.app.client.chat.delete({ channel: earlier.channel, ts: earlier.ts }).catch((error: unknown) => log.warn({ ...failureFields(error), ts: earlier.ts }, 'the cut-off answer of the stopped process could not be removed'));
+    }
+  }
+
   /** The pane's status and title, through the Web API (Bolt's helpers need the event's own context). */
   private assistantThread(channel: string, threadTs: string): AssistantThread {
     const { assistant } = this.app.client;
@@ -247,7 +268,8 @@ export class SlackAdapter implements PlatformAdapter {
     const log = this.log.child({ threadKey: conversation.threadKey });
     // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
     const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
-    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, setStatus: thread?.setStatus, messageTs: event.ts, appendTier: this.appendTier(teamId) }, log);
+    await this.closeEarlierReplies(lease, log);
+    const reply = new SlackReply(this.app.client, { ...this.replyTarget(teamId, conversation, recipient, lease), setStatus: thread?.setStatus, messageTs: event.ts }, log);
     try {
       log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
       // One process alone: nobody else will answer what it queued, and it is about to go.
@@ -303,7 +325,8 @@ export class SlackAdapter implements PlatformAdapter {
   private async answerPrompt({ teamId, conversation, asker, prompt, text, files }: Extract<SlackJobData, { kind: 'prompt' }>, lease: TurnLease): Promise<void> {
     const log = this.log.child({ threadKey: conversation.threadKey });
     const recipient = asker.direct ? undefined : { userId: asker.userId, teamId };
-    const reply = new SlackReply(this.app.client, { channel: conversation.channel, threadTs: conversation.threadTs, recipient, appendTier: this.appendTier(teamId) }, log);
+    await this.closeEarlierReplies(lease, log);
+    const reply = new SlackReply(this.app.client, this.replyTarget(teamId, conversation, recipient, lease), log);
     try {
       if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
       await reply.begin();

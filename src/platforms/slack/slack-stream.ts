@@ -16,6 +16,8 @@ export interface StreamTarget {
   recipient: { userId: string; teamId: string } | undefined;
   /** chat.appendStream's allowance, shared by the workspace's streams (tier 4); none: this stream alone. */
   appendTier?: RateTier;
+  /** Told the stream message's ts as Slack creates it. */
+  onStarted?: (ts: string) => void;
 }
 
 /** What Slack refused, and the text it never showed (to be posted another way). */
@@ -134,6 +136,7 @@ export class SlackStream {
         const recipientArgs = recipient ? { recipient_user_id: recipient.userId, recipient_team_id: recipient.teamId } : {};
         const started = await this.client.chat.startStream({ channel, thread_ts: threadTs, ...recipientArgs, chunks: wire, task_display_mode: 'timeline' });
         this.ts = started.ts;
+        if (started.ts) this.target.onStarted?.(started.ts);
       } else if (stop) {
         await this.client.chat.stopStream({ channel, ts: this.ts, ...(wire.length > 0 ? { chunks: wire } : {}), ...(blocks ? { blocks } : {}) });
       } else {

@@ -1,0 +1,51 @@
+import { WebClient } from '@slack/web-api';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { JobData, TurnJob, TurnLease } from '../../../src/queue/index.js';
+import { messageClaimKey } from '../../../src/platforms/slack/message-router.js';
+import { BOT_TOKEN, CHANNEL_ID, TEAM_ID, USER_ID, nextTs, type SlackMessage } from '../../fakes/fake-slack.js';
+import { mention, startSlackBot, type SlackBot } from './slack-bot.js';
+
+/** A mention's turn job, as the adapter queued it on the process that received the event. */
+function jobFor(event: ReturnType<typeof mention>): TurnJob {
+  return { id: messageClaimKey(TEAM_ID, event), threadKey: `slack:${TEAM_ID}:${CHANNEL_ID}:${event.ts}`, orderMs: Date.now(), platform: 'slack', data: { kind: 'message', teamId: TEAM_ID, event, assistant: false } };
+}
+
+/** A run after the process that ran the job first died, having started `earlier` streams. */
+function takeOver(earlier: JobData[], interruptedTool?: TurnLease['interruptedTool']): TurnLease {
+  return { attempt: 2, waitedMs: 0, toolStarting: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool };
+}
+
+describe('Slack: a turn taken over from a process that died mid-answer (fake Slack, fake LLM)', () => {
+  let bot: SlackBot;
+  beforeAll(async () => {
+    bot = await startSlackBot({ mode: 'http', script: (request) => `answer to ${request.lastUserText}` });
+  });
+  afterAll(() => bot?.close());
+
+  /** The cut-off answer the dead process left: a stream Slack still shows as streaming. */
+  async function cutOffStream(threadTs: string): Promise<SlackMessage> {
+    const deadProcess = new WebClient(BOT_TOKEN, { slackApiUrl: bot.slack.apiUrl });
+    const started = await deadProcess.chat.startStream({ channel: CHANNEL_ID, thread_ts: threadTs, recipient_user_id: USER_ID, recipient_team_id: TEAM_ID, markdown_text: 'answer to half' });
+    return bot.slack.messages.get(started.ts!)!;
+  }
+
+  it('removes the cut-off answer when it answers again, so the thread shows one answer', async () => {
+    const event = mention('the question', { ts: nextTs() });
+    const cut = await cutOffStream(event.ts);
+    await bot.adapter.runJob(jobFor(event), takeOver([{ channel: CHANNEL_ID, ts: cut.ts }]));
+    const thread = bot.slack.messagesIn(CHANNEL_ID, event.ts);
+    expect(thread.map((message) => message.text)).toEqual([expect.stringContaining('answer to')]);
+    expect(thread[0]!.ts).not.toBe(cut.ts);
+    expect(bot.slack.callsOf('chat.delete').map((call) => call.args.ts)).toContain(cut.ts);
+  });
+
+  it('keeps it, closed, above the line saying the turn was interrupted in a tool', async () => {
+    const event = mention('the other question', { ts: nextTs() });
+    const cut = await cutOffStream(event.ts);
+    await bot.adapter.runJob(jobFor(event), takeOver([{ channel: CHANNEL_ID, ts: cut.ts }], { step: 1, server: 'fixture', tool: 'echo' }));
+    const thread = bot.slack.messagesIn(CHANNEL_ID, event.ts);
+    expect(thread.map((message) => message.ts)).toContain(cut.ts);
+    expect(cut.stream?.open).toBe(false);
+    expect(thread.at(-1)!.text).toContain('I was interrupted while using `echo` (fixture)');
+  });
+});

@@ -13,7 +13,8 @@ import { openStore, SecretBox } from '../../src/store/index.js';
 import type { Store } from '../../src/store/types.js';
 import { remoteServerConfig } from '../fixtures/index.js';
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
-import { testLogger } from '../helpers/logger.js';
+import { capturingLogger, testLogger } from '../helpers/logger.js';
+import type { Logger } from '../../src/logging/logger.js';
 import { Recorder } from '../helpers/recorder.js';
 
 const logger = testLogger();
@@ -65,10 +66,10 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
     return store;
   }
 
-  async function startPool(server: RemoteServerConfig, store: Store, secrets?: SecretBox) {
+  async function startPool(server: RemoteServerConfig, store: Store, secrets?: SecretBox, log: Logger = logger) {
     const links = new Recorder<URL>();
     const events = new Recorder<ServerEvent>();
-    const pool = await McpPool.start({ configPath: 'test', servers: [server], startupTimeoutMs: 10_000, defaultToolTimeoutMs: 10_000 }, logger, {
+    const pool = await McpPool.start({ configPath: 'test', servers: [server], startupTimeoutMs: 10_000, defaultToolTimeoutMs: 10_000 }, log, {
       oauth: { kv: store.kv, secrets, publicUrl: callbackBase, showAuthorizationLink: (_server, url) => links.push(url) },
     });
     pool.onServerEvent((event) => events.push(event));
@@ -128,6 +129,30 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
       if (secrets) expect(await sqliteRows(store)).not.toContain(refreshed.refreshToken);
     });
   }
+
+  it('asks for authorization again when the stored credentials were encrypted with another key, saying so once per credential', async () => {
+    const server = await fixture();
+    const store = await sqliteStore('wrong-key.sqlite');
+    const first = await startPool(secure(server), store, new SecretBox(randomBytes(32)));
+    await followAsAPerson(await first.links.waitFor(() => true));
+    await first.events.waitFor((event) => event.type === 'ready');
+    await first.pool.close();
+
+    const { logger: capturing, logs, rawLogs } = capturingLogger();
+    const second = await startPool(secure(server), store, new SecretBox(randomBytes(32)), capturing);
+    expect(second.pool.serverStates()).toEqual({ secure: 'needs-authorization' });
+    await followAsAPerson(await second.links.waitFor(() => true));
+    await second.events.waitFor((event) => event.type === 'ready');
+    expect((await second.pool.callTool('echo', { text: 'authorized again' })).text).toBe('authorized again');
+
+    expect(logs.items.filter((line) => line.msg.startsWith('stored OAuth')).map((line) => line.msg)).toEqual([
+      expect.stringMatching(/^stored OAuth tokens of server "secure" cannot be decrypted \(it was sealed with a key that is neither/),
+      expect.stringMatching(/^stored OAuth client registration of server "secure" cannot be decrypted .* the bot registers with the server again/),
+    ]);
+    const [grant] = server.grants.items;
+    for (const secret of [grant!.accessToken, grant!.refreshToken, server.registrations.items[0]!.clientSecret!]) expect(rawLogs.join('')).not.toContain(secret);
+    expect(server.registrations.items).toHaveLength(2);
+  });
 
   it('says so when a callback matches no waiting authorization', async () => {
     const response = await fetch(`${callbackBase}/oauth/callback?code=abc&state=nobody-waits`);

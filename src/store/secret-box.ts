@@ -4,9 +4,9 @@ import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:
 export const SECRET_KEY_BYTES = 32;
 /**
  * 96-bit IVs, drawn at random for every value: NIST SP 800-38D ("Recommendation for Block Cipher
- * Modes of Operation: Galois/Counter Mode (GCM) and GMAC", 2007), §5.2.1.1 recommends IVs of 96
- * bits, and §8.2.2 allows random ones as long as one key seals at most 2^32 values, far beyond what
- * a bot stores.
+ * Modes of Operation: Galois/Counter Mode (GCM) and GMAC", 2007) §5.2.1.1 recommends IVs of 96 bits,
+ * §8.2.2 allows them to be random, and §8.3 then limits one key to 2^32 values, far beyond what a
+ * bot stores (each refresh seals one).
  */
 const IV_BYTES = 12;
 /** The full 128-bit tag (SP 800-38D §5.2.1.2); a shorter one is refused, not accepted as a weaker check. */

@@ -30,8 +30,9 @@ const MAX_AUTHORIZATIONS = 3;
 
 /**
  * The SDK's OAuth client hooks for one server: tokens and dynamic registrations in the store (so a
- * restart needs no new consent; see OAuthCredentials for how they are encrypted), the PKCE verifier and discovery in memory, and the person-facing
- * step handed to the host. The SDK's `auth()` does discovery, registration, PKCE, refresh and step-up.
+ * restart needs no new consent; OAuthCredentials encrypts them), the PKCE verifier and discovery in
+ * memory, and the person-facing step handed to the host. The SDK's `auth()` does discovery,
+ * registration, PKCE, refresh and step-up.
  */
 export class StoredOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;

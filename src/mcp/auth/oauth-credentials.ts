@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import type Keyv from 'keyv';
 import type { Logger } from '../../logging/logger.js';
 import { isSealed, SecretUnreadableError, type SecretBox } from '../../store/secret-box.js';
@@ -35,7 +36,7 @@ export class OAuthCredentials {
     const stored: unknown = await this.kv.get(key);
     if (stored === undefined) return undefined;
     if (!isSealed(stored)) {
-      if (this.box) await this.reseal(server, field, stored, 'stored OAuth credentials encrypted with TOKEN_ENCRYPTION_KEY');
+      if (this.box) await this.reseal(server, field, stored, stored, 'stored OAuth credentials encrypted with TOKEN_ENCRYPTION_KEY');
       return stored as T;
     }
     if (!this.box) {
@@ -44,7 +45,7 @@ export class OAuthCredentials {
     }
     try {
       const { value, stale } = this.box.open(stored, key);
-      if (stale) await this.reseal(server, field, value, 'stored OAuth credentials re-encrypted with the new TOKEN_ENCRYPTION_KEY');
+      if (stale) await this.reseal(server, field, value, stored, 'stored OAuth credentials re-encrypted with the new TOKEN_ENCRYPTION_KEY');
       return value as T;
     } catch (error) {
       if (!(error instanceof SecretUnreadableError)) throw error;
@@ -73,10 +74,16 @@ export class OAuthCredentials {
     for (const server of servers) for (const field of FIELDS) await this.read(server, field);
   }
 
-  /** A failed write leaves the old value readable, so the read it came from still succeeds. */
-  private async reseal(server: string, field: CredentialField, value: unknown, message: string): Promise<void> {
+  /**
+   * Seals `value` again in place of `before`, what was read. Skipped when the stored value changed
+   * meanwhile (another process saved newer tokens), which this would otherwise overwrite with older
+   * ones; the check and the write are two steps, so this narrows that window rather than closing it.
+   * A failed write leaves the old value readable, so the read it came from still succeeds.
+   */
+  private async reseal(server: string, field: CredentialField, value: unknown, before: unknown, message: string): Promise<void> {
     const key = keyOf(server, field);
     try {
+      if (!isDeepStrictEqual(await this.kv.get(key), before)) return;
       await this.kv.set(key, this.box!.seal(value, key));
       this.log.info({ server, credential: field }, message);
     } catch (error) {

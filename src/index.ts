@@ -17,7 +17,7 @@ import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { postToThread } from './platforms/thread-lines.js';
 import { openTurnQueue, type TurnJob, type TurnLease, type TurnQueue } from './queue/index.js';
-import { openStore, ownStore, StoreUnavailableError, type Store } from './store/index.js';
+import { openStore, ownStore, SecretBox, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
 const slackServesHttp = (settings: Settings) => settings.slack !== undefined && settings.slack.appToken === undefined;
@@ -66,11 +66,23 @@ async function openOwnedStore(settings: Settings, logger: Logger): Promise<Store
   }
 }
 
+/** OAuth tokens are sealed with TOKEN_ENCRYPTION_KEY; without it they are stored as they are, which the operator is told once. */
+function tokenSecrets(settings: Settings, logger: Logger): SecretBox | undefined {
+  const keys = settings.tokenEncryption;
+  if (keys) return new SecretBox(keys.key, keys.previousKey);
+  if (needsOAuthCallback(settings) && !settings.store.url.startsWith('memory://')) {
+    logger.warn('OAuth tokens of remote MCP servers are stored unencrypted: set TOKEN_ENCRYPTION_KEY to encrypt them (make a key with `openssl rand -base64 32`)');
+  }
+  return undefined;
+}
+
 async function openStoreAndPool(settings: Settings, logger: Logger, admins: AdminMessages): Promise<{ store: Store; pool: McpPool }> {
+  const secrets = tokenSecrets(settings, logger);
   const startPool = (kv: Store['kv'] | undefined) =>
     McpPool.start(settings.mcp, logger, {
       oauth: kv && {
         kv,
+        secrets,
         publicUrl: settings.oauth.publicUrl,
         showAuthorizationLink: (server, url) => {
           logger.warn({ server, url: url.href }, 'MCP server needs authorization: open this link and approve');

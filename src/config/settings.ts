@@ -20,6 +20,26 @@ const barList = z
   .optional()
   .transform((value) => (value ?? '').split('|').map((entry) => entry.trim()).filter((entry) => entry !== ''));
 
+/** How to make a key, in every message about one. */
+const MAKE_A_KEY = "make one with `openssl rand -base64 32` or `node -e \"console.log(crypto.randomBytes(32).toString('base64'))\"`";
+
+/** 32 bytes as 64 hex digits, or as base64 (standard or URL-safe, padding optional); undefined for anything else. */
+function decodeKey(text: string): Buffer | undefined {
+  if (/^[0-9a-fA-F]{64}$/.test(text)) return Buffer.from(text, 'hex');
+  if (!/^[A-Za-z0-9+/_-]{43}=?$/.test(text)) return undefined;
+  const key = Buffer.from(text.replaceAll('-', '+').replaceAll('_', '/'), 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+/** An AES-256 key (TOKEN_ENCRYPTION_KEY); the message never quotes the value. */
+const encryptionKey = optionalText.transform((text, context) => {
+  if (text === undefined) return undefined;
+  const key = decodeKey(text);
+  if (key) return key;
+  context.addIssue({ code: 'custom', message: `must be 32 random bytes as base64 (44 characters) or as 64 hex digits; ${MAKE_A_KEY}` });
+  return z.NEVER;
+});
+
 /** MCP_TASK_MAX_S when unset: half an hour. */
 export const DEFAULT_TASK_MAX_S = 1800;
 
@@ -82,6 +102,8 @@ const envSchema = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: optionalText.pipe(otlpUrl),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: optionalText.pipe(otlpUrl),
   OTEL_SERVICE_NAME: optionalText,
+  TOKEN_ENCRYPTION_KEY: encryptionKey,
+  TOKEN_ENCRYPTION_KEY_PREVIOUS: encryptionKey,
 });
 
 export interface LlmSettings {
@@ -142,6 +164,14 @@ export interface OAuthSettings {
   adminUsers: string[];
 }
 
+/** How OAuth tokens and client secrets are sealed in the store (AES-256-GCM). */
+export interface TokenEncryptionSettings {
+  /** Seals every value written, and opens what it sealed (TOKEN_ENCRYPTION_KEY). */
+  key: Buffer;
+  /** Opens values sealed before a rotation, which are then sealed again with `key` (TOKEN_ENCRYPTION_KEY_PREVIOUS). */
+  previousKey: Buffer | undefined;
+}
+
 export interface McpSettings {
   configPath: string;
   servers: ServerConfig[];
@@ -196,6 +226,8 @@ export interface Settings {
   mcp: McpSettings;
   oauth: OAuthSettings;
   store: StoreSettings;
+  /** Absent without TOKEN_ENCRYPTION_KEY: tokens are then stored as they are. */
+  tokenEncryption: TokenEncryptionSettings | undefined;
   /** Present only when the platform's token is set. */
   discord: DiscordSettings | undefined;
   slack: SlackSettings | undefined;
@@ -240,6 +272,28 @@ function discordShards(vars: z.infer<typeof envSchema>): DiscordSettings['shards
   const wrong = ids.find((id, index) => !Number.isInteger(numbers[index]) || numbers[index]! < 0 || numbers[index]! >= count);
   if (wrong !== undefined) throw new ConfigError(`DISCORD_SHARD_IDS: "${wrong}" is not a shard of DISCORD_SHARD_COUNT=${count} (0 to ${count - 1})`);
   return { ids: numbers, count };
+}
+
+/**
+ * TOKEN_ENCRYPTION_KEY and its predecessor: the previous key alone would open old values and seal
+ * nothing, which is never what an operator rotating keys meant.
+ * @throws ConfigError naming the variable
+ */
+function tokenEncryption(vars: z.infer<typeof envSchema>): TokenEncryptionSettings | undefined {
+  const key = vars.TOKEN_ENCRYPTION_KEY;
+  const previousKey = vars.TOKEN_ENCRYPTION_KEY_PREVIOUS;
+  if (!key && previousKey) throw new ConfigError('TOKEN_ENCRYPTION_KEY_PREVIOUS is set but TOKEN_ENCRYPTION_KEY is not: the previous key only opens old values; set the new key in TOKEN_ENCRYPTION_KEY');
+  return key ? { key, previousKey } : undefined;
+}
+
+/**
+ * The token encryption settings, for a feature that must not store a person's tokens in clear.
+ * @param feature what needs it, for the message (e.g. "the per-person server `tracker`")
+ * @throws ConfigError naming TOKEN_ENCRYPTION_KEY and how to make one
+ */
+export function requireTokenEncryption(settings: Pick<Settings, 'tokenEncryption'>, feature: string): TokenEncryptionSettings {
+  if (settings.tokenEncryption) return settings.tokenEncryption;
+  throw new ConfigError(`${feature} keeps people's OAuth tokens, which are stored only encrypted: set TOKEN_ENCRYPTION_KEY; ${MAKE_A_KEY}`);
 }
 
 function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | undefined {
@@ -311,6 +365,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       adminUsers: vars.ADMIN_USERS,
     },
     store: { url: vars.STORE_URL, historyTtlMs: vars.HISTORY_TTL_DAYS * DAY_MS },
+    tokenEncryption: tokenEncryption(vars),
     discord: vars.DISCORD_TOKEN ? { token: vars.DISCORD_TOKEN, apiUrl: vars.DISCORD_API_URL, guildId: vars.DISCORD_GUILD_ID, shards: discordShards(vars) } : undefined,
     slack: vars.SLACK_BOT_TOKEN
       ? { botToken: vars.SLACK_BOT_TOKEN, appToken: vars.SLACK_APP_TOKEN, signingSecret: vars.SLACK_SIGNING_SECRET, apiUrl: vars.SLACK_API_URL, suggestedPrompts: vars.SLACK_SUGGESTED_PROMPTS }

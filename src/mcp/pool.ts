@@ -1,7 +1,8 @@
 import Keyv from 'keyv';
 import { DEFAULT_TASK_MAX_S, type McpSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
-import { AuthorizationRequests, OAUTH_CALLBACK_PATH, type OAuthHost } from './auth/index.js';
+import type { SecretBox } from '../store/secret-box.js';
+import { AuthorizationRequests, OAUTH_CALLBACK_PATH, OAuthCredentials, type OAuthHost } from './auth/index.js';
 import type { RestartPolicy, ServerEventDetails, ServerEventType } from './server-connection.js';
 import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
@@ -19,6 +20,8 @@ export interface PoolOptions {
   oauth?: {
     /** Where tokens and registrations are kept across restarts; in memory without it. */
     kv?: Keyv;
+    /** Seals tokens and registrations in `kv` (TOKEN_ENCRYPTION_KEY); stored as they are without it. */
+    secrets?: SecretBox;
     /** The bot's address as a browser reaches it; its `/oauth/callback` is where people come back. */
     publicUrl?: string;
     /** Shows a person the link that authorizes a server; by default it is logged. */
@@ -49,6 +52,7 @@ export class McpPool implements ToolProvider {
   private readonly servers: ServerInstances[];
   private closing: Promise<void> | undefined;
   private readonly authorizations = new AuthorizationRequests();
+  private readonly credentials: OAuthCredentials;
 
   private constructor(
     settings: McpSettings,
@@ -56,8 +60,9 @@ export class McpPool implements ToolProvider {
     options: PoolOptions,
   ) {
     const restart = { ...DEFAULT_RESTART, ...options.restart };
+    this.credentials = new OAuthCredentials(options.oauth?.kv ?? new Keyv(), options.oauth?.secrets, logger);
     const oauth: OAuthHost = {
-      kv: options.oauth?.kv ?? new Keyv(),
+      credentials: this.credentials,
       redirectUrl: new URL(OAUTH_CALLBACK_PATH, options.oauth?.publicUrl ?? DEFAULT_PUBLIC_URL).href,
       requests: this.authorizations,
       showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
@@ -83,6 +88,9 @@ export class McpPool implements ToolProvider {
   static async start(settings: McpSettings, logger: Logger, options: PoolOptions = {}): Promise<McpPool> {
     const pool = new McpPool(settings, logger, options);
     const started = Date.now();
+    // Credentials stored in clear or with the previous key are sealed with the current one before any server reads them.
+    const oauthServers = settings.servers.filter((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth').map((server) => server.name);
+    await pool.credentials.sealStored(oauthServers).catch((error: unknown) => logger.warn({ err: error }, 'stored OAuth credentials could not be checked at start-up; each is checked again when read'));
     await Promise.all(pool.servers.map((server) => server.start()));
     pool.rebuildCatalog();
     logger.info({ ms: Date.now() - started, servers: pool.serverStates(), tools: pool.catalog.length }, 'MCP servers started');

@@ -4,3 +4,4 @@ export { DEFAULT_NAMESPACE, openStore, type OpenStoreSettings } from './open-sto
 export { StoreUnavailableError } from './store-unavailable-error.js';
 export { FencedOutError, type HistoryStore, type MessageBus, type Store } from './types.js';
 export { ownStore } from './store-owner.js';
+export { isSealed, SecretBox, SecretUnreadableError, type SealedSecret } from './secret-box.js';

@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { OAuthClientProvider, OAuthDiscoveryState } from '@modelcontextprotocol/client';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/client';
-import type Keyv from 'keyv';
 import type { RemoteAuthConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { AuthorizationRequests } from './authorization-requests.js';
+import type { CredentialField, OAuthCredentials } from './oauth-credentials.js';
 
 export type OAuthConfig = Extract<RemoteAuthConfig, { type: 'oauth' }>;
 
 /** What the whole pool shares for OAuth: where credentials live and how a person is shown a link. */
 export interface OAuthHost {
-  /** Tokens and client registrations, kept across restarts when the store is persistent. */
-  kv: Keyv;
+  /** Tokens and client registrations, kept across restarts when the store is persistent (encrypted with TOKEN_ENCRYPTION_KEY). */
+  credentials: OAuthCredentials;
   /** Where the authorization server sends the person back: the bot's `/oauth/callback`. */
   redirectUrl: string;
   requests: AuthorizationRequests;
@@ -30,8 +30,9 @@ const MAX_AUTHORIZATIONS = 3;
 
 /**
  * The SDK's OAuth client hooks for one server: tokens and dynamic registrations in the store (so a
- * restart needs no new consent), the PKCE verifier and discovery in memory, and the person-facing
- * step handed to the host. The SDK's `auth()` does discovery, registration, PKCE, refresh and step-up.
+ * restart needs no new consent; OAuthCredentials encrypts them), the PKCE verifier and discovery in
+ * memory, and the person-facing step handed to the host. The SDK's `auth()` does discovery,
+ * registration, PKCE, refresh and step-up.
  */
 export class StoredOAuthProvider implements OAuthClientProvider {
   private verifier: string | undefined;
@@ -140,19 +141,15 @@ export class StoredOAuthProvider implements OAuthClientProvider {
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
   }
 
-  private key(field: string): string {
-    return `oauth:${this.server}:${field}`;
+  private read<T>(field: CredentialField): Promise<T | undefined> {
+    return this.host.credentials.read<T>(this.server, field);
   }
 
-  private async read<T>(field: string): Promise<T | undefined> {
-    return (await this.host.kv.get(this.key(field))) as T | undefined;
+  private write(field: CredentialField, value: unknown): Promise<void> {
+    return this.host.credentials.write(this.server, field, value);
   }
 
-  private async write(field: string, value: unknown): Promise<void> {
-    await this.host.kv.set(this.key(field), value);
-  }
-
-  private async remove(field: string): Promise<void> {
-    await this.host.kv.delete(this.key(field));
+  private remove(field: CredentialField): Promise<void> {
+    return this.host.credentials.remove(this.server, field);
   }
 }

@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import KeyvSqlite from '@keyv/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
@@ -14,6 +16,19 @@ async function freePort(): Promise<number> {
   const { port } = server.address() as { port: number };
   await new Promise((resolve) => server.close(resolve));
   return port;
+}
+
+const UNENCRYPTED_WARNING = 'OAuth tokens of remote MCP servers are stored unencrypted: set TOKEN_ENCRYPTION_KEY to encrypt them (make a key with `openssl rand -base64 32`)';
+
+/** Every row of the bot's SQLite file, read after the bot has exited. */
+async function storedRows(file: string): Promise<string> {
+  const sqlite = new KeyvSqlite({ uri: `sqlite://${file}` });
+  try {
+    const rows = (await sqlite.query('SELECT key, value FROM keyv')) as { key: string; value: string }[];
+    return rows.map((row) => `${row.key}=${row.value}`).join('\n');
+  } finally {
+    await sqlite.disconnect();
+  }
 }
 
 /** The test starts the bot twice and goes through an authorization between; each start can take over ten seconds on a loaded machine. */
@@ -41,6 +56,9 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
       STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
       PORT: String(port),
       PUBLIC_URL: `http://127.0.0.1:${port}`,
+      // Empty means not set, whatever the environment the tests run in holds.
+      TOKEN_ENCRYPTION_KEY: '',
+      TOKEN_ENCRYPTION_KEY_PREVIOUS: '',
     };
   });
   afterAll(async () => {
@@ -49,7 +67,7 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
     await rm(dir, { recursive: true, force: true });
   });
 
-  it('logs the authorization link, takes the callback on PORT, then uses the server; a restart needs no new link', async () => {
+  it('logs the authorization link, takes the callback on PORT, then uses the server; a restart with TOKEN_ENCRYPTION_KEY needs no new link and encrypts the tokens', async () => {
     const first = startBotProcess(env);
     const ask = await first.until(() => first.logs().find((line) => line.msg === 'MCP server needs authorization: open this link and approve'));
     expect(ask.server).toBe('tracker');
@@ -69,13 +87,26 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
     first.child.stdin.end('hello through oauth\n');
     expect(await first.exited).toBe(0);
     expect(first.output.stdout).toContain('Tracker said: Result of echo:\nhello through oauth');
+    // Without a key the operator is told, once, and the tokens are stored as they were before keys existed.
+    expect(first.logs().filter((line) => line.msg === UNENCRYPTED_WARNING)).toHaveLength(1);
+    const [grant] = fixture.grants.items;
+    const [registration] = fixture.registrations.items;
+    const secrets = [grant!.accessToken, grant!.refreshToken, registration!.clientSecret!];
+    const clear = await storedRows(path.join(dir, 'bot.sqlite'));
+    for (const secret of secrets) expect(clear).toContain(secret);
 
-    const second = startBotProcess(env);
+    const second = startBotProcess({ ...env, TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64') });
     await second.until(() => second.logs().find((line) => line.msg === 'server ready' && line.server === 'tracker'));
     second.child.stdin.end('and again\n');
     expect(await second.exited).toBe(0);
     expect(second.output.stdout.trim()).toBe('Tracker said: Result of echo:\nand again');
     expect(second.logs().filter((line) => line.msg.includes('needs authorization'))).toEqual([]);
     expect(fixture.authorizations.items).toHaveLength(1);
+    // The first start with a key encrypted what the first run stored in clear, in place.
+    expect(second.logs().filter((line) => line.msg === 'stored OAuth credentials encrypted with TOKEN_ENCRYPTION_KEY')).toHaveLength(2);
+    expect(second.logs().filter((line) => line.msg === UNENCRYPTED_WARNING)).toEqual([]);
+    const sealed = await storedRows(path.join(dir, 'bot.sqlite'));
+    expect(sealed).toContain('oauth:tracker:tokens');
+    for (const secret of secrets) expect(sealed).not.toContain(secret);
   }, TWO_RUNS_TIMEOUT_MS);
 });

@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadSettings, requireTokenEncryption } from '../../src/config/index.js';
+
+let dir: string;
+let env: Record<string, string>;
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'token-key-'));
+  await writeFile(path.join(dir, 'servers.json'), JSON.stringify({ mcpServers: {} }));
+  env = { LLM_MODEL: 'm', MCP_CONFIG: path.join(dir, 'servers.json') };
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function configError(promise: Promise<unknown>): Promise<string> {
+  const error = await promise.then(
+    () => undefined,
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(ConfigError);
+  return (error as ConfigError).message;
+}
+
+describe('TOKEN_ENCRYPTION_KEY', () => {
+  const key = randomBytes(32);
+
+  it('is absent unless set, and an empty value means not set', async () => {
+    expect((await loadSettings(env)).tokenEncryption).toBeUndefined();
+    expect((await loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: '' })).tokenEncryption).toBeUndefined();
+  });
+
+  it('takes 32 bytes as base64 (standard or URL-safe) or as 64 hex digits', async () => {
+    for (const text of [key.toString('base64'), key.toString('base64url'), key.toString('hex'), key.toString('hex').toUpperCase()]) {
+      const settings = await loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: text });
+      expect(settings.tokenEncryption?.key.equals(key)).toBe(true);
+      expect(settings.tokenEncryption?.previousKey).toBeUndefined();
+    }
+  });
+
+  it('refuses a key of the wrong length or format with a ConfigError naming the variable and how to make one, never quoting it', async () => {
+    for (const text of [randomBytes(16).toString('base64'), randomBytes(33).toString('base64'), key.toString('hex').slice(1), 'correct horse battery staple']) {
+      const message = await configError(loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: text }));
+      expect(message).toMatch(/^environment variable TOKEN_ENCRYPTION_KEY: must be 32 random bytes/);
+      expect(message).toContain('openssl rand -base64 32');
+      expect(message).not.toContain(text);
+    }
+    expect(await configError(loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: key.toString('hex'), TOKEN_ENCRYPTION_KEY_PREVIOUS: 'short' }))).toMatch(/^environment variable TOKEN_ENCRYPTION_KEY_PREVIOUS: must be 32 random bytes/);
+  });
+
+  it('reads TOKEN_ENCRYPTION_KEY_PREVIOUS beside it, and refuses the previous key alone', async () => {
+    const previous = randomBytes(32);
+    const settings = await loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: key.toString('base64'), TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString('hex') });
+    expect(settings.tokenEncryption?.previousKey?.equals(previous)).toBe(true);
+    expect(await configError(loadSettings({ ...env, TOKEN_ENCRYPTION_KEY_PREVIOUS: previous.toString('base64') }))).toMatch(/TOKEN_ENCRYPTION_KEY_PREVIOUS is set but TOKEN_ENCRYPTION_KEY is not/);
+  });
+
+  it('can be required by a feature that must not keep tokens in clear', async () => {
+    expect(() => requireTokenEncryption({ tokenEncryption: undefined }, 'the per-person server "tracker"')).toThrow(/^the per-person server "tracker" .*set TOKEN_ENCRYPTION_KEY; make one with `openssl rand -base64 32`/);
+    const settings = await loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: key.toString('base64') });
+    expect(requireTokenEncryption(settings, 'x').key.equals(key)).toBe(true);
+  });
+});

@@ -191,6 +191,8 @@ export function judge(records: TrafficRecords): TrafficReport {
   const interruptionTs = new Set(outcomes.interruptions.map((interruption) => interruption.ts));
   for (const message of slack.messages.values()) {
     if (!ourThreads.has(message.threadTs ?? '') || answerTs.has(message.ts) || interruptionTs.has(message.ts) || outcomes.questionTs.has(message.ts)) continue;
+    // The tool steps of a turn that then asks a question: their cards close above it, with no text, by design.
+    if (message.stream?.chunks.every((chunk) => chunk.type === 'task_update')) continue;
     if (isCutAnswer(message.text)) report.cutAnswers += 1;
     else report.unexpected.push(`${message.channel}/${message.threadTs} ${message.ts}: ${JSON.stringify(message.text.slice(0, 200))}`);
   }

@@ -17,6 +17,7 @@ import { ConsoleAdapter, ConsoleScreen } from './platforms/console/index.js';
 import type { PlatformAdapter } from './platforms/types.js';
 import { postToThread } from './platforms/thread-lines.js';
 import { openTurnQueue, type TurnJob, type TurnLease, type TurnQueue } from './queue/index.js';
+import { ServersReload, watchServersFile } from './reload/index.js';
 import { openStore, ownStore, SecretBox, StoreUnavailableError, type Store } from './store/index.js';
 
 /** Slack in HTTP mode owns PORT; the health and metrics routes then ride on its server. */
@@ -105,20 +106,20 @@ async function openStoreAndPool(settings: Settings, logger: Logger, admins: Admi
   throw store.status === 'rejected' ? store.reason : (pool as PromiseRejectedResult).reason;
 }
 
-async function buildAdapters(settings: Settings, platforms: ReturnType<typeof loadPlatforms>, engine: ConversationEngine, store: Store, queue: TurnQueue, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics): Promise<PlatformAdapter[]> {
+async function buildAdapters(settings: Settings, platforms: ReturnType<typeof loadPlatforms>, engine: ConversationEngine, store: Store, queue: TurnQueue, logger: Logger, routes: HttpRoute[], screen: ConsoleScreen | undefined, metrics: BotMetrics, reload: ServersReload): Promise<PlatformAdapter[]> {
   const adapters: PlatformAdapter[] = [];
   const drainTimeoutMs = settings.shutdownTimeoutMs;
   if (settings.discord && platforms.discord) {
     const { DiscordAdapter } = await platforms.discord;
-    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, queue, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs }));
+    adapters.push(new DiscordAdapter({ settings: settings.discord, engine, queue, kv: store.kv, conversationTtlMs: settings.store.historyTtlMs, logger, drainTimeoutMs, reload }));
   }
   if (settings.slack && platforms.slack) {
     const { SlackAdapter } = await platforms.slack;
     const slackRoutes = slackServesHttp(settings) ? routes : [];
-    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, queue, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics }));
+    adapters.push(new SlackAdapter({ settings: settings.slack, port: settings.port, engine, queue, kv: store.kv, logger, threadMemoryMs: settings.store.historyTtlMs, routes: slackRoutes, drainTimeoutMs, feedback: metrics, reload }));
   }
   // With no platform token the bot runs in the terminal.
-  if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger, screen }));
+  if (adapters.length === 0) adapters.push(new ConsoleAdapter({ engine, logger, screen, reload }));
   return adapters;
 }
 
@@ -152,6 +153,8 @@ async function main(): Promise<void> {
   const { store, pool } = await openStoreAndPool(settings, logger, admins);
   countRestarts(pool, metrics);
   const llm = measuredChatModel(createChatModel(settings.llm, logger), metrics);
+  // The servers' allow lists and confirmTools; a reload of the servers file replaces them.
+  const access = new AccessPolicy(settings.access, settings.mcp.servers);
   const engine = new ConversationEngine({
     llm,
     embedder: settings.embeddingModel === undefined ? undefined : createEmbedder(settings.llm, settings.embeddingModel, logger),
@@ -160,7 +163,7 @@ async function main(): Promise<void> {
     settings: settings.engine,
     logger,
     observer: metrics,
-    access: new AccessPolicy(settings.access, settings.mcp.servers),
+    access,
     kv: store.kv,
     bus: store.bus,
     prompts: pool,
@@ -171,6 +174,8 @@ async function main(): Promise<void> {
     throw error;
   });
   metrics.queueCounts = () => queue.counts();
+  // The servers file is read again when it changes, or when an admin runs /reload.
+  const reload = new ServersReload({ file: settings.mcp.configPath, env: process.env, pool, access, admins: settings.oauth.adminUsers, logger });
 
   // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
   const platformsConfigured = settings.discord !== undefined || settings.slack !== undefined;
@@ -178,8 +183,9 @@ async function main(): Promise<void> {
     ...(settings.httpEnabled && platformsConfigured ? observabilityRoutes({ adapters: () => adapters, serverStates: () => pool.serverStates(), storeAnswers: () => store.ping(), queue: () => queueReport(queue) }, metrics, logger) : []),
     ...(needsOAuthCallback(settings) ? [oauthCallbackRoute(pool, logger)] : []),
   ];
-  const adapters = await buildAdapters(settings, platforms, engine, store, queue, logger, routes, screen, metrics);
+  const adapters = await buildAdapters(settings, platforms, engine, store, queue, logger, routes, screen, metrics, reload);
   let httpServer: Server | undefined;
+  let stopWatching = () => {};
 
   let stopping: Promise<void> | undefined;
   const shutdown = (reason: string): Promise<void> => {
@@ -198,6 +204,7 @@ async function main(): Promise<void> {
         engine.cancelTasks();
       }, settings.shutdownTimeoutMs - Math.min(5_000, settings.shutdownTimeoutMs / 3));
       givingUp.unref();
+      stopWatching();
       // The queue stops handing this process turns while the adapters stop taking events and wait for the turns they run.
       await Promise.allSettled([queue.stop(settings.shutdownTimeoutMs), ...adapters.map((adapter) => adapter.stop())]);
       httpServer?.close();
@@ -228,6 +235,7 @@ async function main(): Promise<void> {
   admins.platformsStarted(adapters);
   // Tasks the previous run left running on MCP servers: cancelled, each thread told.
   await engine.cancelLeftoverTasks((threadKey, text) => postToThread(adapters, threadKey, text));
+  stopWatching = watchServersFile(settings.mcp.configPath, () => void reload.reload('file change'), logger);
   logger.info({ platforms: adapters.map((adapter) => adapter.platform), tools: pool.tools().length }, 'bot ready');
 
   const consoleAdapter = adapters.find((adapter): adapter is ConsoleAdapter => adapter instanceof ConsoleAdapter);

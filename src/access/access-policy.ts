@@ -20,22 +20,35 @@ const ANY_TOOL = '*';
  * approval. The model only ever sees the tools the asker may use, so it cannot call the others.
  */
 export class AccessPolicy {
-  private readonly serverRules = new Map<string, AccessRule>();
-  private readonly confirmed = new Map<string, Set<string>>();
+  private serverRules = new Map<string, AccessRule>();
+  private confirmed = new Map<string, Set<string>>();
   /** Filtered catalogs keyed by which restricted servers are in, so equal askers share one array (and one prompt). */
-  private readonly catalogs = new WeakMap<CatalogTool[], Map<string, CatalogTool[]>>();
+  private catalogs = new WeakMap<CatalogTool[], Map<string, CatalogTool[]>>();
   private readonly lastNotice = new Map<string, number>();
 
   constructor(
     private readonly bot: AccessRule = OPEN_RULE,
     servers: ServerAccessConfig[] = [],
   ) {
+    this.setServers(servers);
+  }
+
+  /**
+   * Takes the servers' allow lists and confirmTools from a (re)loaded servers file; the bot-wide rule
+   * (ALLOWED_*) stays. Questions already waiting for approval keep waiting.
+   */
+  setServers(servers: ServerAccessConfig[]): void {
+    const serverRules = new Map<string, AccessRule>();
+    const confirmed = new Map<string, Set<string>>();
     for (const server of servers) {
       if (server.allowUsers || server.allowRoles || server.allowChannels) {
-        this.serverRules.set(server.name, { users: server.allowUsers ?? [], roles: server.allowRoles ?? [], channels: server.allowChannels ?? [] });
+        serverRules.set(server.name, { users: server.allowUsers ?? [], roles: server.allowRoles ?? [], channels: server.allowChannels ?? [] });
       }
-      if (server.confirmTools.length > 0) this.confirmed.set(server.name, new Set(server.confirmTools));
+      if (server.confirmTools.length > 0) confirmed.set(server.name, new Set(server.confirmTools));
     }
+    this.serverRules = serverRules;
+    this.confirmed = confirmed;
+    this.catalogs = new WeakMap();
   }
 
   /** May this person talk to the bot here at all? */

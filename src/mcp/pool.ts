@@ -1,9 +1,10 @@
 import Keyv from 'keyv';
-import { DEFAULT_TASK_MAX_S, type McpSettings } from '../config/index.js';
+import { DEFAULT_TASK_MAX_S, type McpSettings, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { AuthorizationRequests, OAUTH_CALLBACK_PATH, OAuthCredentials, type OAuthHost } from './auth/index.js';
-import type { RestartPolicy, ServerEventDetails, ServerEventType } from './server-connection.js';
+import { diffServers } from './config-diff.js';
+import type { RestartPolicy, ServerConnectionOptions, ServerEventDetails, ServerEventType } from './server-connection.js';
 import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
@@ -29,6 +30,14 @@ export interface PoolOptions {
   };
 }
 
+/** What `apply` did, by server name. */
+export interface ServerChanges {
+  added: string[];
+  removed: string[];
+  /** Changed in the file: the old entry closed, the new one started. */
+  restarted: string[];
+}
+
 /** What happened to one server: for metrics (count `restarted`) and for tests to wait on. */
 export interface ServerEvent extends ServerEventDetails {
   server: string;
@@ -49,10 +58,15 @@ export class McpPool implements ToolProvider {
   private routes = new Map<string, { instances: ServerInstances; toolName: string }>();
   private readonly catalogListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: ServerEvent) => void>();
-  private readonly servers: ServerInstances[];
+  private servers: ServerInstances[];
+  /** Servers a reload removed or replaced, closing once their calls in flight end. */
+  private readonly retiring = new Set<ServerInstances>();
+  /** Reloads run one at a time, in the order they were asked for. */
+  private applying: Promise<unknown> = Promise.resolve();
   private closing: Promise<void> | undefined;
   private readonly authorizations = new AuthorizationRequests();
   private readonly credentials: OAuthCredentials;
+  private readonly connectionOptions: Omit<ServerConnectionOptions, 'onEvent'>;
 
   private constructor(
     settings: McpSettings,
@@ -67,21 +81,20 @@ export class McpPool implements ToolProvider {
       requests: this.authorizations,
       showAuthorizationLink: options.oauth?.showAuthorizationLink ?? ((server, url) => logger.warn({ server, url: url.href }, 'open this link to authorize the MCP server')),
     };
-    this.servers = settings.servers
-      .filter((server) => !server.disabled)
-      .map(
-        (config) =>
-          new ServerInstances(config, {
-            logger,
-            restart,
-            startupTimeoutMs: settings.startupTimeoutMs,
-            defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
-            maxResourceChars: settings.maxResourceChars ?? DEFAULT_MAX_RESOURCE_CHARS,
-            maxTaskMs: settings.maxTaskMs ?? DEFAULT_TASK_MAX_S * 1000,
-            oauth,
-            onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }),
-          }),
-      );
+    this.connectionOptions = {
+      logger,
+      restart,
+      startupTimeoutMs: settings.startupTimeoutMs,
+      defaultToolTimeoutMs: settings.defaultToolTimeoutMs,
+      maxResourceChars: settings.maxResourceChars ?? DEFAULT_MAX_RESOURCE_CHARS,
+      maxTaskMs: settings.maxTaskMs ?? DEFAULT_TASK_MAX_S * 1000,
+      oauth,
+    };
+    this.servers = settings.servers.filter((server) => !server.disabled).map((config) => this.instancesFor(config));
+  }
+
+  private instancesFor(config: ServerConfig): ServerInstances {
+    return new ServerInstances(config, { ...this.connectionOptions, onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }) });
   }
 
   /** Starts every enabled server in parallel; the pool is ready even if some (or all) fail. */
@@ -162,9 +175,56 @@ export class McpPool implements ToolProvider {
     return () => this.eventListeners.delete(listener);
   }
 
+  /**
+   * Makes the running servers the ones in `servers` (a reloaded servers file): starts the added ones,
+   * restarts the changed ones (any field differs) and closes the removed ones; unchanged servers are
+   * not touched. The new and restarted servers start first, beside the old ones, and the new set takes
+   * over the catalog in one step when they are up (or have failed, as at start-up). A call already
+   * running on a removed or replaced server finishes there (up to that server's tool time-out; after
+   * that it ends as a failed outcome) before the server is closed; calls after the switch go to the new set.
+   * `onSwitch` runs in the same tick as the switch, for what is derived from the servers (the access policy).
+   * Reloads run one at a time. Resolves with what changed once the new set serves.
+   * @throws Error when the pool is closing
+   */
+  apply(servers: ServerConfig[], onSwitch?: () => void): Promise<ServerChanges> {
+    const applied = this.applying.then(() => this.applyNow(servers, onSwitch));
+    this.applying = applied.catch(() => undefined);
+    return applied;
+  }
+
+  private async applyNow(servers: ServerConfig[], onSwitch: (() => void) | undefined): Promise<ServerChanges> {
+    if (this.closing) throw new Error('the MCP servers are shutting down');
+    const diff = diffServers(
+      this.servers.map((server) => server.config),
+      servers,
+    );
+    const changes: ServerChanges = { added: diff.added.map((server) => server.name), removed: diff.removed, restarted: diff.changed.map((server) => server.name) };
+    const starting = new Map([...diff.added, ...diff.changed].map((config) => [config.name, this.instancesFor(config)]));
+    await Promise.all([...starting.values()].map((server) => server.start()));
+    if (this.closing) {
+      await Promise.all([...starting.values()].map((server) => server.close()));
+      throw new Error('the MCP servers are shutting down');
+    }
+    const running = new Map(this.servers.map((server) => [server.name, server]));
+    const next = servers.filter((config) => !config.disabled).map((config) => starting.get(config.name) ?? running.get(config.name)!);
+    const leaving = this.servers.filter((server) => !next.includes(server));
+    this.servers = next;
+    onSwitch?.();
+    this.rebuildCatalog();
+    for (const server of leaving) void this.retire(server);
+    if (changes.added.length + changes.removed.length + changes.restarted.length > 0) this.logger.info({ ...changes, servers: this.serverStates(), tools: this.catalog.length }, 'MCP servers changed');
+    return changes;
+  }
+
+  private async retire(server: ServerInstances): Promise<void> {
+    this.retiring.add(server);
+    await server.retire(server.config.timeoutMs ?? this.connectionOptions.defaultToolTimeoutMs);
+    this.retiring.delete(server);
+  }
+
   /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= Promise.all(this.servers.map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
+    this.closing ??= Promise.all([...this.servers, ...this.retiring].map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
     return this.closing;
   }
 

@@ -26,6 +26,8 @@ export class ServerInstances {
   /** The instance whose tool list the catalog shows: the first one ready, or the last one whose tools changed. */
   private listedBy: ServerConnection | undefined;
   private readonly log: Logger;
+  /** Called when the last call in flight on any instance ends (see retire). */
+  private onIdle: (() => void) | undefined;
 
   /** `options.onEvent` hears every instance's events, with `instance` set when there are several. */
   constructor(
@@ -98,7 +100,13 @@ export class ServerInstances {
     instance.inFlight += 1;
     return instance.connection.callTool(toolName, args, context).finally(() => {
       instance.inFlight -= 1;
+      if (this.callsInFlight === 0) this.onIdle?.();
     });
+  }
+
+  /** Calls running now on all instances together. */
+  get callsInFlight(): number {
+    return this.instances.reduce((sum, instance) => sum + instance.inFlight, 0);
   }
 
   /**
@@ -107,6 +115,25 @@ export class ServerInstances {
    */
   cancelTask(taskId: string): Promise<TaskCancelOutcome> {
     return (this.leastBusyReady() ?? this.instances[0]!).connection.cancelTask(taskId);
+  }
+
+  /**
+   * Closes the server once the calls already running on it have ended, or after `graceMs` at the latest
+   * (a call still running then ends as a failed outcome saying the server was shut down). For a server
+   * a reloaded servers file removed or changed: no new call reaches it, the ones it has may finish.
+   */
+  async retire(graceMs: number): Promise<void> {
+    if (this.callsInFlight > 0) {
+      this.log.info({ calls: this.callsInFlight, graceMs }, 'server closes when its calls in flight end');
+      let timer: NodeJS.Timeout | undefined;
+      await new Promise<void>((resolve) => {
+        this.onIdle = resolve;
+        timer = setTimeout(resolve, graceMs);
+      });
+      clearTimeout(timer);
+      this.onIdle = undefined;
+    }
+    await this.close();
   }
 
   /** Stops every instance (their processes have exited when this resolves); restarts none. Idempotent. */

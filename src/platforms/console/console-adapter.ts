@@ -3,6 +3,7 @@ import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
 import { NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import type { PlatformAdapter } from '../types.js';
 import { CANCEL_LINE, ConsoleReply, type ConsoleQuestion } from './console-reply.js';
 import { ConsoleScreen } from './console-screen.js';
@@ -16,6 +17,8 @@ export interface ConsoleAdapterOptions {
   input?: Readable & { isTTY?: boolean };
   /** Where answers and everything else go: by default standard output and error, as whole lines. */
   screen?: ConsoleScreen;
+  /** `/reload` reads the servers file again; without it the line says the bot cannot. */
+  reload?: ServersReload;
 }
 
 /** Why the console stopped reading: its input ran out, or the person pressed Ctrl+C. */
@@ -24,7 +27,7 @@ export type ConsoleEnd = 'end of input' | 'SIGINT';
 const THREAD_KEY = 'console:local';
 const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
 const COMMANDS_HELP =
-  'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /help shows this. Anything else is a question.';
+  'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /reload reads the servers file again, /help shows this. Anything else is a question.';
 
 function noSuchServer(name: string, servers: ServerTools[]): string {
   const names = servers.map((entry) => entry.server);
@@ -176,6 +179,10 @@ export class ConsoleAdapter implements PlatformAdapter {
     if (command === '/reset') {
       await this.options.engine.reset(THREAD_KEY);
       await this.screen.answerLine('History cleared.');
+      return;
+    }
+    if (command === '/reload') {
+      await this.screen.answerLine(await runReloadCommand(this.options.reload, ASKER, 'console'));
       return;
     }
     // A lone `/word` is a command, not a question (a path such as /etc/hosts still goes to the model).

@@ -18,6 +18,7 @@ import { ConfigError, type DiscordSettings } from '../../config/index.js';
 import { PromptError, type ConversationEngine, type IncomingMessage } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { TurnJob, TurnLease, TurnQueue } from '../../queue/types.js';
+import type { ServersReload } from '../../reload/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { ArrivalOrder } from './arrival-order.js';
@@ -58,13 +59,15 @@ export interface DiscordAdapterOptions {
   logger: Logger;
   /** How long stop() waits for turns in flight. */
   drainTimeoutMs?: number;
+  /** What `/reload` runs; without it the command says the bot cannot reload. */
+  reload?: ServersReload;
 }
 
 const DEFAULT_CONVERSATION_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 
 /**
  * The bot on Discord: mentions start threads; threads, forum posts, DMs and replies to its answers are
- * conversations; /ask, /prompt, /tools and /reset.
+ * conversations; /ask, /prompt, /tools, /reset and /reload.
  */
 export class DiscordAdapter implements PlatformAdapter {
   readonly platform = 'discord';
@@ -85,7 +88,7 @@ export class DiscordAdapter implements PlatformAdapter {
   constructor(private readonly options: DiscordAdapterOptions) {
     this.log = options.logger.child({ platform: 'discord' });
     this.turns = new InFlightTurns(this.log);
-    this.commands = new SlashCommands(options.engine, this.log);
+    this.commands = new SlashCommands(options.engine, this.log, options.reload);
     this.memory = new ConversationMemory(options.kv, options.conversationTtlMs ?? DEFAULT_CONVERSATION_TTL_MS);
     this.client = new Client({
       intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.MessageContent, GatewayIntentBits.DirectMessages],

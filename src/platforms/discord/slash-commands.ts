@@ -10,6 +10,7 @@ import {
 import type { Asker } from '../../access/index.js';
 import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import { conversationHere } from './interaction-conversations.js';
 import { toolListMessages } from './tool-embeds.js';
 
@@ -41,18 +42,26 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
     everywhere('prompt', 'Use a prompt an MCP server offers; I answer here')
       .addStringOption((option) => option.setName('name').setDescription('The prompt').setRequired(true).setAutocomplete(true))
       .toJSON(),
+    everywhere('reload', 'Read the MCP servers file again (bot admins only)').toJSON(),
   ];
 }
 
-/** `/tools` and `/reset`: always deferred first, so Discord's 3-second window is never missed. */
+/** `/tools`, `/reset` and `/reload`: always deferred first, so Discord's 3-second window is never missed. */
 export class SlashCommands {
+  /** `reload`: what `/reload` runs; without it the command says the bot cannot reload. */
   constructor(
     private readonly engine: ConversationEngine,
     private readonly log: Logger,
+    private readonly reload?: ServersReload,
   ) {}
 
   async run(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
     await interaction.deferReply({ flags: MessageFlags.Ephemeral });
+    // For the admins in ADMIN_USERS, whether or not ALLOWED_* admits them.
+    if (interaction.commandName === 'reload') {
+      await interaction.editReply(await runReloadCommand(this.reload, asker, `discord:${asker.userId}`));
+      return;
+    }
     if (!this.engine.admits(asker)) {
       await interaction.editReply(ACCESS_DENIED_MESSAGE);
       return;

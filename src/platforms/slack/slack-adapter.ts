@@ -7,6 +7,7 @@ import { ConfigError, type SlackSettings } from '../../config/index.js';
 import type { ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { Asker } from '../../access/index.js';
+import type { ServersReload } from '../../reload/index.js';
 import { filesForJob, filesFromJob, type JobFile, type TurnJob, type TurnLease, type TurnQueue } from '../../queue/index.js';
 import { claimOnce } from '../../store/index.js';
 import { EventNotTakenError } from './ack-after-listeners.js';
@@ -50,6 +51,8 @@ export interface SlackAdapterOptions {
   clientOptions?: webApi.WebClientOptions;
   /** Counts presses on the feedback buttons under answers (the bot's metrics). */
   feedback?: FeedbackCounter;
+  /** What `/reload` runs; without it the command says the bot cannot reload. */
+  reload?: ServersReload;
 }
 
 /** A turn as a job carries it: what runJob needs to rebuild it on any process. */
@@ -88,7 +91,7 @@ function refusedAs(error: unknown, setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN
   throw refusal ? new ConfigError(refusal) : error;
 }
 
-/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools, /prompt and /reset. */
+/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools, /prompt, /reset and /reload. */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
   readonly mode: SlackMode;
@@ -125,7 +128,7 @@ export class SlackAdapter implements PlatformAdapter {
     );
     this.app.event('app_mention', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
     this.app.event('message', ({ event, body }) => this.onMessage(event as SlackMessageEvent, body.team_id, false));
-    registerSlashCommands(this.app, options.engine, this.log);
+    registerSlashCommands(this.app, options.engine, this.log, options.reload);
     registerPromptCommand(this.app, options.engine, this.log, (turn) => this.turns.track(this.queuePrompt(turn)));
     registerConfirmationActions(this.app, options.engine, this.log);
     registerTaskCancelActions(this.app, options.engine, this.log);

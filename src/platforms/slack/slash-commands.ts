@@ -2,18 +2,19 @@ import type { App, Middleware, SlackCommandMiddlewareArgs, SlashCommand } from '
 import type { Asker } from '../../access/index.js';
 import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
+import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import { dmThreadKey } from './message-router.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { toolListMessages } from './tool-blocks.js';
 
-/**
- * `/tools [server]` and `/reset`, answered only to the person who asked. Each acknowledges first:
- * Slack shows an error when a command is not acknowledged within 3 seconds.
- */
 /** Who ran a slash command, and where: a DM channel's id starts with D. */
 export const commandAsker = (command: Pick<SlashCommand, 'user_id' | 'channel_id'>): Asker => ({ userId: command.user_id, roleIds: [], channelId: command.channel_id, direct: command.channel_id.startsWith('D') });
 
-export function registerSlashCommands(app: App, engine: ConversationEngine, log: Logger): void {
+/**
+ * `/tools [server]`, `/reset` and `/reload`, answered only to the person who asked. Each acknowledges
+ * first: Slack shows an error when a command is not acknowledged within 3 seconds.
+ */
+export function registerSlashCommands(app: App, engine: ConversationEngine, log: Logger, reload: ServersReload | undefined): void {
   // Runs before each command's own listener; someone the bot does not admit hears so, privately.
   const admitted: Middleware<SlackCommandMiddlewareArgs> = async ({ command, ack, respond, next }) => {
     if (engine.admits(commandAsker(command))) return next();
@@ -53,5 +54,11 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
       return;
     }
     await respond({ response_type: 'ephemeral', text: 'Done: I have forgotten our DM conversation.' });
+  });
+
+  // For the admins in ADMIN_USERS, whether or not ALLOWED_* admits them; the answer comes once the new servers are up.
+  app.command('/reload', async ({ command, ack, respond }) => {
+    await ack();
+    await respond({ response_type: 'ephemeral', text: await runReloadCommand(reload, commandAsker(command), `slack:${command.user_id}`) });
   });
 }

@@ -220,6 +220,7 @@ export class McpPool implements ToolProvider {
     this.retiring.add(server);
     await server.retire(server.config.timeoutMs ?? this.connectionOptions.defaultToolTimeoutMs);
     this.retiring.delete(server);
+    this.logger.info({ server: server.name }, 'replaced or removed server closed');
   }
 
   /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */

@@ -36,6 +36,8 @@ export interface EngineHarness {
   engine: ConversationEngine;
   llm: FakeLlm;
   pool: McpPool;
+  /** The engine's access policy (ALLOWED_* and the servers' own lists), for a reload to update. */
+  access: AccessPolicy;
   store: Store;
   logger: Logger;
   /** One message through the engine, as `asker` (someone admitted, by default) in `threadKey`; resolves with what the engine sent back. */
@@ -87,13 +89,14 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
     );
     cleanups.push(() => pool.close());
     const chatModel = createChatModel({ baseUrl: llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, stream: true, ...options.llm }, logger);
+    const access = new AccessPolicy(options.access ?? OPEN_RULE, servers);
     const engine = new ConversationEngine({
       llm: chatModel,
       tools: pool,
       history: store.history,
       settings: { ...TEST_ENGINE_SETTINGS, ...options.engine },
       logger,
-      access: new AccessPolicy(options.access ?? OPEN_RULE, servers),
+      access,
       kv: store.kv,
       bus: store.bus,
       prompts: pool,
@@ -103,7 +106,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       await engine.handle({ threadKey, asker, text }, reply);
       return reply;
     };
-    return { engine, llm, pool, store, logger, ask, close };
+    return { engine, llm, pool, access, store, logger, ask, close };
   } catch (error) {
     await close().catch((failed: unknown) => {
       throw new AggregateError([error, failed], 'the engine harness failed to start and then to clean up');

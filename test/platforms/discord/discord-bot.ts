@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import type { ConversationEngine } from '../../../src/engine/index.js';
+import type { ServersReload } from '../../../src/reload/index.js';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
 import type { TurnQueue } from '../../../src/queue/index.js';
 import { FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
@@ -27,10 +28,18 @@ export interface DiscordBot {
 }
 
 /** The real adapter on the real engine (fixture MCP servers, fake LLM), connected to a fake Discord. */
-export function startDiscordBot(options: { script: LlmScript; servers?: ServerConfig[]; guildId?: string } & Pick<EngineHarnessOptions, 'access' | 'engine'>): Promise<DiscordBot> {
+export function startDiscordBot(
+  options: {
+    script: LlmScript;
+    servers?: ServerConfig[];
+    guildId?: string;
+    /** What `/reload` runs, made from the harness's pool and access policy. */
+    reload?: (harness: EngineHarness) => ServersReload;
+  } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
+): Promise<DiscordBot> {
   return connectDiscordBot(
     () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
-    { closesHarness: true, guildId: options.guildId },
+    { closesHarness: true, guildId: options.guildId, reload: options.reload },
   );
 }
 
@@ -68,7 +77,7 @@ export function startDiscordBotBeside(bot: DiscordBot, options: EngineBesideOpti
 
 async function connectDiscordBot(
   harnessFor: () => Promise<EngineHarness>,
-  options: { closesHarness: boolean; guildId?: string; engine?: (harness: EngineHarness) => ConversationEngine },
+  options: { closesHarness: boolean; guildId?: string; engine?: (harness: EngineHarness) => ConversationEngine; reload?: (harness: EngineHarness) => ServersReload },
 ): Promise<DiscordBot> {
   const { logger, logs, rawLogs } = capturingLogger();
   const parts: Partial<Omit<DiscordBot, 'close'>> = { logs, rawLogs };
@@ -91,7 +100,7 @@ async function connectDiscordBot(
     const engine = options.engine?.(bot.harness) ?? bot.harness.engine;
     // As src/index.ts builds it: the queue's jobs go to the adapter of their platform.
     bot.queue = queueServing(bot.harness.store.kv, logger, () => bot.adapter);
-    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, queue: bot.queue, kv: bot.harness.store.kv, logger });
+    bot.adapter = new DiscordAdapter({ settings: { token: TOKEN, apiUrl: bot.discord.apiUrl, guildId: options.guildId }, engine, queue: bot.queue, kv: bot.harness.store.kv, logger, reload: options.reload?.(bot.harness) });
     await bot.adapter.start();
     return bot as DiscordBot;
   } catch (error) {

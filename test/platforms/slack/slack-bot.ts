@@ -3,6 +3,7 @@ import { expect } from 'vitest';
 import type { ServerConfig } from '../../../src/config/index.js';
 import type Keyv from 'keyv';
 import type { ConversationEngine } from '../../../src/engine/index.js';
+import type { ServersReload } from '../../../src/reload/index.js';
 import { SlackAdapter, type SlackAdapterOptions } from '../../../src/platforms/slack/index.js';
 import type { Store } from '../../../src/store/types.js';
 import type { LlmScript } from '../../fakes/fake-llm.js';
@@ -50,12 +51,19 @@ export interface SlackBot {
 
 /** The real adapter (real Bolt) on the real engine (fixture MCP server, fake LLM), talking to a fake Slack. */
 export function startSlackBot(
-  options: { mode: Mode; script?: LlmScript; servers?: ServerConfig[]; adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] } } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
+  options: {
+    mode: Mode;
+    script?: LlmScript;
+    servers?: ServerConfig[];
+    adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] };
+    /** What `/reload` runs, made from the harness's pool and access policy. */
+    reload?: (harness: EngineHarness) => ServersReload;
+  } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
 ): Promise<SlackBot> {
   return connectSlackBot(
     options.mode,
     () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
-    { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv }), adapter: options.adapter },
+    { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv, reload: options.reload?.(harness) }), adapter: options.adapter },
   );
 }
 
@@ -80,7 +88,7 @@ async function connectSlackBot(
   harnessFor: () => Promise<EngineHarness>,
   options: {
     closesHarness: boolean;
-    instance: (harness: EngineHarness, index: number) => { engine: ConversationEngine; kv: Keyv };
+    instance: (harness: EngineHarness, index: number) => { engine: ConversationEngine; kv: Keyv; reload?: ServersReload };
     adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] };
   },
 ): Promise<SlackBot> {
@@ -108,7 +116,7 @@ async function connectSlackBot(
         : { botToken: BOT_TOKEN, appToken: APP_TOKEN, signingSecret: undefined, apiUrl: slack.apiUrl };
     settings.suggestedPrompts = options.adapter?.suggestedPrompts;
     const startInstance = async () => {
-      const { engine, kv } = options.instance(harness!, instances.length);
+      const { engine, kv, reload } = options.instance(harness!, instances.length);
       const queue = queueServing(kv, logger, () => instance);
       const instance: SlackAdapter = new SlackAdapter({
         settings,
@@ -118,6 +126,7 @@ async function connectSlackBot(
         kv,
         logger,
         feedback: options.adapter?.feedback,
+        reload,
         // Quick retries: a refused connection or a 429 is retried in milliseconds, not minutes.
         clientOptions: { retryConfig: { retries: 2, factor: 1, minTimeout: 10, maxTimeout: 10 } },
       });

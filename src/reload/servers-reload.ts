@@ -33,6 +33,8 @@ export interface ServersReloadOptions {
  */
 export class ServersReload {
   private readonly log: Logger;
+  /** One reload at a time, so the file read last is also the one applied last. */
+  private running: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: ServersReloadOptions) {
     this.log = options.logger.child({ file: options.file });
@@ -44,7 +46,13 @@ export class ServersReload {
   }
 
   /** Never rejects. `by` says what asked (`file change`, `slack:U123`…), for the logs. */
-  async reload(by: string): Promise<ReloadOutcome> {
+  reload(by: string): Promise<ReloadOutcome> {
+    const outcome = this.running.then(() => this.reloadNow(by));
+    this.running = outcome;
+    return outcome;
+  }
+
+  private async reloadNow(by: string): Promise<ReloadOutcome> {
     let servers: ServerConfig[];
     try {
       servers = await loadServersConfig(this.options.file, this.options.env);

@@ -59,6 +59,8 @@ export class McpPool implements ToolProvider {
   private readonly catalogListeners = new Set<() => void>();
   private readonly eventListeners = new Set<(event: ServerEvent) => void>();
   private servers: ServerInstances[];
+  /** Servers a reload added or changed, starting before they take over. */
+  private readonly arriving = new Set<ServerInstances>();
   /** Servers a reload removed or replaced, closing once their calls in flight end. */
   private readonly retiring = new Set<ServerInstances>();
   /** Reloads run one at a time, in the order they were asked for. */
@@ -194,17 +196,14 @@ export class McpPool implements ToolProvider {
 
   private async applyNow(servers: ServerConfig[], onSwitch: (() => void) | undefined): Promise<ServerChanges> {
     if (this.closing) throw new Error('the MCP servers are shutting down');
-    const diff = diffServers(
-      this.servers.map((server) => server.config),
-      servers,
-    );
+    const diff = diffServers(this.servers.map((server) => server.config), servers);
     const changes: ServerChanges = { added: diff.added.map((server) => server.name), removed: diff.removed, restarted: diff.changed.map((server) => server.name) };
     const starting = new Map([...diff.added, ...diff.changed].map((config) => [config.name, this.instancesFor(config)]));
+    for (const server of starting.values()) this.arriving.add(server);
     await Promise.all([...starting.values()].map((server) => server.start()));
-    if (this.closing) {
-      await Promise.all([...starting.values()].map((server) => server.close()));
-      throw new Error('the MCP servers are shutting down');
-    }
+    for (const server of starting.values()) this.arriving.delete(server);
+    // close() has closed them too, if it came meanwhile.
+    if (this.closing) throw new Error('the MCP servers are shutting down');
     const running = new Map(this.servers.map((server) => [server.name, server]));
     const next = servers.filter((config) => !config.disabled).map((config) => starting.get(config.name) ?? running.get(config.name)!);
     const leaving = this.servers.filter((server) => !next.includes(server));
@@ -225,7 +224,7 @@ export class McpPool implements ToolProvider {
 
   /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= Promise.all([...this.servers, ...this.retiring].map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
+    this.closing ??= Promise.all([...this.servers, ...this.arriving, ...this.retiring].map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
     return this.closing;
   }
 

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { fixtureServerConfig } from '../fixtures/index.js';
 import { runCleanups } from '../helpers/teardown.js';
-import { isAlive, startPool, type PoolUnderTest } from './pool-helpers.js';
+import { childPids, isAlive, startPool, type PoolUnderTest } from './pool-helpers.js';
 
 /** Three fixture servers with a tool each, so their tools keep their own names. */
 const keep = fixtureServerConfig('keep', { allowTools: ['echo'] });
@@ -90,5 +90,15 @@ describe('applying a reloaded servers file to the running pool', () => {
     const changes = await under.pool.apply([keep, fixtureServerConfig('broken', { env: { FIXTURE_EXIT_AT_START: '1' } })]);
     expect(changes.added).toEqual(['broken']);
     expect(under.pool.serverStates()).toEqual({ keep: 'ready', broken: 'failed' });
+  });
+
+  it('closes a server still starting for a reload when the pool closes, and that reload fails', async () => {
+    const before = childPids();
+    const under = await started(keep);
+    const applying = under.pool.apply([keep, fixtureServerConfig('late', { env: { FIXTURE_STARTUP_DELAY_MS: '30000' } })]);
+    await under.logs.waitFor((line) => line.server === 'late' && line.msg === 'connecting', { what: 'late to be started' });
+    await under.pool.close();
+    expect(childPids().filter((pid) => !before.includes(pid))).toEqual([]);
+    await expect(applying).rejects.toThrow('the MCP servers are shutting down');
   });
 });

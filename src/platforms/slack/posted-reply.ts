@@ -21,6 +21,8 @@ export interface SlackTarget {
   channel: string;
   /** Absent for a top-level DM, which is answered at the top level. */
   threadTs: string | undefined;
+  /** Told the ts of each message a turn may leave unfinished (a stream, or the live message posted first), so a process taking the turn over can close it. */
+  onStarted?: (ts: string) => void;
 }
 
 /**
@@ -152,6 +154,7 @@ export class PostedReply {
     try {
       const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text });
       this.liveTs = posted.ts;
+      if (posted.ts) this.target.onStarted?.(posted.ts);
       this.updates.touched();
     } catch (error) {
       this.log.warn(failureFields(error), 'message could not be posted; the answer is tried again at the end');

@@ -236,7 +236,7 @@ export class SlackAdapter implements PlatformAdapter {
     await this.answer(event, teamId, conversation, thread, lease);
   }
 
-  /** Where a turn's output goes; each streamed message is recorded with the lease, for a take-over. */
+  /** Where a turn's output goes; each message it may leave unfinished is recorded with the lease, for a take-over. */
   private replyTarget(teamId: string, conversation: Conversation, recipient: SlackReplyTarget['recipient'], lease: TurnLease): SlackReplyTarget {
     const { channel, threadTs } = conversation;
     const onStarted = (ts: string) => void lease.replyStarted({ channel, ts }).catch((error: unknown) => this.log.warn({ err: error, threadKey: conversation.threadKey }, 'streamed message not recorded for a take-over'));
@@ -244,9 +244,10 @@ export class SlackAdapter implements PlatformAdapter {
   }
 
   /**
-   * A take-over of a turn whose process stopped: the answer it was streaming would stay cut off above
-   * the new one, so it is closed, and removed when this run answers again (kept, closed, when the
-   * thread is told the turn was interrupted: it shows what was done).
+   * A take-over of a turn whose process stopped: the answer it was writing (streamed, or the live
+   * message of a top-level DM) would stay, cut off or whole, above the new one, so it is closed, and
+   * removed when this run answers again (kept, closed, when the thread is told the turn was
+   * interrupted: it shows what was done).
    */
   private async closeEarlierReplies(lease: TurnLease, log: Logger): Promise<void> {
     for (const earlier of lease.earlierReplies as { channel: string; ts: string }[]) {

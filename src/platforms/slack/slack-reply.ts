@@ -21,8 +21,6 @@ export interface SlackReplyTarget extends SlackTarget {
   messageTs?: string;
   /** chat.appendStream's allowance, shared by the workspace's answers. */
   appendTier?: RateTier;
-  /** Told each streamed message's ts as Slack creates it (so a process taking the turn over can close it). */
-  onStarted?: (ts: string) => void;
 }
 
 /** The reaction that says "seen, working on it" where a channel thread has no status line (reactions:write). */

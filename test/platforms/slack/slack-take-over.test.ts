@@ -2,8 +2,8 @@ import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { JobData, TurnJob, TurnLease } from '../../../src/queue/index.js';
 import { messageClaimKey } from '../../../src/platforms/slack/message-router.js';
-import { BOT_TOKEN, CHANNEL_ID, TEAM_ID, USER_ID, nextTs, type SlackMessage } from '../../fakes/fake-slack.js';
-import { mention, startSlackBot, type SlackBot } from './slack-bot.js';
+import { BOT_TOKEN, CHANNEL_ID, DM_CHANNEL_ID, TEAM_ID, USER_ID, nextTs, type SlackMessage } from '../../fakes/fake-slack.js';
+import { dm, mention, startSlackBot, type SlackBot } from './slack-bot.js';
 
 /** A mention's turn job, as the adapter queued it on the process that received the event. */
 function jobFor(event: ReturnType<typeof mention>): TurnJob {
@@ -37,6 +37,17 @@ describe('Slack: a turn taken over from a process that died mid-answer (fake Sla
     expect(thread.map((message) => message.text)).toEqual([expect.stringContaining('answer to')]);
     expect(thread[0]!.ts).not.toBe(cut.ts);
     expect(bot.slack.callsOf('chat.delete').map((call) => call.args.ts)).toContain(cut.ts);
+  });
+
+  it('removes the answer a stopped process had posted whole in a top-level DM before its job was done, so the DM shows one answer', async () => {
+    const event = dm('a DM question');
+    const deadProcess = new WebClient(BOT_TOKEN, { slackApiUrl: bot.slack.apiUrl });
+    const earlier = await deadProcess.chat.postMessage({ channel: DM_CHANNEL_ID, text: 'answer to a DM question' });
+    const job: TurnJob = { id: messageClaimKey(TEAM_ID, event), threadKey: `slack:${TEAM_ID}:${DM_CHANNEL_ID}`, orderMs: Date.now(), platform: 'slack', data: { kind: 'message', teamId: TEAM_ID, event, assistant: false } };
+    await bot.adapter.runJob(job, takeOver([{ channel: DM_CHANNEL_ID, ts: earlier.ts! }]));
+    const answers = bot.slack.messagesIn(DM_CHANNEL_ID, null).filter((message) => message.text.includes('answer to'));
+    expect(answers).toHaveLength(1);
+    expect(answers[0]!.ts).not.toBe(earlier.ts);
   });
 
   it('keeps it, closed, above the line saying the turn was interrupted in a tool', async () => {

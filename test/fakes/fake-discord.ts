@@ -624,6 +624,12 @@ export class FakeDiscord {
       this.messages.set(id, message);
       return { status: 200, body: message };
     }
+    if ((match = /^\/channels\/(\d+)\/messages\/(\d+)$/.exec(path)) && method === 'DELETE') {
+      const message = this.messages.get(match[2] ?? '');
+      if (!message || message.channel_id !== match[1]) return { status: 404, body: { code: 10008, message: 'Unknown Message' } };
+      this.messages.delete(match[2] ?? '');
+      return { status: 204 };
+    }
     if (/^\/channels\/\d+\/typing$/.test(path)) return { status: 204 };
     if (/^\/channels\/\d+\/messages\/\d+\/reactions\/[^/]+\/@me$/.test(path) && method === 'PUT') return { status: 204 };
     if (path === '/users/@me/channels' && method === 'POST') {

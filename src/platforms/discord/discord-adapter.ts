@@ -275,7 +275,10 @@ export class DiscordAdapter implements PlatformAdapter {
     // One process alone: nobody else will answer what it queued, and it is about to go.
     const leaving = this.stopping !== undefined && this.options.queue.kind === 'in-process';
     const surface = turn.answer.kind === 'interaction' ? new InteractionSurface(this.client.rest, turn.answer) : new ChannelSurface(this.client.rest, await this.targetFor(threadKey, turn, lease, leaving));
-    const reply = this.replyIn(surface, threadKey);
+    // An interaction's own message is edited again by this run; channel messages would stay twice.
+    const channel = surface instanceof ChannelSurface;
+    if (channel) await this.removeEarlierReplies(surface, lease, threadKey);
+    const reply = this.replyIn(surface, threadKey, channel ? lease : undefined);
     try {
       if (leaving) return await reply.emit({ type: 'answer', text: STOPPING_TEXT, images: [] });
       if (turn.answer.kind === 'forum-post') await this.memory.joinPost(turn.channelId);
@@ -320,11 +323,26 @@ export class DiscordAdapter implements PlatformAdapter {
   }
 
   /** A turn's output on `surface`; every message it posts is remembered as part of `threadKey`, so a Discord reply to it continues there. */
-  private replyIn(surface: MessageSurface, threadKey: string): DiscordReply {
+  /** `lease`: each message posted is recorded with it, so a process taking the turn over can remove it. */
+  private replyIn(surface: MessageSurface, threadKey: string, lease?: TurnLease): DiscordReply {
     const log = this.log.child({ threadKey });
-    const onPosted = (messageId: string) =>
+    const onPosted = (messageId: string) => {
       void this.memory.rememberAnswer(messageId, threadKey).catch((error: unknown) => log.warn({ err: error }, 'could not remember which conversation a message belongs to'));
+      void lease?.replyStarted({ messageId }).catch((error: unknown) => log.warn({ err: error }, 'posted message not recorded for a take-over'));
+    };
     return new DiscordReply({ surface, pacing: this.pacing, log, onPosted });
+  }
+
+  /**
+   * A take-over of a turn whose process stopped: what it had posted of the answer would stay, cut
+   * off or whole, above the new one, so it is removed when this run answers again (kept when the
+   * thread is told the turn was interrupted: it shows what was done).
+   */
+  private async removeEarlierReplies(surface: MessageSurface, lease: TurnLease, threadKey: string): Promise<void> {
+    if (lease.interruptedTool) return;
+    for (const { messageId } of lease.earlierReplies as { messageId: string }[]) {
+      await surface.delete(messageId).catch((error: unknown) => this.log.warn({ err: error, threadKey, messageId }, 'the answer of the stopped process could not be removed'));
+    }
   }
 
   /** Buttons and forms of the questions turns ask (confirmations, servers' forms); undefined for anything else. */

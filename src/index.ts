@@ -42,10 +42,6 @@ function loadPlatforms(settings: Settings) {
   };
 }
 
-/**
- * The store and the MCP pool, started side by side (servers take longest, and need nothing of the
- * store) unless a server's OAuth tokens live in the store. If one fails, the other is closed.
- */
 /** The store, held by this process alone where its backend serves one process (see ownStore); closing it lets go. */
 async function openOwnedStore(settings: Settings, logger: Logger): Promise<Store> {
   const store = await openStore(settings.store, logger);
@@ -77,6 +73,10 @@ function tokenSecrets(settings: Settings, logger: Logger): SecretBox | undefined
   return undefined;
 }
 
+/**
+ * The store and the MCP pool, started side by side (servers take longest, and need nothing of the
+ * store) unless a server's OAuth tokens live in the store. If one fails, the other is closed.
+ */
 async function openStoreAndPool(settings: Settings, logger: Logger, admins: AdminMessages): Promise<{ store: Store; pool: McpPool }> {
   const secrets = tokenSecrets(settings, logger);
   const startPool = (kv: Store['kv'] | undefined) =>

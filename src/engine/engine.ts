@@ -226,6 +226,11 @@ export class ConversationEngine {
   }
 
   private async take(place: QueuePlace, message: IncomingMessage, output: TurnOutput, lease: TurnLease | undefined): Promise<void> {
+    if (lease?.savedAnswer !== undefined) {
+      place.release();
+      this.deps.logger.info({ threadKey: message.threadKey }, 'taken over after its answer was saved: shown again');
+      return this.deliver(this.deps.logger, output, { type: 'answer', text: lease.savedAnswer, images: [] });
+    }
     if (lease?.interruptedTool) {
       place.release();
       const { server, tool } = lease.interruptedTool;
@@ -339,8 +344,10 @@ export class ConversationEngine {
       turn.messages.push({ role: 'assistant', content: answer });
       const [, ...rest] = turn.messages;
       if (!(await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]))) return;
+      const shown = leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`;
+      await lease?.answerSaved(shown).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded for a take-over'));
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
-      await this.deliver(log, output, { type: 'answer', text: leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`, images: turn.images });
+      await this.deliver(log, output, { type: 'answer', text: shown, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
     } catch (error) {
       log.error({ err: error, steps: turn.steps }, 'turn failed');

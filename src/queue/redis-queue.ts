@@ -127,11 +127,12 @@ export class RedisTurnQueue implements TurnQueue {
     const log = this.options.logger.child({ threadKey: job.threadKey, job: job.id });
     this.active += 1;
     try {
-      const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').hget(record, 'replies').pexpire(record, RUN_RECORD_TTL_MS).exec();
+      const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').hget(record, 'replies').hget(record, 'answer').pexpire(record, RUN_RECORD_TTL_MS).exec();
       const attempt = Number(replies?.[0]?.[1] ?? 1);
       const tool = replies?.[1]?.[1];
       const earlier = replies?.[2]?.[1];
       const earlierReplies = typeof earlier === 'string' ? (JSON.parse(earlier) as JobData[]) : [];
+      const savedAnswer = replies?.[3]?.[1];
       const started: JobData[] = [];
       const lease: TurnLease = {
         attempt,
@@ -140,13 +141,17 @@ export class RedisTurnQueue implements TurnQueue {
         toolStarting: async (step) => {
           await this.redis.hset(record, 'tool', JSON.stringify(step));
         },
+        answerSaved: async (text) => {
+          await this.redis.hset(record, 'answer', text);
+        },
+        ...(typeof savedAnswer === 'string' ? { savedAnswer } : {}),
         replyStarted: async (reply) => {
           started.push(reply);
           await this.redis.hset(record, 'replies', JSON.stringify([...earlierReplies, ...started]));
         },
         earlierReplies,
       };
-      if (attempt > 1) log.warn({ attempt, interruptedTool: lease.interruptedTool?.tool }, 'taking over a turn whose process stopped');
+      if (attempt > 1) log.warn({ attempt, interruptedTool: lease.interruptedTool?.tool, answerSaved: lease.savedAnswer !== undefined }, 'taking over a turn whose process stopped');
       await handler(job, lease);
     } catch (error) {
       // Not retried: the turn may have posted already, and a second answer is worse than an error logged.

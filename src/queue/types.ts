@@ -23,7 +23,8 @@ export interface TurnJob {
 /**
  * What the queue tells the turn it runs. `interruptedTool`: this run takes over a job whose process
  * died after that tool had started; repeating it could repeat its side effects, so the turn should
- * not run again (the engine tells the thread instead).
+ * not run again (the engine tells the thread instead), unless the turn had got as far as its answer
+ * (`savedAnswer`).
  */
 export interface TurnLease {
   /** 1 on the first run; more when another process takes over a job whose process stopped answering. */
@@ -33,6 +34,13 @@ export interface TurnLease {
   interruptedTool?: ToolStep;
   /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
   toolStarting(step: ToolStep): Promise<void>;
+  /**
+   * Called with the turn's answer once it is kept in the history, before it is shown: a process that
+   * dies while showing it leaves a take-over that shows it again rather than running the turn again.
+   */
+  answerSaved(text: string): Promise<void>;
+  /** The answer an earlier run saved (see `answerSaved`), maybe not shown whole: this run shows it instead of running the turn. */
+  savedAnswer?: string;
   /**
    * Called by the platform when it posts a message that the turn may leave unfinished (a streamed
    * answer), with what it needs to find it again, so a take-over can close it.

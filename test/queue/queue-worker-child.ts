@@ -12,6 +12,7 @@ const [url, namespace, leaseMs] = process.argv.slice(2);
 const queue = await RedisTurnQueue.open({ url: url!, namespace: namespace!, leaseMs: Number(leaseMs), concurrency: 4, logger: testLogger() });
 await queue.start(async (job, lease) => {
   await lease.replyStarted({ message: `reply to ${job.id}` });
+  if (job.id.includes('answered')) await lease.answerSaved(`the answer to ${job.id}`);
   if (job.id.includes('tool')) await lease.toolStarting({ step: 1, server: 'files', tool: 'write_file' });
   process.stdout.write(`running ${job.id}\n`);
   if (!job.id.includes('quick')) await new Promise(() => undefined);

@@ -172,12 +172,14 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     cleanups.push(async () => enqueuer.close());
     await enqueuer.enqueue(job('thread-p', 'plain'));
     await enqueuer.enqueue(job('thread-q', 'with-tool'));
+    await enqueuer.enqueue(job('thread-s', 'with-tool-answered'));
     await enqueuer.enqueue(job('thread-p', 'after-plain'));
     // A thread whose next job the dying process took as it finished the one before.
     await enqueuer.enqueue(job('thread-r', 'quick-first'));
     await enqueuer.enqueue(job('thread-r', 'chained'));
     await lines.waitFor((line) => line === 'running plain');
     await lines.waitFor((line) => line === 'running with-tool');
+    await lines.waitFor((line) => line === 'running with-tool-answered');
     await lines.waitFor((line) => line === 'running chained');
     process.kill(-child.pid!, 'SIGKILL');
     const killedAt = Date.now();
@@ -195,6 +197,9 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     expect(Date.now() - killedAt).toBeLessThan(leaseMs * 2 + 3_000);
     expect(plain.lease).toMatchObject({ attempt: 2, interruptedTool: undefined, earlierReplies: [{ message: 'reply to plain' }] });
     expect(withTool.lease).toMatchObject({ attempt: 2, interruptedTool: { server: 'files', tool: 'write_file' } });
+    expect(withTool.lease.savedAnswer).toBeUndefined();
+    const answered = await runs.waitFor((run) => run.job.id === 'with-tool-answered', { timeoutMs: 20_000, what: 'with-tool-answered taken over' });
+    expect(answered.lease).toMatchObject({ attempt: 2, savedAnswer: 'the answer to with-tool-answered' });
     // The thread's next message still waits for the one taken over, and runs after it.
     await done.waitFor((id) => id === 'after-plain');
     expect(runs.items.filter((run) => run.job.threadKey === 'thread-p').map((run) => run.job.id)).toEqual(['plain', 'after-plain']);

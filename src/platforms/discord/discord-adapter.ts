@@ -339,7 +339,7 @@ export class DiscordAdapter implements PlatformAdapter {
    * thread is told the turn was interrupted: it shows what was done).
    */
   private async removeEarlierReplies(surface: MessageSurface, lease: TurnLease, threadKey: string): Promise<void> {
-    if (lease.interruptedTool) return;
+    if (lease.interruptedTool && lease.savedAnswer === undefined) return;
     for (const { messageId } of lease.earlierReplies as { messageId: string }[]) {
       await surface.delete(messageId).catch((error: unknown) => this.log.warn({ err: error, threadKey, messageId }, 'the answer of the stopped process could not be removed'));
     }

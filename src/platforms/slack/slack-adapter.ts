@@ -253,7 +253,7 @@ export class SlackAdapter implements PlatformAdapter {
     for (const earlier of lease.earlierReplies as { channel: string; ts: string }[]) {
       // Slack may have closed it already (about five minutes after its last append).
       await this.app.client.chat.stopStream({ channel: earlier.channel, ts: earlier.ts }).catch(() => undefined);
-      if (lease.interruptedTool) continue;
+      if (lease.interruptedTool && lease.savedAnswer === undefined) continue;
       await this.app.client.chat.delete({ channel: earlier.channel, ts: earlier.ts }).catch((error: unknown) => log.warn({ ...failureFields(error), ts: earlier.ts }, 'the cut-off answer of the stopped process could not be removed'));
     }
   }

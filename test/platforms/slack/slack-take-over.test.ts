@@ -11,8 +11,8 @@ function jobFor(event: ReturnType<typeof mention>): TurnJob {
 }
 
 /** A run after the process that ran the job first died, having started `earlier` streams. */
-function takeOver(earlier: JobData[], interruptedTool?: TurnLease['interruptedTool']): TurnLease {
-  return { attempt: 2, waitedMs: 0, toolStarting: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool };
+function takeOver(earlier: JobData[], interruptedTool?: TurnLease['interruptedTool'], savedAnswer?: string): TurnLease {
+  return { attempt: 2, waitedMs: 0, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool, ...(savedAnswer === undefined ? {} : { savedAnswer }) };
 }
 
 describe('Slack: a turn taken over from a process that died mid-answer (fake Slack, fake LLM)', () => {
@@ -48,6 +48,17 @@ describe('Slack: a turn taken over from a process that died mid-answer (fake Sla
     const answers = bot.slack.messagesIn(DM_CHANNEL_ID, null).filter((message) => message.text.includes('answer to'));
     expect(answers).toHaveLength(1);
     expect(answers[0]!.ts).not.toBe(earlier.ts);
+  });
+
+  it('shows the answer the stopped process had saved but not shown whole, in place of its cut-off one, without asking the model or running the tool again', async () => {
+    const event = mention('the question answered as the process died', { ts: nextTs() });
+    const cut = await cutOffStream(event.ts);
+    const modelCalls = bot.harness.llm.requests.items.length;
+    await bot.adapter.runJob(jobFor(event), takeOver([{ channel: CHANNEL_ID, ts: cut.ts }], { step: 1, server: 'fixture', tool: 'echo' }, 'the whole saved answer'));
+    const thread = bot.slack.messagesIn(CHANNEL_ID, event.ts);
+    expect(thread.map((message) => message.text)).toEqual([expect.stringContaining('the whole saved answer')]);
+    expect(thread[0]!.ts).not.toBe(cut.ts);
+    expect(bot.harness.llm.requests.items.length).toBe(modelCalls);
   });
 
   it('keeps it, closed, above the line saying the turn was interrupted in a tool', async () => {

@@ -21,6 +21,25 @@ export interface RedisTurnQueueOptions {
 const RUN_RECORD_TTL_MS = 24 * 60 * 60 * 1000;
 /** Stalled is a lease lapsed this long ago: a renewal in flight is not mistaken for a death. */
 const STALL_GRACE_MS = 1_000;
+/**
+ * Puts back in groupmq's ready set each thread that has jobs waiting, none running, and is not ready:
+ * a state groupmq 1.1.0 can still leave behind when a process dies mid-turn under load (seen about
+ * once in ten several-processes runs), in which the thread would wait for ever. Returns how many.
+ */
+const READY_STRANDED_THREADS = `
+local ns = KEYS[1]
+local repaired = 0
+for _, gid in ipairs(redis.call('SMEMBERS', ns .. ':groups')) do
+  if redis.call('LLEN', ns .. ':g:' .. gid .. ':active') == 0 and not redis.call('ZSCORE', ns .. ':ready', gid) then
+    local head = redis.call('ZRANGE', ns .. ':g:' .. gid, 0, 0, 'WITHSCORES')
+    if head and #head >= 2 then
+      redis.call('ZADD', ns .. ':ready', tonumber(head[2]), gid)
+      repaired = repaired + 1
+    end
+  end
+end
+return repaired`;
+
 /** A job recovered this often is given up, so a job that kills every process it lands on stops doing so. */
 const MAX_STALLS = 3;
 
@@ -53,6 +72,7 @@ export class RedisTurnQueue implements TurnQueue {
   readonly kind = 'redis';
   private readonly queue: Queue<TurnJob>;
   private worker: Worker<TurnJob> | undefined;
+  private repairs: NodeJS.Timeout | undefined;
   private active = 0;
 
   private constructor(
@@ -95,9 +115,21 @@ export class RedisTurnQueue implements TurnQueue {
       onError: (error, job) => logger.warn({ err: error, job: job?.id }, 'turn queue error'),
     });
     this.worker.on('stalled', (jobId: string, threadKey: string) => logger.warn({ job: jobId, threadKey }, 'a turn whose process stopped renewing its lease was taken back'));
+    this.repairs = setInterval(() => void this.readyStrandedThreads(), Math.max(500, Math.floor(leaseMs / 3)));
+    this.repairs.unref();
+  }
+
+  private async readyStrandedThreads(): Promise<void> {
+    try {
+      const repaired = Number(await this.redis.eval(READY_STRANDED_THREADS, 1, `groupmq:${this.options.namespace}:turns`));
+      if (repaired > 0) this.options.logger.warn({ threads: repaired }, 'threads left waiting by the queue after a process died were made ready again');
+    } catch (error) {
+      this.options.logger.debug({ err: error }, 'stranded threads could not be checked');
+    }
   }
 
   async stop(timeoutMs: number): Promise<void> {
+    clearInterval(this.repairs);
     await this.worker?.close(timeoutMs);
   }
 
@@ -113,6 +145,7 @@ export class RedisTurnQueue implements TurnQueue {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.repairs);
     await this.queue.close().catch(() => undefined);
     await this.redis.quit().catch(() => this.redis.disconnect());
   }

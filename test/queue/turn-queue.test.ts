@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LocalTurnQueue, type TurnJob, type TurnLease, type TurnQueue } from '../../src/queue/index.js';
+import { Redis } from 'ioredis';
 import { RedisTurnQueue } from '../../src/queue/redis-queue.js';
 import { FencedOutError, openStore, type Store } from '../../src/store/index.js';
 import { testLogger } from '../helpers/logger.js';
@@ -203,6 +204,18 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     // The thread's next message still waits for the one taken over, and runs after it.
     await done.waitFor((id) => id === 'after-plain');
     expect(runs.items.filter((run) => run.job.threadKey === 'thread-p').map((run) => run.job.id)).toEqual(['plain', 'after-plain']);
+  });
+
+  it('runs a thread groupmq left waiting with nothing running and out of its ready set, as it can after a death under load', async () => {
+    const store = await openBackendStore(backends[1]!);
+    const enqueuer = await backends[1]!.open(store, 1_500);
+    cleanups.push(async () => enqueuer.close());
+    await enqueuer.enqueue(job('thread-stranded', 'stranded'));
+    const redis = new Redis(REDIS_URL);
+    cleanups.push(async () => void (await redis.quit()));
+    expect(await redis.zrem(`groupmq:${store.kv.namespace}:turns:ready`, 'thread-stranded')).toBe(1);
+    const { done } = await recordingQueue(backends[1]!, store, 1_500);
+    await done.waitFor((id) => id === 'stranded', { timeoutMs: 10_000, what: 'the stranded thread run' });
   });
 
   it('refuses the history write of a turn whose thread another process took since (fencing)', async () => {

@@ -90,6 +90,7 @@ export class SlackOutcomes {
   }
 
   private observe(call: SlackCall): void {
+    if (call.method === 'chat.delete' && call.outcome === 'ok') return this.forget(String(call.args.ts));
     if (!WRITES.has(call.method) || call.outcome !== 'ok') return;
     const ts = String(call.result?.ts ?? call.args.ts ?? '');
     const message = this.slack.messages.get(ts);
@@ -110,6 +111,18 @@ export class SlackOutcomes {
       const question = { message, value };
       this.questions.push(question);
       this.events.emit('question', question);
+    }
+  }
+
+  /**
+   * A message the bot removed (a take-over replacing what a stopped process had posted) no longer
+   * shows its answer: people see the one that replaces it, not two.
+   */
+  private forget(ts: string): void {
+    for (const [id, appearances] of this.answers) {
+      const left = appearances.filter((appearance) => appearance.ts !== ts);
+      if (left.length === 0) this.answers.delete(id);
+      else this.answers.set(id, left);
     }
   }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Logger } from '../logging/logger.js';
-import type { MessageBus } from '../store/types.js';
+import { serveForwarded, type MessageBus } from '../store/types.js';
 
 /** What every question to a person has: who alone may answer it, and until when. */
 export interface Question {
@@ -90,13 +90,7 @@ export class QuestionBroker {
     private readonly log: Logger,
     private readonly bus?: MessageBus,
   ) {
-    this.serving = bus
-      ? bus.serve(answersChannel(bus.processId), (body) => this.answerForwarded(body)).then(
-          () => undefined,
-          // Questions still work where they are answered on this process.
-          (error: unknown) => log.warn({ err: error }, 'answers from other processes cannot reach this one'),
-        )
-      : Promise.resolve();
+    this.serving = serveForwarded(bus, answersChannel, (body) => this.answerForwarded(body), log, 'answers');
   }
 
   /**

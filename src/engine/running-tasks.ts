@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Keyv from 'keyv';
 import type { Logger } from '../logging/logger.js';
 import { claimOnce } from '../store/index.js';
-import type { MessageBus } from '../store/types.js';
+import { serveForwarded, type MessageBus } from '../store/types.js';
 import type { AnswerResult } from './questions.js';
 
 /** A task as the store keeps it while it runs, so the next run of the bot can cancel it if this one dies. */
@@ -80,13 +80,7 @@ export class RunningTasks {
     private readonly log: Logger,
     private readonly bus?: MessageBus,
   ) {
-    this.serving = bus
-      ? bus.serve(cancelsChannel(bus.processId), (body) => this.cancelForwarded(body)).then(
-          () => undefined,
-          // Tasks can still be cancelled on this process.
-          (error: unknown) => log.warn({ err: error }, 'Cancels from other processes cannot reach this one'),
-        )
-      : Promise.resolve();
+    this.serving = serveForwarded(bus, cancelsChannel, (body) => this.cancelForwarded(body), log, 'Cancels');
   }
 
   /** A step about to call its tool: the id that cancels it and the signal the call listens to. */

@@ -24,8 +24,7 @@ redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
 return 1`;
 
 interface ScriptClient {
-  incr(key: string): Promise<number>;
-  pExpire(key: string, ms: number): Promise<unknown>;
+  multi(): { incr(key: string): { pExpire(key: string, ms: number): { exec(): Promise<unknown[]> } } };
   eval(script: string, options: { keys: string[]; arguments: string[] }): Promise<unknown>;
 }
 
@@ -36,9 +35,9 @@ export function redisHistoryFencing(kv: Keyv, adapter: KeyvRedis<unknown>): Hist
   return {
     async next(threadKey) {
       const key = fenceKey(threadKey);
-      const token = await client.incr(key);
-      await client.pExpire(key, FENCE_TTL_MS);
-      return token;
+      // One round trip per turn: the token and its expiry together.
+      const [token] = await client.multi().incr(key).pExpire(key, FENCE_TTL_MS).exec();
+      return Number(token);
     },
     async write(threadKey, key, value, ttlMs, token) {
       const stored = await kv.serializeData({ value, expires: Date.now() + ttlMs });

@@ -68,3 +68,16 @@ export interface Store {
   ping(): Promise<boolean>;
   close(): Promise<void>;
 }
+
+/**
+ * Starts serving `channel` on the bus, where there is one: resolves once this process hears requests
+ * forwarded by others, and at once without a bus. A failure is logged as `what` cannot reach this
+ * process; what is asked here still works here.
+ */
+export function serveForwarded(bus: MessageBus | undefined, channel: (processId: string) => string, handler: (body: unknown) => Promise<unknown>, log: { warn(fields: object, message: string): void }, what: string): Promise<void> {
+  if (!bus) return Promise.resolve();
+  return bus.serve(channel(bus.processId), handler).then(
+    () => undefined,
+    (error: unknown) => log.warn({ err: error }, `${what} from other processes cannot reach this one`),
+  );
+}

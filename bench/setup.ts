@@ -45,7 +45,7 @@ export class SilentReply implements TurnOutput {
 }
 
 /** Someone the bot admits, asking in a channel. */
-export const BENCH_ASKER: Asker = { userId: 'bench', roleIds: [], channelId: 'bench', direct: false };
+export const BENCH_ASKER: Asker = { userId: 'bench', personId: 'bench:bench', roleIds: [], channelId: 'bench', direct: false };
 
 export async function startPool(names: string[], env: Record<string, string>[] = []): Promise<McpPool> {
   return McpPool.start(

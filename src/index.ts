@@ -9,7 +9,7 @@ import { McpPool, oauthCallbackRoute } from './mcp/index.js';
 import { serveRoutes, type HttpRoute } from './http/index.js';
 import { queueReport } from './observability/health.js';
 import { observabilityRoutes } from './observability/http-endpoints.js';
-import { countRestarts, measuredChatModel, measuredTools } from './observability/instrument.js';
+import { countRestarts, measuredAccounts, measuredChatModel, measuredTools } from './observability/instrument.js';
 import { BotMetrics } from './observability/metrics.js';
 import { startTracing } from './observability/start-tracing.js';
 import { AdminMessages } from './platforms/admin-messages.js';
@@ -167,6 +167,7 @@ async function main(): Promise<void> {
     kv: store.kv,
     bus: store.bus,
     prompts: pool,
+    accounts: measuredAccounts(pool.accounts, metrics),
   });
   // Several processes on Redis share one queue of turns; any other store serves one process and its own queue.
   const queue = await openTurnQueue({ storeUrl: settings.store.url, kv: store.kv, leaseMs: settings.turnLeaseMs }, logger).catch(async (error: unknown) => {
@@ -175,7 +176,7 @@ async function main(): Promise<void> {
   });
   metrics.queueCounts = () => queue.counts();
   // The servers file is read again when it changes, or when an admin runs /reload.
-  const reload = new ServersReload({ file: settings.mcp.configPath, env: process.env, pool, access, admins: settings.oauth.adminUsers, logger });
+  const reload = new ServersReload({ file: settings.mcp.configPath, env: process.env, pool, access, admins: settings.oauth.adminUsers, tokenEncryption: settings.tokenEncryption, logger });
 
   // The terminal-only console opens no port; a deployment on Discord or Slack is watched over HTTP.
   const platformsConfigured = settings.discord !== undefined || settings.slack !== undefined;

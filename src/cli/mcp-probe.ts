@@ -36,7 +36,7 @@ async function probe(url: string): Promise<boolean> {
   pool = await McpPool.start(settings, logger, {
     oauth: {
       // A test authorization server approves at once and redirects with a code; a real one wants a person.
-      showAuthorizationLink: (_server, link) => void followAuthorizationLink(link).then((code) => code && pool?.completeAuthorization(link.searchParams.get('state') ?? '', code)),
+      showAuthorizationLink: (_server, link) => void followAuthorizationLink(link).then((code) => (code ? pool?.completeAuthorization(link.searchParams.get('state') ?? '', code) : undefined)),
     },
   });
   try {

@@ -49,6 +49,11 @@ const oauthSchema = z.strictObject({
    * root may have it. Weakens the mix-up defence: only for a server known to be set up that way.
    */
   allowIssuerMismatch: z.boolean().optional(),
+  /**
+   * Each person connects their own account: tokens kept per (server, person), one connection per
+   * person, and no tools for a person who has not connected. Without it one authorization serves everybody.
+   */
+  perUser: z.boolean().optional(),
 });
 
 /** Machine to machine: a client secret, or a private key signing JWT assertions (private_key_jwt). */
@@ -104,6 +109,11 @@ export type RemoteServerConfig = RemoteFields & { kind: 'remote'; name: string }
 export type RemoteAuthConfig = NonNullable<RemoteFields['auth']>;
 
 export type ServerConfig = StdioServerConfig | RemoteServerConfig;
+
+/** A remote OAuth server each person connects with their own account (`"auth": {"type": "oauth", "perUser": true}`). */
+export function isPersonalServer(config: ServerConfig): config is RemoteServerConfig {
+  return config.kind === 'remote' && config.auth?.type === 'oauth' && config.auth.perUser === true;
+}
 
 /** Names of the bot's own secrets, which MCP child processes never inherit. */
 const BOT_SECRETS = new Set(['LLM_API_KEY', 'DISCORD_TOKEN', 'SLACK_BOT_TOKEN', 'SLACK_APP_TOKEN', 'SLACK_SIGNING_SECRET']);

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ConfigError } from './config-error.js';
 import { knownContextWindow } from './context-windows.js';
-import { loadServersConfig, type ServerConfig } from './servers.js';
+import { isPersonalServer, loadServersConfig, type ServerConfig } from './servers.js';
 
 const optionalText = z
   .string()
@@ -81,6 +81,8 @@ const envSchema = z.object({
   MCP_STARTUP_TIMEOUT_S: positiveInt(30),
   MCP_TOOL_TIMEOUT_S: positiveInt(60),
   MCP_TASK_MAX_S: positiveInt(DEFAULT_TASK_MAX_S),
+  MCP_USER_IDLE_S: positiveInt(600),
+  MCP_USER_CONNECTIONS_MAX: positiveInt(200),
   STORE_URL: z.string().min(1).default('sqlite://./data/bot.sqlite'),
   HISTORY_TTL_DAYS: z.coerce.number().positive().default(30),
   DISCORD_TOKEN: optionalText,
@@ -182,6 +184,15 @@ export interface McpSettings {
   maxResourceChars?: number;
   /** How long a tool run as an MCP task may take before it is cancelled (MCP_TASK_MAX_S); DEFAULT_TASK_MAX_S when absent. */
   maxTaskMs?: number;
+  /** Connections of per-person servers (`"perUser": true`); defaults when absent (MCP_USER_IDLE_S, MCP_USER_CONNECTIONS_MAX). */
+  personal?: PersonalConnectionSettings;
+}
+
+export interface PersonalConnectionSettings {
+  /** A person's connection is closed after this long without a call or a turn (MCP_USER_IDLE_S, 600 s). */
+  idleMs: number;
+  /** Connections open at once, all servers and people together; the least recently used closes first (MCP_USER_CONNECTIONS_MAX, 200). */
+  maxConnections: number;
 }
 
 export interface StoreSettings {
@@ -296,6 +307,16 @@ export function requireTokenEncryption(settings: Pick<Settings, 'tokenEncryption
   throw new ConfigError(`${feature} keeps people's OAuth tokens, which are stored only encrypted: set TOKEN_ENCRYPTION_KEY; ${MAKE_A_KEY}`);
 }
 
+/**
+ * Refuses per-person servers (`"perUser": true`) without TOKEN_ENCRYPTION_KEY: their tokens are
+ * people's own accounts and are never stored in clear. At start-up and on every reload.
+ * @throws ConfigError naming the file, the first such server and how to make a key
+ */
+export function checkPersonalServers(servers: ServerConfig[], settings: Pick<Settings, 'tokenEncryption'>, file: string): void {
+  const personal = servers.find((server) => !server.disabled && isPersonalServer(server));
+  if (personal) requireTokenEncryption(settings, `${file}: server "${personal.name}" ("auth": {"perUser": true})`);
+}
+
 function tracingSettings(vars: z.infer<typeof envSchema>): TracingSettings | undefined {
   const base = vars.OTEL_EXPORTER_OTLP_ENDPOINT;
   const tracesUrl = vars.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base === undefined ? undefined : `${base.replace(/\/+$/, '')}/v1/traces`);
@@ -324,7 +345,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
   }
 
   const consoleTerminal = context.terminal && !vars.DISCORD_TOKEN && !vars.SLACK_BOT_TOKEN;
-  return {
+  const settings: Settings = {
     llm: {
       baseUrl: vars.LLM_BASE_URL,
       apiKey: vars.LLM_API_KEY,
@@ -359,6 +380,7 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
       defaultToolTimeoutMs: vars.MCP_TOOL_TIMEOUT_S * 1000,
       maxResourceChars: vars.MAX_TOOL_RESULT_CHARS,
       maxTaskMs: vars.MCP_TASK_MAX_S * 1000,
+      personal: { idleMs: vars.MCP_USER_IDLE_S * 1000, maxConnections: vars.MCP_USER_CONNECTIONS_MAX },
     },
     oauth: {
       publicUrl: vars.PUBLIC_URL ?? `http://localhost:${vars.PORT}`,
@@ -379,4 +401,6 @@ export async function loadSettings(env: Record<string, string | undefined>, cont
     consoleTerminal,
     tracing: tracingSettings(vars),
   };
+  checkPersonalServers(settings.mcp.servers, settings, vars.MCP_CONFIG);
+  return settings;
 }

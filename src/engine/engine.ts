@@ -5,7 +5,8 @@ import type { Logger } from '../logging/logger.js';
 import type { TextEmbedder } from '../llm/embeddings.js';
 import type { ChatMessage, ChatModel } from '../llm/types.js';
 import type { CreateMessageRequest, CreateMessageResult, ElicitRequest, ElicitResult } from '@modelcontextprotocol/client';
-import type { CallContext, CatalogTool, ToolProvider } from '../mcp/types.js';
+import type { CallContext, CatalogTool, ConnectResult, PersonalAccounts, ToolProvider } from '../mcp/types.js';
+import { accountsNote } from './account-text.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import { FencedOutError, type HistoryStore, type MessageBus } from '../store/types.js';
 import type { TurnLease } from '../queue/types.js';
@@ -64,6 +65,8 @@ export interface EngineDeps {
   bus?: MessageBus;
   /** Servers' prompts for the `/prompt` commands; none when absent. */
   prompts?: PromptSource;
+  /** Servers each person connects with their own account (`"perUser": true`); none when absent. */
+  accounts?: PersonalAccounts;
 }
 
 /** What an adapter should do with a message before showing anything: go on, or refuse (telling the person when `notice` is set). */
@@ -91,6 +94,8 @@ interface TurnState {
   lease: TurnLease | undefined;
   /** The history write's fencing token, where processes share the store. */
   fence: number | undefined;
+  /** For the model, after the system prompt: the asker's per-person servers that are not connected. */
+  accountsNote: string | undefined;
 }
 
 /** Between what a model said before a tool call and what it says after. */
@@ -273,18 +278,65 @@ export class ConversationEngine {
     this.deps.logger.info({ threadKey }, 'history reset');
   }
 
-  /** The servers and tools this asker may use; nothing for someone the bot does not admit. */
-  listTools(asker: Asker, server?: string): ServerTools[] {
+  /**
+   * The servers and tools this asker may use; nothing for someone the bot does not admit. A
+   * per-person server is `connected` or `not connected` for this asker, with the tools of their open
+   * connection.
+   */
+  async listTools(asker: Asker, server?: string): Promise<ServerTools[]> {
     if (!this.access.admits(asker)) return [];
     const byServer = new Map<string, ServerTools>();
     for (const [name, state] of Object.entries(this.deps.tools.serverStates())) {
       if (this.access.mayUseServer(name, asker)) byServer.set(name, { server: name, state, tools: [] });
     }
-    for (const tool of this.deps.tools.tools()) {
-      byServer.get(tool.server)?.tools.push({ name: tool.name, description: toolSummary(tool.description), asksFirst: this.access.needsConfirmation(tool) });
+    const describe = (tool: CatalogTool) => ({ name: tool.name, description: toolSummary(tool.description), asksFirst: this.access.needsConfirmation(tool) });
+    for (const tool of this.deps.tools.tools()) byServer.get(tool.server)?.tools.push(describe(tool));
+    const accounts = this.deps.accounts;
+    for (const name of this.personalServers(asker)) {
+      const connected = await accounts!.isConnected(asker.personId, name).catch(() => false);
+      byServer.set(name, { server: name, state: connected ? 'connected' : 'not connected', tools: connected ? accounts!.openTools(asker.personId, name).map(describe) : [] });
     }
     const all = [...byServer.values()];
     return server === undefined ? all : all.filter((entry) => entry.server === server);
+  }
+
+  /** The per-person servers this asker may use, in file order. */
+  personalServers(asker: Asker): string[] {
+    if (!this.access.admits(asker)) return [];
+    return this.deps.accounts?.servers().filter((server) => this.access.mayUseServer(server, asker)) ?? [];
+  }
+
+  /** `/connect <server>`: a private link that connects the asker's own account, unless it is connected already. */
+  async connectAccount(asker: Asker, server: string): Promise<ConnectResult> {
+    const servers = this.personalServers(asker);
+    if (!servers.includes(server)) return { kind: 'unknown', servers };
+    return this.deps.accounts!.connect(asker.personId, server);
+  }
+
+  /**
+   * `/disconnect <server>`: forgets the asker's tokens for it and closes their connection. True when
+   * they were connected, false when not, undefined for a server that takes no account of theirs.
+   */
+  async disconnectAccount(asker: Asker, server: string): Promise<boolean | undefined> {
+    if (!this.personalServers(asker).includes(server)) return undefined;
+    return this.deps.accounts!.disconnect(asker.personId, server);
+  }
+
+  /**
+   * The tools this asker is offered: the shared ones their access allows, then those of the per-person
+   * servers they connected. Servers they have not connected are named in `note` for the model, and
+   * their links sent to them privately (the first time, then at most daily; see PersonalAccounts.offerLinks).
+   */
+  private async askerCatalog(asker: Asker, log: Logger, output: TurnOutput): Promise<{ catalog: CatalogTool[]; note: string | undefined }> {
+    const shared = this.access.catalogFor(asker, this.deps.tools.tools());
+    const servers = this.personalServers(asker);
+    const accounts = this.deps.accounts;
+    if (!accounts || servers.length === 0) return { catalog: shared, note: undefined };
+    const personal = await accounts.catalogFor(asker.personId, shared, servers);
+    const linked = new Set(personal.links.map((link) => link.server));
+    const links = [...personal.links, ...(await accounts.offerLinks(asker.personId, personal.unconnected.filter((name) => !linked.has(name))))];
+    if (links.length > 0) await this.deliver(log, output, { type: 'connect-links', links });
+    return { catalog: personal.catalog, note: accountsNote(personal) };
   }
 
   /** Turns waiting or running, all threads together. */
@@ -323,13 +375,14 @@ export class ConversationEngine {
       return;
     }
 
+    const offered = await this.askerCatalog(message.asker, log, output);
     const turn: TurnState = {
       threadKey: message.threadKey,
       asker: message.asker,
       samples: 0,
       log,
       output,
-      tools: this.requests.turnTools(this.access.catalogFor(message.asker, this.deps.tools.tools()), message.text, history),
+      tools: this.requests.turnTools(offered.catalog, message.text, history),
       messages: [{ role: 'user', content: userContent(message, attached) }],
       images: [],
       steps: 0,
@@ -338,6 +391,7 @@ export class ConversationEngine {
       started: new Set(),
       lease,
       fence,
+      accountsNote: offered.note,
     };
     try {
       const { answer, leadIn } = await this.converse(history, turn);
@@ -385,7 +439,7 @@ export class ConversationEngine {
     const { settings, llm } = this.deps;
     for (;;) {
       const atLimit = turn.steps >= settings.maxToolSteps;
-      const request = await this.requests.next(turn.tools, history, turn.messages, atLimit, turn.log);
+      const request = await this.requests.next(turn.tools, history, turn.messages, atLimit, turn.log, turn.accountsNote);
       const leadIn = turn.shown;
       const stream = new AnswerStream(request.tools, this.thinksFirst, (delta) => this.showText(turn, leadIn !== '' && turn.shown === leadIn ? `${TEXT_SEPARATOR}${delta}` : delta));
       const reply = await llm.complete(request.messages, { ...request.options, onContent: stream.push });
@@ -466,8 +520,14 @@ export class ConversationEngine {
     await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
     const running = this.tasks.begin({ threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName });
-    const outcome = await this.deps.tools.callTool(tool.name, call.arguments, this.callContext(turn, tool, log, running));
+    const context = this.callContext(turn, tool, log, running);
+    const accounts = this.deps.accounts;
+    // A per-person server's tool runs on the asker's own connection, with their own token, and nowhere else.
+    const outcome = accounts?.servers().includes(tool.server)
+      ? await accounts.callTool(turn.asker.personId, tool.server, tool.toolName, call.arguments, context)
+      : await this.deps.tools.callTool(tool.name, call.arguments, context);
     await this.tasks.end(running.id);
+    if (outcome.connect) await this.deliver(log, turn.output, { type: 'connect-links', links: [outcome.connect] });
     log.info({ ok: outcome.ok, ms: Date.now() - started }, 'tool called');
     await this.deliver(log, turn.output, { type: 'tool-finished', ...step, ok: outcome.ok });
     for (const image of outcome.images) {

@@ -3,6 +3,7 @@ export type { AccessCheck, EngineDeps, TurnObserver } from './engine.js';
 export { ASKS_FIRST_NOTE, confirmationOutcomeText, confirmationText, settledConfirmationText } from './confirmation-text.js';
 export { goneQuestionText, NOT_YOUR_QUESTION_TEXT } from './question-text.js';
 export { ACCESS_DENIED_MESSAGE } from './user-messages.js';
+export { connectLinksText, connectResultText, disconnectText } from './account-text.js';
 export { promptFields, promptId, PromptError, PromptLibrary, type PromptSource } from './prompt-library.js';
 export type { AnswerResult } from './questions.js';
 export { progressText } from './progress.js';

@@ -72,25 +72,28 @@ export class ModelRequests {
     return new TurnTools(catalog, index.ranking, { question, earlier: recent }, toolsUsedIn(history), this.budget, this.promptChars, index.whole);
   }
 
-  /** The next request of a turn; at the step limit it asks for an answer without tools. */
-  async next(turnTools: TurnTools, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, log: Logger): Promise<ModelRequest> {
+  /**
+   * The next request of a turn; at the step limit it asks for an answer without tools. `note`: what
+   * the model must know about this asker's tools (servers they have not connected), after the system prompt.
+   */
+  async next(turnTools: TurnTools, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, log: Logger, note?: string): Promise<ModelRequest> {
     const messages = atLimit ? [...turn, FINAL_ANSWER_REQUEST] : turn;
     const tools = this.indexFor(turnTools.catalog).tools;
     await turnTools.rank(log);
     let offer = turnTools.current();
-    if (!this.window) return this.request(offer, history, messages, atLimit, tools);
+    if (!this.window) return this.request(offer, history, messages, atLimit, tools, note);
 
     await this.counter.ready();
     // History gives way first (inside fitContext), then the lowest-ranked tools, then this turn's tool results.
     for (let smaller: Offer | undefined = offer; smaller; smaller = TurnTools.withoutLast(offer)) {
       offer = smaller;
-      const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter);
-      if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools);
+      const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit, note), history, turn: messages }, this.window, this.counter);
+      if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools, note);
     }
-    const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit), history, turn: messages }, this.window, this.counter, true);
-    if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools);
+    const fitted = fitContext({ fixedTokens: this.fixedTokens(offer.tools, atLimit, note), history, turn: messages }, this.window, this.counter, true);
+    if (fitted) return this.request(offer, fitted.history, fitted.turn, atLimit, tools, note);
     log.warn({ contextTokens: this.window.tokens }, 'the question alone does not fit LLM_CONTEXT_TOKENS; sending it anyway');
-    return this.request(offer, [], messages, atLimit, tools);
+    return this.request(offer, [], messages, atLimit, tools, note);
   }
 
   /**
@@ -104,9 +107,11 @@ export class ModelRequests {
     return { fits: neededTokens <= this.window.tokens, neededTokens };
   }
 
-  private request(offer: Offer, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, tools: ToolIndex): ModelRequest {
+  private request(offer: Offer, history: ChatMessage[], turn: ChatMessage[], atLimit: boolean, tools: ToolIndex, note: string | undefined): ModelRequest {
     const { system, options } = this.promptFor(offer.tools);
-    return { messages: [system, ...history, ...turn], options: atLimit ? {} : options, tools };
+    // In the one system message: some chat templates refuse a second one, or one after the first place.
+    const first = note === undefined ? system : { role: 'system' as const, content: `${system.content as string}\n\n${note}` };
+    return { messages: [first, ...history, ...turn], options: atLimit ? {} : options, tools };
   }
 
   private promptFor(offered: CatalogTool[]): OfferedPrompt {
@@ -116,9 +121,9 @@ export class ModelRequests {
   }
 
   /** Tokens of the system prompt and, in native mode, the tool definitions. */
-  private fixedTokens(offered: CatalogTool[], atLimit: boolean): number {
+  private fixedTokens(offered: CatalogTool[], atLimit: boolean, note?: string): number {
     const { system, options } = this.promptFor(offered);
-    return this.counter.countMessage(system) + (options.tools && !atLimit ? offered.reduce((sum, tool) => sum + this.counter.count(this.protocol.toolText(tool)), 0) : 0);
+    return this.counter.countMessage(system) + (note === undefined ? 0 : this.counter.count(note)) + (options.tools && !atLimit ? offered.reduce((sum, tool) => sum + this.counter.count(this.protocol.toolText(tool)), 0) : 0);
   }
 
   private indexFor(catalog: readonly CatalogTool[]): CatalogIndex {

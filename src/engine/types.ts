@@ -1,4 +1,5 @@
 import type { Asker } from '../access/index.js';
+import type { ConnectLink } from '../mcp/types.js';
 import type { FormField } from './elicitation-form.js';
 import type { Question } from './questions.js';
 
@@ -86,6 +87,9 @@ export interface ToolStep {
  * - `confirmation-asked` / `form-asked`: a question to the asker; the event's promise resolves once it
  *   is up. `…-ended` takes it away with how it ended.
  * - `notice`: a short line about the question itself (a file that could not be read).
+ * - `connect-links`: for the asker's eyes only, never the thread: links that connect their own account
+ *   on per-person servers (Slack: an ephemeral message; Discord: an ephemeral reply or a DM; console:
+ *   standard error). `connectLinksText` words them.
  * - `answer`: the turn's last word, once; `error`: the turn failed, once, instead of `answer`. After
  *   streamed text, the renderer keeps that text and adds the error line below it, so a broken answer
  *   never looks whole.
@@ -102,6 +106,7 @@ export type TurnEvent =
   | { type: 'form-asked'; request: ElicitationRequest }
   | { type: 'form-ended'; request: ElicitationRequest; outcome: ElicitationOutcome }
   | { type: 'notice'; text: string }
+  | { type: 'connect-links'; links: ConnectLink[] }
   | { type: 'answer'; text: string; images: ImageAttachment[] }
   | { type: 'error'; message: string };
 
@@ -116,6 +121,7 @@ export interface TurnOutput {
 
 export interface ServerTools {
   server: string;
+  /** A ServerState; for a per-person server, whether the asker's own account is `connected` or `not connected`. */
   state: string;
   /** `asksFirst`: runs only after the asker approves it. */
   tools: { name: string; description: string; asksFirst: boolean }[];

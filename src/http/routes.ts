@@ -5,7 +5,8 @@ import type { Logger } from '../logging/logger.js';
 export interface HttpRoute {
   path: string;
   method: 'GET';
-  handler: (request: IncomingMessage, response: ServerResponse) => void;
+  /** May return a promise; it must not reject (a route answers its own failures). */
+  handler: (request: IncomingMessage, response: ServerResponse) => void | Promise<void>;
 }
 
 /** The routes on a server of their own, for when no Slack HTTP receiver owns the port. */
@@ -13,7 +14,7 @@ export async function serveRoutes(routes: HttpRoute[], port: number, logger: Log
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://localhost').pathname;
     const route = routes.find((candidate) => candidate.path === path && candidate.method === request.method);
-    if (route) route.handler(request, response);
+    if (route) void route.handler(request, response);
     else response.writeHead(404, { 'content-type': 'text/plain' }).end('not found');
   });
   await new Promise<void>((resolve, reject) => {

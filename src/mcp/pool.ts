@@ -1,15 +1,16 @@
 import Keyv from 'keyv';
-import { DEFAULT_TASK_MAX_S, type McpSettings, type ServerConfig } from '../config/index.js';
+import { DEFAULT_TASK_MAX_S, isPersonalServer, type McpSettings, type PersonalConnectionSettings, type RemoteServerConfig, type ServerConfig } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { SecretBox } from '../store/secret-box.js';
 import { AuthorizationRequests, OAUTH_CALLBACK_PATH, OAuthCredentials, type OAuthHost } from './auth/index.js';
 import { diffServers } from './config-diff.js';
+import { ConnectStates, PersonalServers } from './personal/index.js';
 import type { RestartPolicy, ServerConnectionOptions, ServerEventDetails, ServerEventType } from './server-connection.js';
 import { ServerInstances } from './server-instances.js';
 import { exposedNames } from './tool-names.js';
 import { failedOutcome } from './tool-outcome.js';
 import type { GetPromptResult } from '@modelcontextprotocol/client';
-import type { CallContext, CatalogTool, ServerPrompt, ServerState, TaskCancelOutcome, ToolOutcome, ToolProvider } from './types.js';
+import type { CallContext, CatalogTool, PersonalAccounts, ServerPrompt, ServerState, TaskCancelOutcome, ToolOutcome, ToolProvider } from './types.js';
 
 export interface PoolOptions {
   /**
@@ -44,6 +45,10 @@ export interface ServerEvent extends ServerEventDetails {
   type: ServerEventType;
 }
 
+/** Who an OAuth callback authorized: the server for everybody, or one person's own account. */
+export type AuthorizationReceived = { server: string; person?: undefined } | { server: string; person: string };
+
+const DEFAULT_PERSONAL: PersonalConnectionSettings = { idleMs: 600_000, maxConnections: 200 };
 const DEFAULT_RESTART: RestartPolicy = { initialDelayMs: 1_000, maxDelayMs: 30_000, startRetryDelayMs: 30_000, maxStartRetryDelayMs: 300_000 };
 const DEFAULT_PUBLIC_URL = 'http://localhost:3000';
 /** MAX_TOOL_RESULT_CHARS's default, for pools started without it (the probe, tests). */
@@ -69,6 +74,9 @@ export class McpPool implements ToolProvider {
   private readonly authorizations = new AuthorizationRequests();
   private readonly credentials: OAuthCredentials;
   private readonly connectionOptions: Omit<ServerConnectionOptions, 'onEvent'>;
+  private readonly personal: PersonalServers;
+  /** The per-person servers as the servers file has them, for the next reload's diff. */
+  private personalConfigs: RemoteServerConfig[];
 
   private constructor(
     settings: McpSettings,
@@ -92,7 +100,25 @@ export class McpPool implements ToolProvider {
       maxTaskMs: settings.maxTaskMs ?? DEFAULT_TASK_MAX_S * 1000,
       oauth,
     };
-    this.servers = settings.servers.filter((server) => !server.disabled).map((config) => this.instancesFor(config));
+    this.servers = sharedServers(settings.servers).map((config) => this.instancesFor(config));
+    this.personalConfigs = personalServers(settings.servers);
+    this.personal = new PersonalServers(this.personalConfigs, {
+      settings: settings.personal ?? DEFAULT_PERSONAL,
+      connection: this.connectionOptions,
+      host: { credentials: this.credentials, redirectUrl: oauth.redirectUrl, states: new ConnectStates(options.oauth?.kv ?? new Keyv(), options.oauth?.secrets) },
+      kv: options.oauth?.kv ?? new Keyv(),
+      logger,
+    });
+  }
+
+  /** The servers each person connects with their own account (`"perUser": true`). */
+  get accounts(): PersonalAccounts {
+    return this.personal;
+  }
+
+  /** Connections of per-person servers open now. */
+  get personalConnections(): number {
+    return this.personal.openConnections;
   }
 
   private instancesFor(config: ServerConfig): ServerInstances {
@@ -104,7 +130,7 @@ export class McpPool implements ToolProvider {
     const pool = new McpPool(settings, logger, options);
     const started = Date.now();
     // Credentials stored in clear or with the previous key are sealed with the current one before any server reads them.
-    const oauthServers = settings.servers.filter((server) => !server.disabled && server.kind === 'remote' && server.auth?.type === 'oauth').map((server) => server.name);
+    const oauthServers = sharedServers(settings.servers).filter((server) => server.kind === 'remote' && server.auth?.type === 'oauth').map((server) => server.name);
     await pool.credentials.sealStored(oauthServers).catch((error: unknown) => logger.warn({ err: error }, 'stored OAuth credentials could not be checked at start-up; each is checked again when read'));
     await Promise.all(pool.servers.map((server) => server.start()));
     pool.rebuildCatalog();
@@ -160,10 +186,14 @@ export class McpPool implements ToolProvider {
 
   /**
    * The redirect of an OAuth authorization arrived (`/oauth/callback`): hands the code to the server
-   * that asked. Returns that server's name, or undefined when no authorization waits for `state`.
+   * that asked, or trades it for the tokens of the person whose connect link it was. Undefined when
+   * no authorization waits for `state` (unknown, used or expired).
+   * @throws Error when a person's code cannot be traded (see PersonalServers.complete)
    */
-  completeAuthorization(state: string, code: string): string | undefined {
-    return this.authorizations.deliver(state, code);
+  async completeAuthorization(state: string, code: string, iss?: string): Promise<AuthorizationReceived | undefined> {
+    const server = this.authorizations.deliver(state, code);
+    if (server !== undefined) return { server };
+    return this.personal.complete(state, code, iss);
   }
 
   /** Called after the catalog changed (a server's tool list changed, or it came back with other tools). */
@@ -196,18 +226,21 @@ export class McpPool implements ToolProvider {
 
   private async applyNow(servers: ServerConfig[], onSwitch: (() => void) | undefined): Promise<ServerChanges> {
     if (this.closing) throw new Error('the MCP servers are shutting down');
-    const diff = diffServers(this.servers.map((server) => server.config), servers);
+    const diff = diffServers([...this.servers.map((server) => server.config), ...this.personalConfigs], servers);
     const changes: ServerChanges = { added: diff.added.map((server) => server.name), removed: diff.removed, restarted: diff.changed.map((server) => server.name) };
-    const starting = new Map([...diff.added, ...diff.changed].map((config) => [config.name, this.instancesFor(config)]));
+    // A per-person server has no connection of its own to start: people's connections open as they use it.
+    const starting = new Map(sharedServers([...diff.added, ...diff.changed]).map((config) => [config.name, this.instancesFor(config)]));
     for (const server of starting.values()) this.arriving.add(server);
     await Promise.all([...starting.values()].map((server) => server.start()));
     for (const server of starting.values()) this.arriving.delete(server);
     // close() has closed them too, if it came meanwhile.
     if (this.closing) throw new Error('the MCP servers are shutting down');
     const running = new Map(this.servers.map((server) => [server.name, server]));
-    const next = servers.filter((config) => !config.disabled).map((config) => starting.get(config.name) ?? running.get(config.name)!);
+    const next = sharedServers(servers).map((config) => starting.get(config.name) ?? running.get(config.name)!);
     const leaving = this.servers.filter((server) => !next.includes(server));
     this.servers = next;
+    this.personal.setServers(personalServers(servers));
+    this.personalConfigs = personalServers(servers);
     onSwitch?.();
     this.rebuildCatalog();
     for (const server of leaving) void this.retire(server);
@@ -224,7 +257,7 @@ export class McpPool implements ToolProvider {
 
   /** Stops every server (child processes have exited when this resolves) and restarts none. Idempotent. */
   close(): Promise<void> {
-    this.closing ??= Promise.all([...this.servers, ...this.arriving, ...this.retiring].map((server) => server.close())).then(() => this.logger.info('MCP servers closed'));
+    this.closing ??= Promise.all([...[...this.servers, ...this.arriving, ...this.retiring].map((server) => server.close()), this.personal.close()]).then(() => this.logger.info('MCP servers closed'));
     return this.closing;
   }
 
@@ -260,4 +293,14 @@ export class McpPool implements ToolProvider {
       }
     }
   }
+}
+
+/** The enabled servers with one connection for everybody. */
+function sharedServers(servers: ServerConfig[]): ServerConfig[] {
+  return servers.filter((server) => !server.disabled && !isPersonalServer(server));
+}
+
+/** The enabled servers each person connects with their own account. */
+function personalServers(servers: ServerConfig[]): RemoteServerConfig[] {
+  return servers.filter((server): server is RemoteServerConfig => !server.disabled && isPersonalServer(server));
 }

@@ -66,6 +66,8 @@ export interface ServerConnectionOptions {
   maxTaskMs: number;
   restart: RestartPolicy;
   oauth: OAuthHost;
+  /** A provider made for this one connection (a person's own tokens on a per-person server), in place of the one the `auth` block gives. */
+  authProvider?: OAuthClientProvider;
   onEvent: (type: ServerEventType, details?: ServerEventDetails) => void;
 }
 
@@ -151,7 +153,7 @@ export class ServerConnection {
     private readonly options: ServerConnectionOptions,
   ) {
     this.log = options.logger.child({ server: config.name });
-    this.authProvider = config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined;
+    this.authProvider = options.authProvider ?? (config.kind === 'remote' ? authProviderFor(config, options.oauth, this.log) : undefined);
     if (this.authProvider instanceof StoredOAuthProvider && config.kind === 'remote') this.authorization = new ServerAuthorization(this.authProvider, config.url, this.log, issuerMismatchAllowed(config));
     this.requests = new ServerRequests(config, this.log);
     this.spanAttributes = callSpanAttributes(config);

@@ -45,6 +45,56 @@ export interface ToolOutcome {
   text: string;
   /** Images and binary resources, attached to the answer. */
   images: ToolImage[];
+  /** The asker's own account on this per-person server has to be connected again: the link to send them, privately. */
+  connect?: ConnectLink;
+}
+
+/** A link that connects a person's own account on a per-person server; for that person's eyes only. */
+export interface ConnectLink {
+  server: string;
+  url: string;
+}
+
+/** One person's tools for one turn, with what is missing for them. */
+export interface PersonalCatalog {
+  /** The shared catalog given, followed by the tools of the per-person servers this person has connected; each name unique. */
+  catalog: CatalogTool[];
+  /** Per-person servers they may use but have not connected (or must connect again). */
+  unconnected: string[];
+  /** Per-person servers they connected that cannot be reached now, with why. */
+  unavailable: { server: string; reason: string }[];
+  /** Links to send them now: for servers whose tokens stopped working. */
+  links: ConnectLink[];
+}
+
+/** What `/connect <server>` came to. */
+export type ConnectResult = { kind: 'link'; link: ConnectLink } | { kind: 'connected' } | { kind: 'unknown'; servers: string[] } | { kind: 'failed'; reason: string };
+
+/**
+ * Servers each person connects with their own account (`"auth": {"type": "oauth", "perUser": true}`).
+ * Every method takes the person (Asker.personId) and never uses anybody else's tokens. Access lists
+ * are the caller's: it passes only servers the person may use.
+ */
+export interface PersonalAccounts {
+  /** Names of the per-person servers, in file order. */
+  servers(): string[];
+  /** The person's catalog: `shared` plus the tools of `servers` they have connected (their connections opened here). Never rejects. */
+  catalogFor(person: string, shared: CatalogTool[], servers: string[]): Promise<PersonalCatalog>;
+  /**
+   * Links for those of `servers` whose link this person has not been offered in the last day (across
+   * processes sharing the store), counting this offer. Never rejects: a link that cannot be made is logged and left out.
+   */
+  offerLinks(person: string, servers: string[]): Promise<ConnectLink[]>;
+  /** Whether the person has tokens for the server. */
+  isConnected(person: string, server: string): Promise<boolean>;
+  /** The person's connected tools on the server, when their connection is open; none otherwise. */
+  openTools(person: string, server: string): CatalogTool[];
+  /** `/connect`: a fresh link, unless they are connected already. */
+  connect(person: string, server: string): Promise<ConnectResult>;
+  /** `/disconnect`: forgets their tokens and closes their connection; false when they had none. */
+  disconnect(person: string, server: string): Promise<boolean>;
+  /** Runs `toolName` on the person's own connection to `server`; never rejects. */
+  callTool(person: string, server: string, toolName: string, args: Record<string, unknown>, context?: CallContext): Promise<ToolOutcome>;
 }
 
 /** How far a running call has come, as its server reports it (MCP progress notifications). */

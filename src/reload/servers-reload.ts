@@ -1,5 +1,5 @@
 import type { AccessPolicy } from '../access/index.js';
-import { ConfigError, loadServersConfig, type ServerConfig } from '../config/index.js';
+import { checkPersonalServers, ConfigError, loadServersConfig, type ServerConfig, type TokenEncryptionSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
 import type { McpPool, ServerChanges, ServerState } from '../mcp/index.js';
 
@@ -23,6 +23,8 @@ export interface ServersReloadOptions {
   access: AccessPolicy;
   /** Platform user ids that may run /reload (ADMIN_USERS). */
   admins: string[];
+  /** TOKEN_ENCRYPTION_KEY as at start-up: a file adding a per-person server without it is refused. */
+  tokenEncryption: TokenEncryptionSettings | undefined;
   logger: Logger;
 }
 
@@ -56,6 +58,7 @@ export class ServersReload {
     let servers: ServerConfig[];
     try {
       servers = await loadServersConfig(this.options.file, this.options.env);
+      checkPersonalServers(servers, this.options, this.options.file);
     } catch (error) {
       const message = error instanceof ConfigError ? error.message : `${this.options.file}: ${(error as Error).message}`;
       this.log.error({ by, reason: message }, 'servers file refused; the running servers stay');

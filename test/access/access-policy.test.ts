@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccessPolicy, OPEN_RULE, permits, type Asker } from '../../src/access/index.js';
 import type { CatalogTool } from '../../src/mcp/types.js';
 
-const asker = (fields: Partial<Asker> = {}): Asker => ({ userId: 'U1', roleIds: [], channelId: 'C1', direct: false, ...fields });
+const asker = (fields: Partial<Asker> = {}): Asker => ({ userId: 'U1', personId: 'test:U1', roleIds: [], channelId: 'C1', direct: false, ...fields });
 const tool = (server: string, toolName: string): CatalogTool => ({ name: toolName, server, toolName, description: '', inputSchema: { type: 'object' } });
 const server = (name: string, fields: { allowUsers?: string[]; allowRoles?: string[]; allowChannels?: string[]; confirmTools?: string[] } = {}) => ({ name, confirmTools: [], ...fields });
 

@@ -56,7 +56,7 @@ describe('access control and confirmations in the engine (filesystem server from
     expect(harness.llm.requests.items).toHaveLength(0);
     expect(harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
     expect(harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: undefined });
-    expect(harness.engine.listTools(stranger)).toEqual([]);
+    expect((await harness.engine.listTools(stranger))).toEqual([]);
     expect(harness.engine.checkAccess(testAsker('someone', { roleIds: ['R-staff'] }))).toEqual({ allowed: true });
   });
 
@@ -68,9 +68,9 @@ describe('access control and confirmations in the engine (filesystem server from
     expect(systemPrompt(elsewhere)).not.toContain('write_file');
     expect(systemPrompt(elsewhere)).toContain('- add:');
     expect(systemPrompt(inOps)).toContain('write_file');
-    expect(harness.engine.listTools(testAsker('u1', { channelId: 'C-random' })).map((entry) => entry.server)).toEqual(['fixture']);
-    expect(harness.engine.listTools(testAsker('u1', { channelId: 'D1', direct: true })).map((entry) => entry.server)).toEqual(['files', 'fixture']);
-    const files = harness.engine.listTools(ops).find((entry) => entry.server === 'files');
+    expect((await harness.engine.listTools(testAsker('u1', { channelId: 'C-random' }))).map((entry) => entry.server)).toEqual(['fixture']);
+    expect((await harness.engine.listTools(testAsker('u1', { channelId: 'D1', direct: true }))).map((entry) => entry.server)).toEqual(['files', 'fixture']);
+    const files = (await harness.engine.listTools(ops)).find((entry) => entry.server === 'files');
     expect(files?.tools.find((entry) => entry.name === 'write_file')?.asksFirst).toBe(true);
     expect(files?.tools.find((entry) => entry.name === 'read_text_file')?.asksFirst).toBe(false);
   });

@@ -68,8 +68,8 @@ describe.each(['json', 'native'] as const)('a catalog of 200 tools (%s mode)', (
     expect(offeredToolNames(harness.llm.requests.items[0]!)).toContain('get-sum');
   });
 
-  it('still lists every tool in /tools', () => {
-    const listed = harness.engine.listTools(testAsker()).flatMap((server) => server.tools);
+  it('still lists every tool in /tools', async () => {
+    const listed = (await harness.engine.listTools(testAsker())).flatMap((server) => server.tools);
     expect(listed).toHaveLength(200);
   });
 });

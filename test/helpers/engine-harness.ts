@@ -1,5 +1,6 @@
 import { AccessPolicy, OPEN_RULE, type AccessRule, type Asker } from '../../src/access/index.js';
-import type { EngineSettings, LlmSettings, ServerConfig } from '../../src/config/index.js';
+import type { EngineSettings, LlmSettings, PersonalConnectionSettings, ServerConfig } from '../../src/config/index.js';
+import type { SecretBox } from '../../src/store/secret-box.js';
 import { ConversationEngine } from '../../src/engine/index.js';
 import { createChatModel } from '../../src/llm/index.js';
 import type { Logger } from '../../src/logging/logger.js';
@@ -58,13 +59,15 @@ export interface EngineHarnessOptions {
   access?: AccessRule;
   /** Defaults to a silent one. */
   logger?: Logger;
-  /** The pool's time-outs, where a test needs them short (10 s per call by default). */
-  mcp?: { defaultToolTimeoutMs?: number; maxTaskMs?: number };
+  /** The pool's time-outs, where a test needs them short (10 s per call by default), and per-person connection limits. */
+  mcp?: { defaultToolTimeoutMs?: number; maxTaskMs?: number; personal?: PersonalConnectionSettings };
+  /** For OAuth servers: the bot's address for `/oauth/callback`, and the key sealing tokens in the store. */
+  oauth?: { publicUrl: string; secrets?: SecretBox };
 }
 
 /** Someone asking in a channel; the bot admits them unless a test's access policy says otherwise. */
 export function testAsker(userId = 'u1', place: Partial<Omit<Asker, 'userId'>> = {}): Asker {
-  return { userId, roleIds: [], channelId: 'C-test', direct: false, ...place };
+  return { userId, personId: `test:${userId}`, roleIds: [], channelId: 'C-test', direct: false, ...place };
 }
 
 /** A real engine: fixture MCP server over stdio, fake OpenAI-compatible LLM over HTTP, in-memory store. */
@@ -86,6 +89,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
     const pool = await McpPool.start(
       { configPath: 'test', servers, startupTimeoutMs: 20_000, defaultToolTimeoutMs: 10_000, ...options.mcp },
       logger,
+      options.oauth ? { oauth: { kv: store.kv, secrets: options.oauth.secrets, publicUrl: options.oauth.publicUrl } } : {},
     );
     cleanups.push(() => pool.close());
     const chatModel = createChatModel({ baseUrl: llm.url, apiKey: 'test-key', model: 'fake-model', timeoutMs: 10_000, maxRetries: 2, stream: true, ...options.llm }, logger);
@@ -100,6 +104,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       kv: store.kv,
       bus: store.bus,
       prompts: pool,
+      accounts: pool.accounts,
     });
     const ask = async (text: string, threadKey = 'test:thread', asker = testAsker('u1')) => {
       const reply = new RecordingReply();

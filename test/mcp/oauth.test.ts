@@ -41,7 +41,7 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(tmpdir(), 'oauth-'));
-    callbackServer = await serveRoutes([oauthCallbackRoute({ completeAuthorization: (state, code) => current?.completeAuthorization(state, code) }, logger)], 0, logger);
+    callbackServer = await serveRoutes([oauthCallbackRoute({ completeAuthorization: async (state, code) => current?.completeAuthorization(state, code) }, logger)], 0, logger);
     callbackBase = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}`;
   });
   afterEach(async () => {
@@ -157,9 +157,12 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
   it('says so when a callback matches no waiting authorization', async () => {
     const response = await fetch(`${callbackBase}/oauth/callback?code=abc&state=nobody-waits`);
     expect(response.status).toBe(400);
-    expect(await response.text()).toMatch(/^No authorization is waiting for this link/);
-    const refused = await fetch(`${callbackBase}/oauth/callback?error=access_denied&state=x`);
+    expect(await response.text()).toMatch(/^This link is not valid: it was already used, it expired, or it was not made by this bot/);
+    // The authorization server's own error text is not echoed: in a mix-up attack it is the attacker's.
+    const refused = await fetch(`${callbackBase}/oauth/callback?error=access_denied&error_description=%3Cscript%3E&state=x`);
     expect(refused.status).toBe(400);
-    expect(await refused.text()).toMatch(/refused: access_denied/);
+    const text = await refused.text();
+    expect(text).toMatch(/^The authorization server did not authorize the bot/);
+    expect(text).not.toContain('script');
   });
 });

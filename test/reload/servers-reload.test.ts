@@ -42,7 +42,7 @@ describe('the servers file, watched while the bot runs', () => {
     logs = captured.logs;
     harness = await startEngineHarness({ servers: await loadServersConfig(file, process.env), script: slowTurn(3_000), logger: captured.logger });
     cleanups.push(() => harness.close());
-    const reload = new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [ADMIN], logger: captured.logger });
+    const reload = new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [ADMIN], tokenEncryption: undefined, logger: captured.logger });
     const stopWatching = watchServersFile(file, () => void reload.reload('file change').then((outcome) => reloads.push(outcome)), captured.logger);
     cleanups.push(async () => stopWatching());
   });
@@ -73,7 +73,7 @@ describe('the servers file, watched while the bot runs', () => {
     expect(reply.answer?.text).toBe('the tool said: Result of slow:\ndone after 3000 ms');
     expect(toolNames(harness)).toEqual(['echo', 'add', 'image', 'fail']);
     expect((await harness.pool.callTool('image', {})).ok).toBe(true);
-    expect(harness.engine.listTools(testAsker()).map((server) => server.server)).toEqual(['keep', 'changing', 'added']);
+    expect((await harness.engine.listTools(testAsker())).map((server) => server.server)).toEqual(['keep', 'changing', 'added']);
     for (const server of ['gone', 'changing']) await logs.waitFor((line) => line.msg === 'replaced or removed server closed' && line.server === server, { what: `${server} closed`, timeoutMs: 20_000 });
     expect(isAlive(gonePid)).toBe(false);
     expect(isAlive(changingPid)).toBe(false);
@@ -103,9 +103,9 @@ describe('the servers file, watched while the bot runs', () => {
   it("takes the servers' allow lists and confirmTools from the new file", async () => {
     const outcome = await saved({ keep: fixtureEntry(['echo'], { confirmTools: ['echo'] }), changing: fixtureEntry(['add', 'image']), added: fixtureEntry(['fail'], { allowUsers: [ADMIN] }) });
     expect(outcome).toMatchObject({ ok: true, changes: { added: [], removed: [], restarted: ['keep', 'added'] } });
-    expect(harness.engine.listTools(testAsker('u1')).map((server) => server.server)).toEqual(['keep', 'changing']);
-    expect(harness.engine.listTools(testAsker(ADMIN)).map((server) => server.server)).toEqual(['keep', 'changing', 'added']);
-    expect(harness.engine.listTools(testAsker('u1'))[0]?.tools).toEqual([expect.objectContaining({ name: 'echo', asksFirst: true })]);
+    expect((await harness.engine.listTools(testAsker('u1'))).map((server) => server.server)).toEqual(['keep', 'changing']);
+    expect((await harness.engine.listTools(testAsker(ADMIN))).map((server) => server.server)).toEqual(['keep', 'changing', 'added']);
+    expect((await harness.engine.listTools(testAsker('u1')))[0]?.tools).toEqual([expect.objectContaining({ name: 'echo', asksFirst: true })]);
   });
 });
 
@@ -120,7 +120,7 @@ describe('/reload in the console', () => {
     file = path.join(dir, 'servers_config.json');
     await saveServersFile(file, { fixture: fixtureEntry(['echo']) });
     harness = await startEngineHarness({ servers: await loadServersConfig(file, process.env) });
-    reload = new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [], logger: harness.logger });
+    reload = new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [], tokenEncryption: undefined, logger: harness.logger });
   });
   afterAll(async () => {
     await runCleanups([() => rm(dir, { recursive: true, force: true }), async () => await harness?.close()]);

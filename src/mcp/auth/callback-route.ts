@@ -4,30 +4,52 @@ import type { Logger } from '../../logging/logger.js';
 
 export const OAUTH_CALLBACK_PATH = '/oauth/callback';
 
+/** Who a code authorized: a server for everybody, or one person's own account (see McpPool.completeAuthorization). */
+export interface CallbackTarget {
+  completeAuthorization(state: string, code: string, iss?: string): Promise<{ server: string; person?: string } | undefined>;
+}
+
 function page(response: ServerResponse, status: number, text: string): void {
-  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' }).end(`${text}\n`);
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' }).end(`${text}\n`);
 }
 
 /**
  * Where an authorization server sends the person back after they approved (or refused) the bot: the
- * code goes to the server that asked, which then connects. A stale or unknown link says so.
+ * code goes to the server that asked, or becomes the tokens of the person whose connect link it was.
+ * A stale, used or forged link says so and changes nothing. The authorization server's own error
+ * text is not echoed (RFC 9207 §2.4: it may be an attacker's).
  */
-export function oauthCallbackRoute(pool: { completeAuthorization(state: string, code: string): string | undefined }, logger: Logger): HttpRoute {
+export function oauthCallbackRoute(pool: CallbackTarget, logger: Logger): HttpRoute {
   return {
     path: OAUTH_CALLBACK_PATH,
     method: 'GET',
-    handler: (request, response) => {
+    handler: async (request, response) => {
       const params = new URL(request.url ?? '/', 'http://localhost').searchParams;
       const refused = params.get('error');
       if (refused) {
-        logger.warn({ error: refused, description: params.get('error_description') }, 'authorization refused at the authorization server');
-        return page(response, 400, `The authorization server refused: ${refused}. The bot logs a new link when it tries again.`);
+        logger.warn({ error: refused.slice(0, 100) }, 'authorization refused at the authorization server');
+        return page(response, 400, 'The authorization server did not authorize the bot. Ask the bot for a new link (in chat: /connect <server>) to try again.');
       }
       const code = params.get('code');
-      const server = code ? pool.completeAuthorization(params.get('state') ?? '', code) : undefined;
-      if (!server) return page(response, 400, 'No authorization is waiting for this link. It may be an old one, or the bot restarted since: use the newest link it logged.');
-      logger.info({ server }, 'authorization received');
-      page(response, 200, `Done: the bot is authorized for "${server}" and connects to it now. You can close this tab.`);
+      let received: { server: string; person?: string } | undefined;
+      try {
+        received = code ? await pool.completeAuthorization(params.get('state') ?? '', code, params.get('iss') ?? undefined) : undefined;
+      } catch (error) {
+        logger.warn({ reason: (error as Error).message }, 'authorization code could not be traded for tokens');
+        return page(response, 502, 'The authorization server did not accept the bot’s request for tokens. Ask the bot for a new link (in chat: /connect <server>) to try again.');
+      }
+      if (!received) {
+        logger.warn('authorization callback with an unknown, used or expired state refused');
+        return page(response, 400, 'This link is not valid: it was already used, it expired, or it was not made by this bot. Ask the bot for a new one (in chat: /connect <server>).');
+      }
+      logger.info({ server: received.server, person: received.person }, 'authorization received');
+      page(
+        response,
+        200,
+        received.person === undefined
+          ? `Done: the bot is authorized for "${received.server}" and connects to it now. You can close this tab.`
+          : `Done: your account on "${received.server}" is connected. Your next question to the bot can use it. You can close this tab.`,
+      );
     },
   };
 }

@@ -14,7 +14,8 @@ const DESCRIBED: Record<CredentialField, { what: string; then: string }> = {
 };
 
 /**
- * Every server's OAuth credentials in the store, under `oauth:<server>:<field>`. With a SecretBox
+ * Every server's OAuth credentials in the store, under `oauth:<server>:<field>`, and a person's own
+ * tokens for a per-person server under `oauth:<server>:person:<person>:tokens`. With a SecretBox
  * (TOKEN_ENCRYPTION_KEY) each value is sealed, bound to its key; values found in clear (stored before
  * the key was set) or sealed with the previous key are sealed again with the current key as they are
  * read. A value that cannot be opened (another key, or changed) is reported once, by server, and
@@ -31,37 +32,37 @@ export class OAuthCredentials {
   ) {}
 
   /** The stored value, opened; undefined when there is none or it cannot be opened. */
-  async read<T>(server: string, field: CredentialField): Promise<T | undefined> {
-    const key = keyOf(server, field);
+  async read<T>(server: string, field: CredentialField, person?: string): Promise<T | undefined> {
+    const key = keyOf(server, field, person);
     const stored: unknown = await this.kv.get(key);
     if (stored === undefined) return undefined;
     if (!isSealed(stored)) {
-      if (this.box) await this.reseal(server, field, stored, stored, 'stored OAuth credentials encrypted with TOKEN_ENCRYPTION_KEY');
+      if (this.box) await this.reseal(key, server, field, stored, stored, 'stored OAuth credentials encrypted with TOKEN_ENCRYPTION_KEY');
       return stored as T;
     }
     if (!this.box) {
-      this.unreadable(server, field, 'they are encrypted and TOKEN_ENCRYPTION_KEY is not set');
+      this.unreadable(key, server, field, 'they are encrypted and TOKEN_ENCRYPTION_KEY is not set');
       return undefined;
     }
     try {
       const { value, stale } = this.box.open(stored, key);
-      if (stale) await this.reseal(server, field, value, stored, 'stored OAuth credentials re-encrypted with the new TOKEN_ENCRYPTION_KEY');
+      if (stale) await this.reseal(key, server, field, value, stored, 'stored OAuth credentials re-encrypted with the new TOKEN_ENCRYPTION_KEY');
       return value as T;
     } catch (error) {
       if (!(error instanceof SecretUnreadableError)) throw error;
-      this.unreadable(server, field, error.message);
+      this.unreadable(key, server, field, error.message);
       return undefined;
     }
   }
 
-  async write(server: string, field: CredentialField, value: unknown): Promise<void> {
-    const key = keyOf(server, field);
+  async write(server: string, field: CredentialField, value: unknown, person?: string): Promise<void> {
+    const key = keyOf(server, field, person);
     this.reported.delete(key);
     await this.kv.set(key, this.box ? this.box.seal(value, key) : value);
   }
 
-  async remove(server: string, field: CredentialField): Promise<void> {
-    const key = keyOf(server, field);
+  async remove(server: string, field: CredentialField, person?: string): Promise<void> {
+    const key = keyOf(server, field, person);
     this.reported.delete(key);
     await this.kv.delete(key);
   }
@@ -80,8 +81,7 @@ export class OAuthCredentials {
    * ones; the check and the write are two steps, so this narrows that window rather than closing it.
    * A failed write leaves the old value readable, so the read it came from still succeeds.
    */
-  private async reseal(server: string, field: CredentialField, value: unknown, before: unknown, message: string): Promise<void> {
-    const key = keyOf(server, field);
+  private async reseal(key: string, server: string, field: CredentialField, value: unknown, before: unknown, message: string): Promise<void> {
     try {
       if (!isDeepStrictEqual(await this.kv.get(key), before)) return;
       await this.kv.set(key, this.box!.seal(value, key));
@@ -91,8 +91,7 @@ export class OAuthCredentials {
     }
   }
 
-  private unreadable(server: string, field: CredentialField, reason: string): void {
-    const key = keyOf(server, field);
+  private unreadable(key: string, server: string, field: CredentialField, reason: string): void {
     if (this.reported.has(key)) return;
     this.reported.add(key);
     const { what, then } = DESCRIBED[field];
@@ -103,6 +102,7 @@ export class OAuthCredentials {
   }
 }
 
-function keyOf(server: string, field: CredentialField): string {
-  return `oauth:${server}:${field}`;
+/** A person's own credentials sit beside the server's; the person's id is the platform's, e.g. `slack:T1:U2`. */
+function keyOf(server: string, field: CredentialField, person: string | undefined): string {
+  return person === undefined ? `oauth:${server}:${field}` : `oauth:${server}:person:${person}:${field}`;
 }

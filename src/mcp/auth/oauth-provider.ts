@@ -4,7 +4,7 @@ import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } fr
 import type { RemoteAuthConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { AuthorizationRequests } from './authorization-requests.js';
-import type { CredentialField, OAuthCredentials } from './oauth-credentials.js';
+import type { OAuthCredentials } from './oauth-credentials.js';
 
 export type OAuthConfig = Extract<RemoteAuthConfig, { type: 'oauth' }>;
 
@@ -29,27 +29,28 @@ const CLIENT_NAME = 'MCP chat bot';
 const MAX_AUTHORIZATIONS = 3;
 
 /**
- * The SDK's OAuth client hooks for one server: tokens and dynamic registrations in the store (so a
- * restart needs no new consent; OAuthCredentials encrypts them), the PKCE verifier and discovery in
- * memory, and the person-facing step handed to the host. The SDK's `auth()` does discovery,
- * registration, PKCE, refresh and step-up.
+ * What every authorization-code provider of the bot shares: the client's metadata, its registration
+ * (one per server, in the store), tokens in the store (a person's own where `person` is set; encrypted
+ * by OAuthCredentials), and the PKCE verifier and discovery of the authorization under way. How a
+ * person is shown the link is the subclass's.
  */
-export class StoredOAuthProvider implements OAuthClientProvider {
-  private verifier: string | undefined;
-  private discovery: OAuthDiscoveryState | undefined;
+export abstract class AuthorizationCodeProvider implements OAuthClientProvider {
+  protected verifier: string | undefined;
+  protected discovery: OAuthDiscoveryState | undefined;
   private cachedTokens: StoredTokens | undefined;
-  private pending: Promise<string> | undefined;
-  private authorizations = 0;
 
   constructor(
-    private readonly server: string,
-    private readonly config: OAuthConfig,
-    private readonly host: OAuthHost,
-    private readonly log: Logger,
+    protected readonly server: string,
+    protected readonly config: OAuthConfig,
+    protected readonly credentials: OAuthCredentials,
+    private readonly redirectTo: string,
+    protected readonly log: Logger,
+    /** Whose tokens these are, for a per-person server; the server's own when absent. */
+    protected readonly person?: string,
   ) {}
 
   get redirectUrl(): string {
-    return this.host.redirectUrl;
+    return this.redirectTo;
   }
 
   get clientMetadataUrl(): string | undefined {
@@ -58,7 +59,7 @@ export class StoredOAuthProvider implements OAuthClientProvider {
 
   get clientMetadata(): OAuthClientMetadata {
     // No scope unless configured: the SDK then takes it from the challenge or the server's metadata, or asks for none.
-    return { client_name: CLIENT_NAME, redirect_uris: [this.host.redirectUrl], ...(this.config.scope ? { scope: this.config.scope } : {}) };
+    return { client_name: CLIENT_NAME, redirect_uris: [this.redirectTo], ...(this.config.scope ? { scope: this.config.scope } : {}) };
   }
 
   state(): string {
@@ -67,22 +68,22 @@ export class StoredOAuthProvider implements OAuthClientProvider {
 
   async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
     if (this.config.clientId) return { client_id: this.config.clientId, ...(this.config.clientSecret ? { client_secret: this.config.clientSecret } : {}) };
-    return this.read<OAuthClientInformationMixed>('client');
+    return this.credentials.read<OAuthClientInformationMixed>(this.server, 'client');
   }
 
   async saveClientInformation(information: OAuthClientInformationMixed): Promise<void> {
-    if (!this.config.clientId) await this.write('client', information);
+    if (!this.config.clientId) await this.credentials.write(this.server, 'client', information);
   }
 
   async tokens(): Promise<OAuthTokens | undefined> {
-    this.cachedTokens ??= await this.read<StoredTokens>('tokens');
+    this.cachedTokens ??= await this.credentials.read<StoredTokens>(this.server, 'tokens', this.person);
     return this.cachedTokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     const stored: StoredTokens = { ...tokens, ...(tokens.expires_in ? { expires_at: Date.now() + tokens.expires_in * 1000 } : {}) };
     this.cachedTokens = stored;
-    await this.write('tokens', stored);
+    await this.credentials.write(this.server, 'tokens', stored, this.person);
     this.log.info({ expiresInS: tokens.expires_in, refreshable: tokens.refresh_token !== undefined }, 'OAuth tokens saved');
   }
 
@@ -91,27 +92,7 @@ export class StoredOAuthProvider implements OAuthClientProvider {
     return ((await this.tokens()) as StoredTokens | undefined)?.expires_at;
   }
 
-  /** The server accepted the bot: the next authorization starts a fresh count. */
-  authorizationWorked(): void {
-    this.authorizations = 0;
-  }
-
-  redirectToAuthorization(url: URL): void {
-    // A server that keeps refusing fresh tokens would otherwise send people link after link.
-    this.authorizations += 1;
-    if (this.authorizations > MAX_AUTHORIZATIONS) throw new Error(`the server still refuses the bot after ${MAX_AUTHORIZATIONS} authorizations`);
-    const state = url.searchParams.get('state') ?? '';
-    this.host.requests.abandon(this.server, new Error('a newer authorization link replaced this one'));
-    this.pending = this.host.requests.expect(state, this.server);
-    // Nobody may be waiting yet; an abandoned wait must not surface as an unhandled rejection.
-    this.pending.catch(() => undefined);
-    this.host.showAuthorizationLink(this.server, url);
-  }
-
-  /** The code from the latest link, once a person has followed it; undefined when no link is out. */
-  authorizationCode(): Promise<string> | undefined {
-    return this.pending;
-  }
+  abstract redirectToAuthorization(url: URL): void | Promise<void>;
 
   saveCodeVerifier(verifier: string): void {
     this.verifier = verifier;
@@ -134,22 +115,51 @@ export class StoredOAuthProvider implements OAuthClientProvider {
     this.log.info({ scope }, 'OAuth credentials invalidated');
     if (scope === 'all' || scope === 'tokens') {
       this.cachedTokens = undefined;
-      await this.remove('tokens');
+      await this.credentials.remove(this.server, 'tokens', this.person);
     }
-    if (scope === 'all' || scope === 'client') await this.remove('client');
+    if (scope === 'all' || scope === 'client') await this.credentials.remove(this.server, 'client');
     if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
   }
+}
 
-  private read<T>(field: CredentialField): Promise<T | undefined> {
-    return this.host.credentials.read<T>(this.server, field);
+/**
+ * The SDK's OAuth client hooks for a server authorized once for everybody: the link goes to the host
+ * (logged, or sent to an admin) and the code comes back through AuthorizationRequests. The SDK's
+ * `auth()` does discovery, registration, PKCE, refresh and step-up.
+ */
+export class StoredOAuthProvider extends AuthorizationCodeProvider {
+  private pending: Promise<string> | undefined;
+  private authorizations = 0;
+
+  constructor(
+    server: string,
+    config: OAuthConfig,
+    private readonly host: OAuthHost,
+    log: Logger,
+  ) {
+    super(server, config, host.credentials, host.redirectUrl, log);
   }
 
-  private write(field: CredentialField, value: unknown): Promise<void> {
-    return this.host.credentials.write(this.server, field, value);
+  /** The server accepted the bot: the next authorization starts a fresh count. */
+  authorizationWorked(): void {
+    this.authorizations = 0;
   }
 
-  private remove(field: CredentialField): Promise<void> {
-    return this.host.credentials.remove(this.server, field);
+  redirectToAuthorization(url: URL): void {
+    // A server that keeps refusing fresh tokens would otherwise send people link after link.
+    this.authorizations += 1;
+    if (this.authorizations > MAX_AUTHORIZATIONS) throw new Error(`the server still refuses the bot after ${MAX_AUTHORIZATIONS} authorizations`);
+    const state = url.searchParams.get('state') ?? '';
+    this.host.requests.abandon(this.server, new Error('a newer authorization link replaced this one'));
+    this.pending = this.host.requests.expect(state, this.server);
+    // Nobody may be waiting yet; an abandoned wait must not surface as an unhandled rejection.
+    this.pending.catch(() => undefined);
+    this.host.showAuthorizationLink(this.server, url);
+  }
+
+  /** The code from the latest link, once a person has followed it; undefined when no link is out. */
+  authorizationCode(): Promise<string> | undefined {
+    return this.pending;
   }
 }

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import { NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
+import { connectResultText, disconnectText, NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import type { PlatformAdapter } from '../types.js';
@@ -27,13 +27,13 @@ export type ConsoleEnd = 'end of input' | 'SIGINT';
 const THREAD_KEY = 'console:local';
 const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
 const COMMANDS_HELP =
-  'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /reload reads the servers file again, /help shows this. Anything else is a question.';
+  'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /reload reads the servers file again, /connect <server> and /disconnect <server> connect or forget your own account on a server that takes one, /help shows this. Anything else is a question.';
 
 function noSuchServer(name: string, servers: ServerTools[]): string {
   const names = servers.map((entry) => entry.server);
   return `No server named "${name}".${names.length > 0 ? ` Servers: ${names.join(', ')}.` : ''}`;
 }
-const ASKER: Asker = { userId: 'console', roleIds: [], channelId: 'console', direct: true, operator: true };
+const ASKER: Asker = { userId: 'console', personId: 'console:operator', roleIds: [], channelId: 'console', direct: true, operator: true };
 const APPROVAL = /^y(es)?$/i;
 
 /** `decline`, or `name=value; other=value` (an empty line takes every default). */
@@ -171,8 +171,8 @@ export class ConsoleAdapter implements PlatformAdapter {
     const [command, ...rest] = text.split(/\s+/);
     if (command === '/tools') {
       const server = rest.join(' ') || undefined;
-      const servers = this.options.engine.listTools(ASKER, server);
-      await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, this.options.engine.listTools(ASKER)) : formatToolList(servers, this.screen.columns));
+      const servers = await this.options.engine.listTools(ASKER, server);
+      await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, await this.options.engine.listTools(ASKER)) : formatToolList(servers, this.screen.columns));
       return;
     }
     if (command === '/prompt') return this.prompt(text.slice(command.length).trim());
@@ -181,6 +181,7 @@ export class ConsoleAdapter implements PlatformAdapter {
       await this.screen.answerLine('History cleared.');
       return;
     }
+    if (command === '/connect' || command === '/disconnect') return this.account(command, rest.join(' ').trim());
     if (command === '/reload') {
       await this.screen.answerLine(await runReloadCommand(this.options.reload, ASKER, 'console'));
       return;
@@ -191,6 +192,19 @@ export class ConsoleAdapter implements PlatformAdapter {
       return;
     }
     await this.options.engine.handle({ threadKey: THREAD_KEY, asker: ASKER, text }, new ConsoleReply(this.screen, this.asked));
+  }
+
+  /**
+   * `/connect <server>` puts a link on standard error (links are for the person at the keyboard, and a
+   * pipe gets answers only); `/disconnect <server>` forgets the account. Without a server, the servers that take one.
+   */
+  private async account(command: '/connect' | '/disconnect', server: string): Promise<void> {
+    const { engine } = this.options;
+    if (server === '') return this.screen.answerLine(connectResultText({ kind: 'unknown', servers: engine.personalServers(ASKER) }, server, 'plain'));
+    if (command === '/disconnect') return this.screen.answerLine(disconnectText(await engine.disconnectAccount(ASKER, server), server, engine.personalServers(ASKER)));
+    const result = await engine.connectAccount(ASKER, server);
+    const text = connectResultText(result, server, 'plain');
+    return result.kind === 'link' ? this.screen.statusLine(text) : this.screen.answerLine(text);
   }
 
   /** `/prompt` lists the prompts; `/prompt <server>/<name> name=value; …` fills one in and asks it in the conversation. */

@@ -1,4 +1,4 @@
-import { confirmationOutcomeText, confirmationText, elicitationOutcomeText, elicitationText, progressText, taskStartedText } from '../../engine/index.js';
+import { confirmationOutcomeText, confirmationText, connectLinksText, elicitationOutcomeText, elicitationText, progressText, taskStartedText } from '../../engine/index.js';
 import type { ImageAttachment, ToolStep, TurnEvent, TurnOutput } from '../../engine/index.js';
 import type { ConsoleScreen } from './console-screen.js';
 
@@ -71,6 +71,9 @@ export class ConsoleReply implements TurnOutput {
         return this.screen.statusLine(elicitationOutcomeText(event.outcome));
       case 'notice':
         return this.screen.statusLine(event.text);
+      case 'connect-links':
+        // Standard error: the operator at the keyboard is the person they are for, and a pipe gets answers only.
+        return this.screen.statusLine(connectLinksText(event.links, 'plain'));
       case 'answer':
         return this.finish(event.text, event.images);
       case 'error':

@@ -8,13 +8,18 @@ function roleIdsOf(member: GuildMember | APIInteractionGuildMember | null | unde
   return Array.isArray(member.roles) ? member.roles : [...member.roles.cache.keys()];
 }
 
+/** A Discord user is one person in every guild and DM (user ids are global). */
+export function discordPersonId(userId: string): string {
+  return `discord:${userId}`;
+}
+
 export function messageAsker(message: Message, route: Route): Asker {
-  return { userId: message.author.id, roleIds: roleIdsOf(message.member), channelId: route.channelId, direct: !message.inGuild() };
+  return { userId: message.author.id, personId: discordPersonId(message.author.id), roleIds: roleIdsOf(message.member), channelId: route.channelId, direct: !message.inGuild() };
 }
 
 /** A thread counts as its parent channel, as for messages. */
 export function interactionAsker(interaction: Interaction): Asker {
   const channel = interaction.channel;
   const channelId = channel?.isThread() ? (channel.parentId ?? channel.id) : (interaction.channelId ?? '');
-  return { userId: interaction.user.id, roleIds: roleIdsOf(interaction.member), channelId, direct: !interaction.inGuild() };
+  return { userId: interaction.user.id, personId: discordPersonId(interaction.user.id), roleIds: roleIdsOf(interaction.member), channelId, direct: !interaction.inGuild() };
 }

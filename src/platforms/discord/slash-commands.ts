@@ -73,8 +73,7 @@ export class SlashCommands {
 
   async autocomplete(interaction: AutocompleteInteraction, asker: Asker): Promise<void> {
     const typed = interaction.options.getFocused().toLowerCase();
-    const servers = this.engine
-      .listTools(asker)
+    const servers = (await this.engine.listTools(asker))
       .map((entry) => entry.server)
       .filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
     await interaction.respond(servers.slice(0, AUTOCOMPLETE_CHOICES).map((server) => ({ name: server, value: server })));
@@ -82,7 +81,7 @@ export class SlashCommands {
 
   private async tools(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
     const server = interaction.options.getString('server') ?? undefined;
-    const servers = this.engine.listTools(asker, server);
+    const servers = await this.engine.listTools(asker, server);
     if (servers.length === 0) {
       await interaction.editReply(server ? `No MCP server is named \`${server}\`.` : 'No MCP servers are configured.');
       return;

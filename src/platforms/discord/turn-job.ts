@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TurnJob } from '../../queue/types.js';
+import { discordPersonId } from './askers.js';
 
 /** Discord ids hold the time they were made: ms since 2015-01-01 in their top 42 bits. */
 const DISCORD_EPOCH_MS = 1_420_070_400_000n;
@@ -40,7 +41,10 @@ const discordTurn = z.object({
   /** The message's id, or the interaction's. */
   messageId: z.string(),
   /** Who asked and where, as access lists see it (a thread counts as its channel). */
-  asker: z.object({ userId: z.string(), roleIds: z.array(z.string()), channelId: z.string(), direct: z.boolean() }),
+  asker: z
+    .object({ userId: z.string(), personId: z.string().optional(), roleIds: z.array(z.string()), channelId: z.string(), direct: z.boolean() })
+    // Jobs queued by a process from before per-person accounts carry no personId; it follows from the user id.
+    .transform((asker) => ({ ...asker, personId: asker.personId ?? discordPersonId(asker.userId) })),
   /** As the guild shows them (nickname first). */
   authorName: z.string(),
   text: z.string(),

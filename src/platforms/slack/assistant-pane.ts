@@ -1,3 +1,4 @@
+import { slackPersonId } from './slash-commands.js';
 import { Assistant } from '@slack/bolt';
 import type { ConversationEngine, ServerTools } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
@@ -34,10 +35,10 @@ export interface AssistantPaneOptions {
  */
 export function assistantPane({ prompts, engine, log, onMessage }: AssistantPaneOptions): Assistant {
   return new Assistant({
-    threadStarted: async ({ event, setSuggestedPrompts }) => {
+    threadStarted: async ({ event, context, setSuggestedPrompts }) => {
       const { user_id: userId, channel_id: channelId } = event.assistant_thread;
-      const asker = { userId, roleIds: [], channelId, direct: true };
-      const offered = prompts.length > 0 ? prompts.map((text) => ({ title: shortened(text, TITLE_LIMIT), message: text })) : toolPrompts(engine.listTools(asker));
+      const asker = { userId, personId: slackPersonId(context.teamId ?? '', userId), roleIds: [], channelId, direct: true };
+      const offered = prompts.length > 0 ? prompts.map((text) => ({ title: shortened(text, TITLE_LIMIT), message: text })) : toolPrompts(await engine.listTools(asker));
       if (offered.length === 0) return;
       await setSuggestedPrompts({ prompts: offered.slice(0, MAX_PROMPTS), title: 'Try asking me' }).catch((error: unknown) =>
         log.warn({ ...failureFields(error), channel: channelId }, 'suggested prompts not set'),

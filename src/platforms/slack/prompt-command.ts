@@ -72,7 +72,7 @@ function fillView(prompt: ServerPrompt, origin: Origin): types.ModalView {
 export function registerPromptCommand(app: App, engine: ConversationEngine, log: Logger, startTurn: (turn: PromptTurn) => void): void {
   // The views close on an acknowledgement without a body; the turn starts after.
   const start = async (origin: Origin, userId: string, prompt: ServerPrompt, args: Record<string, string>) => {
-    const asker = commandAsker({ user_id: userId, channel_id: origin.channel });
+    const asker = commandAsker({ user_id: userId, channel_id: origin.channel, team_id: origin.teamId });
     try {
       const question = await engine.prompts.question(asker, prompt, args);
       startTurn({ ...origin, asker, prompt, question });
@@ -98,7 +98,7 @@ export function registerPromptCommand(app: App, engine: ConversationEngine, log:
   app.view(PICK, async ({ ack, view, body }) => {
     const origin = JSON.parse(view.private_metadata) as Origin;
     const chosen = (view.state.values[CHOICE_BLOCK]?.[CHOICE] as StateValue | undefined)?.selected_option?.value ?? '';
-    const prompt = engine.prompts.find(commandAsker({ user_id: body.user.id, channel_id: origin.channel }), chosen);
+    const prompt = engine.prompts.find(commandAsker({ user_id: body.user.id, channel_id: origin.channel, team_id: origin.teamId }), chosen);
     if (!prompt) return void (await ack({ response_action: 'errors', errors: { [CHOICE_BLOCK]: 'That prompt is no longer offered.' } }));
     if (prompt.arguments.length > 0) return void (await ack({ response_action: 'update', view: fillView(prompt, origin) }));
     await ack();
@@ -107,7 +107,7 @@ export function registerPromptCommand(app: App, engine: ConversationEngine, log:
 
   app.view(FILL, async ({ ack, view, body }) => {
     const origin = JSON.parse(view.private_metadata) as Origin & { prompt: string };
-    const prompt = engine.prompts.find(commandAsker({ user_id: body.user.id, channel_id: origin.channel }), origin.prompt);
+    const prompt = engine.prompts.find(commandAsker({ user_id: body.user.id, channel_id: origin.channel, team_id: origin.teamId }), origin.prompt);
     if (!prompt) return void (await ack());
     const fields = promptFields(prompt);
     const read = engine.prompts.readArguments(prompt, enteredValues(fields, view.state.values as Record<string, Record<string, StateValue>>));

@@ -28,7 +28,7 @@ import { SlackReply, type SlackReplyTarget } from './slack-reply.js';
 import { SocketModeConnection } from './socket-connection.js';
 import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
 import { postInConversation, registerTaskCancelActions } from './task-cancel-blocks.js';
-import { registerSlashCommands } from './slash-commands.js';
+import { registerSlashCommands, slackPersonId } from './slash-commands.js';
 import { UserNames } from './user-names.js';
 
 export interface SlackAdapterOptions {
@@ -278,7 +278,7 @@ export class SlackAdapter implements PlatformAdapter {
       log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
       // One process alone: nobody else will answer what it queued, and it is about to go.
       if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
-      const asker = { userId: event.user ?? '', roleIds: [], channelId: conversation.channel, direct: conversation.kind === 'dm' };
+      const asker = { userId: event.user ?? '', personId: slackPersonId(teamId, event.user ?? ''), roleIds: [], channelId: conversation.channel, direct: conversation.kind === 'dm' };
       // Before the placeholder, so a refused person sees one private notice and nothing else.
       const access = this.options.engine.checkAccess(asker);
       if (!access.allowed) return access.notice ? await reply.whisper(asker.userId, access.notice) : undefined;

@@ -7,8 +7,19 @@ import { dmThreadKey } from './message-router.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import { toolListMessages } from './tool-blocks.js';
 
+/** A Slack user id is a person within one workspace (or one Enterprise Grid org, where ids are org-wide). */
+export function slackPersonId(teamId: string, userId: string): string {
+  return `slack:${teamId}:${userId}`;
+}
+
 /** Who ran a slash command, and where: a DM channel's id starts with D. */
-export const commandAsker = (command: Pick<SlashCommand, 'user_id' | 'channel_id'>): Asker => ({ userId: command.user_id, roleIds: [], channelId: command.channel_id, direct: command.channel_id.startsWith('D') });
+export const commandAsker = (command: Pick<SlashCommand, 'user_id' | 'channel_id' | 'team_id'>): Asker => ({
+  userId: command.user_id,
+  personId: slackPersonId(command.team_id, command.user_id),
+  roleIds: [],
+  channelId: command.channel_id,
+  direct: command.channel_id.startsWith('D'),
+});
 
 /**
  * `/tools [server]`, `/reset` and `/reload`, answered only to the person who asked. Each acknowledges
@@ -26,9 +37,9 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
     await ack();
     const asker = commandAsker(command);
     const server = command.text.trim() || undefined;
-    const servers = engine.listTools(asker, server);
+    const servers = await engine.listTools(asker, server);
     if (servers.length === 0) {
-      const known = engine.listTools(asker).map((entry) => `\`${escapeMrkdwn(entry.server)}\``);
+      const known = (await engine.listTools(asker)).map((entry) => `\`${escapeMrkdwn(entry.server)}\``);
       const text = !server ? 'No MCP servers are configured.' : `No MCP server is named \`${escapeMrkdwn(server)}\`.${known.length ? ` Servers: ${known.join(', ')}.` : ''}`;
       await respond({ response_type: 'ephemeral', text });
       return;

@@ -21,7 +21,7 @@ describe('/reload on Discord', () => {
     bot = await startDiscordBot({
       script: () => 'ok',
       servers: await loadServersConfig(file, process.env),
-      reload: (harness) => new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [USER.id], logger: harness.logger }),
+      reload: (harness) => new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [USER.id], tokenEncryption: undefined, logger: harness.logger }),
     });
   });
   afterAll(async () => {

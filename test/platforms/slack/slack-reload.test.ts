@@ -21,7 +21,7 @@ describe('/reload on Slack', () => {
     bot = await startSlackBot({
       mode: 'http',
       servers: await loadServersConfig(file, process.env),
-      reload: (harness) => new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [USER_ID], logger: harness.logger }),
+      reload: (harness) => new ServersReload({ file, env: process.env, pool: harness.pool, access: harness.access, admins: [USER_ID], tokenEncryption: undefined, logger: harness.logger }),
     });
   });
   afterAll(async () => {

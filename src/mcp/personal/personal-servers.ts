@@ -1,0 +1,207 @@
+import { auth } from '@modelcontextprotocol/client';
+import type Keyv from 'keyv';
+import { LRUCache } from 'lru-cache';
+import type { RemoteServerConfig } from '../../config/index.js';
+import type { Logger } from '../../logging/logger.js';
+import type { OAuthConfig } from '../auth/oauth-provider.js';
+import type { ServerTool } from '../server-connection.js';
+import { exposedNames } from '../tool-names.js';
+import { failedOutcome } from '../tool-outcome.js';
+import { issuerMismatchAllowed } from '../transports.js';
+import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAccounts, PersonalCatalog, ToolOutcome } from '../types.js';
+import type { ConnectState } from './connect-states.js';
+import { PersonalConnections, type PersonalConnectionsOptions } from './personal-connections.js';
+import { PersonalOAuthProvider } from './personal-oauth-provider.js';
+
+/** A person is offered a server's connect link at most this often without asking for it (`/connect`). */
+const OFFER_INTERVAL_MS = 24 * 60 * 60_000;
+/** People whose merged catalog is kept, so their turns share one tool list (and one system prompt). */
+const CATALOGS_KEPT = 1_000;
+
+export interface PersonalServersOptions extends PersonalConnectionsOptions {
+  /** Where "link offered" marks live, shared by every process on the store. */
+  kv: Keyv;
+}
+
+/** A person's catalog as last built, rebuilt only when the shared catalog or one of their tool lists changed. */
+interface KeptCatalog {
+  shared: CatalogTool[];
+  parts: ServerTool[][];
+  catalog: CatalogTool[];
+}
+
+/**
+ * The servers each person connects with their own account (see PersonalAccounts): their links, their
+ * tokens (through OAuthCredentials, sealed), their connections (PersonalConnections) and the callback
+ * that ends a link.
+ */
+export class PersonalServers implements PersonalAccounts {
+  private configs = new Map<string, RemoteServerConfig>();
+  private readonly connections: PersonalConnections;
+  private readonly catalogs = new LRUCache<string, KeptCatalog>({ max: CATALOGS_KEPT });
+  private readonly log: Logger;
+
+  constructor(
+    configs: RemoteServerConfig[],
+    private readonly options: PersonalServersOptions,
+  ) {
+    this.log = options.logger;
+    this.connections = new PersonalConnections(options);
+    this.setServers(configs);
+  }
+
+  servers(): string[] {
+    return [...this.configs.keys()];
+  }
+
+  /** Connections open now, all servers and people together. */
+  get openConnections(): number {
+    return this.connections.size;
+  }
+
+  /**
+   * Takes the per-person servers of a (re)loaded servers file: connections of removed or changed
+   * servers close (after their calls in flight); people's tokens stay, so a server put back finds them.
+   */
+  setServers(configs: RemoteServerConfig[]): void {
+    const next = new Map(configs.map((config) => [config.name, config]));
+    for (const [name, config] of this.configs) {
+      if (JSON.stringify(next.get(name)) !== JSON.stringify(config)) this.connections.closeServer(name);
+    }
+    this.configs = next;
+  }
+
+  async catalogFor(person: string, shared: CatalogTool[], servers: string[]): Promise<PersonalCatalog> {
+    const result: PersonalCatalog = { catalog: shared, unconnected: [], unavailable: [], links: [] };
+    const parts = new Map<string, ServerTool[]>();
+    await Promise.all(
+      servers.map(async (server) => {
+        const config = this.configs.get(server);
+        if (!config) return;
+        try {
+          if (!(await this.isConnected(person, server))) return void result.unconnected.push(server);
+          const { connection, outcome } = await this.connections.connect(config, person);
+          if (outcome.ok) return void parts.set(server, connection.instances.tools);
+          if (!outcome.link) return void result.unavailable.push({ server, reason: outcome.reason });
+          result.unconnected.push(server);
+          result.links.push({ server, url: outcome.link.href });
+        } catch (error) {
+          this.log.warn({ server, person, err: error }, 'personal connection could not be checked; the server is left out of this turn');
+          result.unavailable.push({ server, reason: (error as Error).message });
+        }
+      }),
+    );
+    const order = (names: string[]) => names.sort((a, b) => servers.indexOf(a) - servers.indexOf(b));
+    order(result.unconnected);
+    result.catalog = this.merged(person, shared, order([...parts.keys()]).map((server) => ({ server, tools: parts.get(server)! })));
+    return result;
+  }
+
+  async offerLinks(person: string, servers: string[]): Promise<ConnectLink[]> {
+    const links: ConnectLink[] = [];
+    for (const server of servers) {
+      try {
+        const mark = `connect-offered:${server}:${person}`;
+        if (await this.options.kv.get(mark)) continue;
+        const result = await this.connect(person, server);
+        if (result.kind !== 'link') continue;
+        await this.options.kv.set(mark, true, OFFER_INTERVAL_MS);
+        links.push(result.link);
+      } catch (error) {
+        this.log.warn({ server, person, err: error }, 'connect link not offered');
+      }
+    }
+    return links;
+  }
+
+  async isConnected(person: string, server: string): Promise<boolean> {
+    return (await this.options.host.credentials.read(server, 'tokens', person)) !== undefined;
+  }
+
+  openTools(person: string, server: string): CatalogTool[] {
+    const tools = this.connections.find(server, person)?.instances.tools ?? [];
+    return tools.map((tool) => ({ name: tool.toolName, server, toolName: tool.toolName, description: tool.description, inputSchema: tool.inputSchema }));
+  }
+
+  async connect(person: string, server: string): Promise<ConnectResult> {
+    const config = this.configs.get(server);
+    if (!config) return { kind: 'unknown', servers: this.servers() };
+    if (await this.isConnected(person, server)) return { kind: 'connected' };
+    const provider = this.provider(config, person);
+    try {
+      // No tokens: the SDK discovers, registers once per server, and asks for consent, which makes the link.
+      const result = await auth(provider, { serverUrl: config.url, skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
+      if (result === 'REDIRECT' && provider.link) return { kind: 'link', link: { server, url: provider.link.href } };
+      return { kind: 'connected' };
+    } catch (error) {
+      const reason = (error as Error).message;
+      this.log.warn({ server, person, reason }, 'connect link could not be made');
+      return { kind: 'failed', reason };
+    }
+  }
+
+  async disconnect(person: string, server: string): Promise<boolean> {
+    const had = await this.isConnected(person, server);
+    await this.options.host.credentials.remove(server, 'tokens', person);
+    this.connections.close(server, person);
+    this.log.info({ server, person, had }, 'person disconnected their account');
+    return had;
+  }
+
+  /**
+   * The person came back from the authorization server with `code` for the link whose state was
+   * `state`: trades it for their tokens (with the link's PKCE verifier), so their next turn has the
+   * server's tools. Undefined for a state that is unknown, used or expired.
+   * @throws Error when the server is no longer configured or the authorization server refuses the code
+   */
+  async complete(state: string, code: string, iss?: string): Promise<{ server: string; person: string } | undefined> {
+    const record = await this.options.host.states.take(state);
+    if (!record) return undefined;
+    const config = this.configs.get(record.server);
+    if (!config) throw new Error(`server "${record.server}" is no longer configured`);
+    const provider = this.provider(config, record.person, record);
+    const result = await auth(provider, { serverUrl: config.url, authorizationCode: code, ...(iss ? { iss } : {}), skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
+    if (result !== 'AUTHORIZED') throw new Error(`authorization ended in ${result}`);
+    // A connection left from before (other tokens) must not go on serving this person.
+    this.connections.close(record.server, record.person);
+    this.log.info({ server: record.server, person: record.person }, 'person connected their account');
+    return { server: record.server, person: record.person };
+  }
+
+  async callTool(person: string, server: string, toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
+    const config = this.configs.get(server);
+    if (!config) return failedOutcome(server, toolName, `there is no server named "${server}"`);
+    const { connection, outcome } = await this.connections.connect(config, person);
+    if (!outcome.ok) return outcome.link ? this.connectAgain(server, toolName, outcome.link) : failedOutcome(server, toolName, `server "${server}" cannot be reached: ${outcome.reason}`);
+    const result = await connection.instances.callTool(toolName, args, context);
+    return connection.provider.link ? this.connectAgain(server, toolName, connection.provider.link) : result;
+  }
+
+  /** Closes every connection; resolves when they are closed. */
+  close(): Promise<void> {
+    return this.connections.closeAll();
+  }
+
+  private connectAgain(server: string, toolName: string, link: URL): ToolOutcome {
+    const text = `server "${server}" no longer accepts this person's account (their authorization expired and could not be renewed), so "${toolName}" did not run. They were sent a private link to connect it again; tell them so.`;
+    return { ...failedOutcome(server, toolName, text), connect: { server, url: link.href } };
+  }
+
+  private provider(config: RemoteServerConfig, person: string, callback?: ConnectState): PersonalOAuthProvider {
+    return new PersonalOAuthProvider(config.name, config.auth as OAuthConfig, person, this.options.host, this.log.child({ server: config.name, person }), callback);
+  }
+
+  /** `shared` then the person's own tools, named so none takes a shared tool's name; the same array while nothing changed. */
+  private merged(person: string, shared: CatalogTool[], parts: { server: string; tools: ServerTool[] }[]): CatalogTool[] {
+    if (parts.length === 0) return shared;
+    const kept = this.catalogs.get(person);
+    const lists = parts.map((part) => part.tools);
+    if (kept && kept.shared === shared && kept.parts.length === lists.length && kept.parts.every((list, index) => list === lists[index])) return kept.catalog;
+    const entries = parts.flatMap(({ server, tools }) => tools.map((tool) => ({ server, tool, toolName: tool.toolName })));
+    const names = exposedNames(entries, new Set(shared.map((tool) => tool.name)));
+    const own = entries.map((entry, index) => ({ name: names[index] ?? entry.toolName, server: entry.server, toolName: entry.toolName, description: entry.tool.description, inputSchema: entry.tool.inputSchema }));
+    const catalog = [...shared, ...own];
+    this.catalogs.set(person, { shared, parts: lists, catalog });
+    return catalog;
+  }
+}

@@ -155,6 +155,7 @@ describe('OAuth for a remote MCP server (the SDK’s authorization server handle
   });
 
   it('says so when a callback matches no waiting authorization', async () => {
+    current = undefined;
     const response = await fetch(`${callbackBase}/oauth/callback?code=abc&state=nobody-waits`);
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/^This link is not valid: it was already used, it expired, or it was not made by this bot/);

@@ -36,7 +36,7 @@ export function oauthCallbackRoute(pool: CallbackTarget, logger: Logger): HttpRo
         received = code ? await pool.completeAuthorization(params.get('state') ?? '', code, params.get('iss') ?? undefined) : undefined;
       } catch (error) {
         logger.warn({ reason: (error as Error).message }, 'authorization code could not be traded for tokens');
-        return page(response, 502, 'The authorization server did not accept the bot’s request for tokens. Ask the bot for a new link (in chat: /connect <server>) to try again.');
+        return page(response, 502, 'The bot could not finish connecting (the authorization server or the bot’s store did not answer as expected). Ask the bot for a new link (in chat: /connect <server>) to try again.');
       }
       if (!received) {
         logger.warn('authorization callback with an unknown, used or expired state refused');

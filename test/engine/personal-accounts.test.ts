@@ -5,7 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import KeyvSqlite from '@keyv/sqlite';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Asker } from '../../src/access/index.js';
 import { parseServer } from '../../src/config/index.js';
 import type { TurnEvent } from '../../src/engine/index.js';
@@ -15,7 +15,8 @@ import { SecretBox } from '../../src/store/secret-box.js';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
-import { testLogger } from '../helpers/logger.js';
+import { capturingLogger, testLogger } from '../helpers/logger.js';
+import type { Logger } from '../../src/logging/logger.js';
 
 const ALICE: Asker = testAsker('alice', { personId: 'test:alice' });
 const BOB: Asker = testAsker('bob', { personId: 'test:bob' });
@@ -60,15 +61,19 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
   let current: McpPool | undefined;
   const secrets = new SecretBox(randomBytes(32));
   const harnesses: EngineHarness[] = [];
+  /** Each test's own store; a restart within a test keeps it. */
+  let storeFile: string;
+  let tests = 0;
 
-  const start = async (options: { personal?: { idleMs: number; maxConnections: number } } = {}) => {
+  const start = async (options: { personal?: { idleMs: number; maxConnections: number }; logger?: Logger } = {}) => {
     const servers = [parseServer('servers.json', 'tracker', { url: fixture.url, auth: { type: 'oauth', perUser: true } }, process.env)];
     const harness = await startEngineHarness({
       script,
       servers,
-      storeUrl: `sqlite://${path.join(dir, 'bot.sqlite')}`,
+      storeUrl: `sqlite://${storeFile}`,
       oauth: { publicUrl, secrets },
       mcp: { personal: options.personal },
+      logger: options.logger,
     });
     harnesses.push(harness);
     current = harness.pool;
@@ -80,6 +85,10 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     fixture = await startOAuthFixture();
     callbackServer = await serveRoutes([oauthCallbackRoute({ completeAuthorization: async (state, code, iss) => current?.completeAuthorization(state, code, iss) }, testLogger())], 0, testLogger());
     publicUrl = `http://127.0.0.1:${(callbackServer.address() as AddressInfo).port}`;
+  });
+  beforeEach(() => {
+    tests += 1;
+    storeFile = path.join(dir, `bot-${tests}.sqlite`);
   });
   afterEach(async () => {
     for (const harness of harnesses.splice(0)) await harness.close();
@@ -135,7 +144,7 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     harnesses.length = 0;
 
     // Stored sealed: neither person's tokens, nor the client secret, are in the file in clear.
-    const rows = await storedRows(path.join(dir, 'bot.sqlite'));
+    const rows = await storedRows(storeFile);
     expect(rows).toContain('oauth:tracker:person:test:alice:tokens');
     for (const grant of fixture.grants.items) {
       expect(rows).not.toContain(grant.accessToken);
@@ -151,5 +160,91 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     expect(linksOf(afterRestart.events)).toEqual([]);
     expect(new Set(fixture.mcpRequests.items.map((request) => request.account))).toEqual(new Set(['bob']));
     expect(fixture.authorizations.items).toHaveLength(2);
+  }, 60_000);
+
+  /** Connects `asker` through `/connect` as `login`; resolves once their tokens are stored. */
+  const connect = async (harness: EngineHarness, asker: Asker, login: string) => {
+    const result = await harness.engine.connectAccount(asker, 'tracker');
+    if (result.kind !== 'link') throw new Error(`expected a link, got ${result.kind}`);
+    expect((await follow(result.link.url, login)).status).toBe(200);
+  };
+
+  it('asks a person to connect again when their tokens are refused and cannot be refreshed, never falling back to another account', async () => {
+    const harness = await start();
+    await connect(harness, ALICE, 'alice');
+    await connect(harness, BOB, 'bob');
+    expect((await harness.ask('warm up', 'test:b', BOB)).answer?.text).toBe('Tracker said: Result of echo:\nwarm up');
+    fixture.refuseRefresh = true;
+    fixture.expireAccessTokens();
+    fixture.mcpRequests.clear();
+    let again: string | undefined;
+    try {
+      const refused = await harness.ask('expired', 'test:b', BOB);
+      const [link, ...more] = linksOf(refused.events);
+      again = link?.url;
+      expect(more).toEqual([]);
+      expect(link?.server).toBe('tracker');
+      expect(refused.answer?.text).toMatch(/^Tracker said: Result of echo:\nserver "tracker" no longer accepts this person.s account/);
+      // Nothing reached the server with a token that was not Bob's.
+      expect(fixture.mcpRequests.items.filter((request) => request.account !== 'bob')).toEqual([]);
+      expect(await harness.pool.accounts.isConnected(BOB.personId, 'tracker')).toBe(false);
+      const next = await harness.ask('and now?', 'test:b', BOB);
+      expect(next.answer?.text).toBe('You have not connected tracker yet.');
+    } finally {
+      fixture.refuseRefresh = false;
+    }
+    // The link works: Bob connects again and his calls go through.
+    expect((await follow(again!, 'bob')).status).toBe(200);
+    expect((await harness.ask('back', 'test:b', BOB)).answer?.text).toBe('Tracker said: Result of echo:\nback');
+  }, 60_000);
+
+  it('forgets a person on /disconnect, and an access list that drops them takes the tools away with their tokens still stored', async () => {
+    const harness = await start();
+    await connect(harness, ALICE, 'alice');
+    expect((await harness.engine.connectAccount(ALICE, 'tracker')).kind).toBe('connected');
+    expect((await harness.ask('first', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nfirst');
+
+    harness.access.setServers([{ name: 'tracker', allowUsers: ['bob'], confirmTools: [] }]);
+    const dropped = await harness.ask('dropped', 'test:a', ALICE);
+    expect(dropped.answer?.text).toBe('No tools.');
+    expect(linksOf(dropped.events)).toEqual([]);
+    expect(await harness.engine.listTools(ALICE)).toEqual([]);
+    expect((await harness.engine.connectAccount(ALICE, 'tracker')).kind).toBe('unknown');
+    expect(await harness.pool.accounts.isConnected(ALICE.personId, 'tracker')).toBe(true);
+
+    harness.access.setServers([{ name: 'tracker', confirmTools: [] }]);
+    expect(await harness.engine.disconnectAccount(ALICE, 'tracker')).toBe(true);
+    expect(await harness.engine.disconnectAccount(ALICE, 'tracker')).toBe(false);
+    expect(await harness.engine.disconnectAccount(ALICE, 'nowhere')).toBeUndefined();
+    const after = await harness.ask('after', 'test:a', ALICE);
+    expect(after.answer?.text).toBe('You have not connected tracker yet.');
+    expect((await harness.engine.listTools(ALICE)).map(({ state }) => state)).toEqual(['not connected']);
+  }, 60_000);
+
+  it('closes a person’s idle connection, and the least recently used one past MCP_USER_CONNECTIONS_MAX', async () => {
+    const carol = testAsker('carol', { personId: 'test:carol' });
+    const harness = await start({ personal: { idleMs: 60_000, maxConnections: 2 } });
+    for (const [asker, login] of [[ALICE, 'alice'], [BOB, 'bob'], [carol, 'carol']] as const) await connect(harness, asker, login);
+    const open = (asker: Asker) => harness.pool.accounts.openTools(asker.personId, 'tracker').length > 0;
+    await harness.ask('a', 'test:a', ALICE);
+    await harness.ask('b', 'test:b', BOB);
+    expect([open(ALICE), open(BOB)]).toEqual([true, true]);
+    await harness.ask('c', 'test:c', carol);
+    // Alice's was used least recently: it closed to make room.
+    expect([open(ALICE), open(BOB), open(carol)]).toEqual([false, true, true]);
+    expect(harness.pool.personalConnections).toBe(2);
+    // It opens again on her next question, with her own token.
+    fixture.mcpRequests.clear();
+    expect((await harness.ask('again', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nagain');
+    expect(new Set(fixture.mcpRequests.items.map((request) => request.account))).toEqual(new Set(['alice']));
+    await harness.close();
+    harnesses.length = 0;
+
+    const { logger, logs } = capturingLogger();
+    const idle = await start({ personal: { idleMs: 300, maxConnections: 10 }, logger });
+    await idle.ask('one', 'test:a', ALICE);
+    await logs.waitFor((line) => line.msg === 'personal connection closed' && line.reason === 'idle', { what: 'the idle connection closed', timeoutMs: 10_000 });
+    expect(idle.pool.personalConnections).toBe(0);
+    expect(idle.pool.accounts.openTools(ALICE.personId, 'tracker')).toEqual([]);
   }, 60_000);
 });

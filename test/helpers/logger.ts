@@ -13,6 +13,7 @@ export interface LogLine {
   msg: string;
   threadKey?: string;
   hint?: string;
+  reason?: string;
   slackError?: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   err?: any;

@@ -63,4 +63,17 @@ describe('TOKEN_ENCRYPTION_KEY', () => {
     const settings = await loadSettings({ ...env, TOKEN_ENCRYPTION_KEY: key.toString('base64') });
     expect(requireTokenEncryption(settings, 'x').key.equals(key)).toBe(true);
   });
+
+  it('refuses to start with a per-person server and no key, in one line naming the file, the server and how to make a key; a disabled one or a key lets it start', async () => {
+    const file = path.join(dir, 'personal.json');
+    const tracker = { url: 'https://tracker.example/mcp', auth: { type: 'oauth', perUser: true } };
+    await writeFile(file, JSON.stringify({ mcpServers: { shared: { url: 'https://shared.example/mcp', auth: { type: 'oauth' } }, tracker } }));
+    const message = await configError(loadSettings({ ...env, MCP_CONFIG: file }));
+    expect(message).toBe(`${file}: server "tracker" ("auth": {"perUser": true}) keeps people's OAuth tokens, which are stored only encrypted: set TOKEN_ENCRYPTION_KEY; make one with \`openssl rand -base64 32\` or \`node -e "console.log(crypto.randomBytes(32).toString('base64'))"\``);
+    expect(message.split('\n')).toHaveLength(1);
+    const settings = await loadSettings({ ...env, MCP_CONFIG: file, TOKEN_ENCRYPTION_KEY: key.toString('base64') });
+    expect(settings.mcp.servers.map((server) => server.name)).toEqual(['shared', 'tracker']);
+    await writeFile(file, JSON.stringify({ mcpServers: { tracker: { ...tracker, disabled: true } } }));
+    expect((await loadSettings({ ...env, MCP_CONFIG: file })).tokenEncryption).toBeUndefined();
+  });
 });

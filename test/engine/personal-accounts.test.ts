@@ -247,4 +247,22 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     expect(idle.pool.personalConnections).toBe(0);
     expect(idle.pool.accounts.openTools(ALICE.personId, 'tracker')).toEqual([]);
   }, 60_000);
+
+  it('follows a reloaded servers file: a changed per-person server closes people’s connections and keeps their tokens; a removed one takes its tools away', async () => {
+    const harness = await start();
+    await connect(harness, ALICE, 'alice');
+    await harness.ask('before', 'test:a', ALICE);
+    expect(harness.pool.personalConnections).toBe(1);
+    const entry = { url: fixture.url, auth: { type: 'oauth', perUser: true } };
+    const changed = await harness.pool.apply([parseServer('servers.json', 'tracker', { ...entry, timeoutMs: 20_000 }, process.env)]);
+    expect(changed).toEqual({ added: [], removed: [], restarted: ['tracker'] });
+    expect(harness.pool.personalConnections).toBe(0);
+    expect((await harness.ask('after the change', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nafter the change');
+
+    expect(await harness.pool.apply([])).toEqual({ added: [], removed: ['tracker'], restarted: [] });
+    expect(harness.pool.accounts.servers()).toEqual([]);
+    expect((await harness.ask('after the removal', 'test:a', ALICE)).answer?.text).toBe('No tools.');
+    expect(await harness.pool.apply([parseServer('servers.json', 'tracker', entry, process.env)])).toEqual({ added: ['tracker'], removed: [], restarted: [] });
+    expect((await harness.ask('put back', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nput back');
+  }, 60_000);
 });

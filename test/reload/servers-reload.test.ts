@@ -139,4 +139,14 @@ describe('/reload in the console', () => {
     expect(answers).toEqual([`The servers file was not loaded, so the running servers stay as they are: ${file}: server "fixture": needs either "command" (stdio) or "url" (remote); unknown field "comand"`]);
     expect(toolNames(harness)).toEqual(['echo', 'add', 'image']);
   });
+
+  it('refuses a file that adds a per-person server while TOKEN_ENCRYPTION_KEY is not set, keeping the running set', async () => {
+    await saveServersFile(file, { fixture: fixtureEntry(['echo', 'add']), notes: fixtureEntry(['image']), tracker: { url: 'https://tracker.example/mcp', auth: { type: 'oauth', perUser: true } } });
+    const { answers } = await runConsole(harness.engine, harness.logger, '/reload\n', { reload });
+    expect(answers).toEqual([
+      `The servers file was not loaded, so the running servers stay as they are: ${file}: server "tracker" ("auth": {"perUser": true}) keeps people's OAuth tokens, which are stored only encrypted: set TOKEN_ENCRYPTION_KEY; make one with \`openssl rand -base64 32\` or \`node -e "console.log(crypto.randomBytes(32).toString('base64'))"\``,
+    ]);
+    expect(toolNames(harness)).toEqual(['echo', 'add', 'image']);
+    expect(harness.pool.accounts.servers()).toEqual([]);
+  });
 });

@@ -175,6 +175,7 @@ async function main(): Promise<void> {
     throw error;
   });
   metrics.queueCounts = () => queue.counts();
+  metrics.personalConnections = () => pool.personalConnections;
   // The servers file is read again when it changes, or when an admin runs /reload.
   const reload = new ServersReload({ file: settings.mcp.configPath, env: process.env, pool, access, admins: settings.oauth.adminUsers, tokenEncryption: settings.tokenEncryption, logger });
 

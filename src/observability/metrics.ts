@@ -44,6 +44,8 @@ export class BotMetrics {
 
   /** Where the queue gauges read from (all processes' jobs on a shared queue); set once the queue exists. */
   queueCounts: () => Promise<QueueCounts> = async () => ({ waiting: 0, active: 0, stalled: 0 });
+  /** Connections of per-person servers open in this process; set once the pool exists. */
+  personalConnections: () => number = () => 0;
 
   constructor() {
     const counts = () => this.queueCounts();
@@ -58,6 +60,15 @@ export class BotMetrics {
         this.set({ state: 'waiting' }, waiting);
         this.set({ state: 'active' }, active);
         this.set({ state: 'stalled' }, stalled);
+      },
+    });
+    const personal = () => this.personalConnections();
+    new Gauge({
+      name: 'mcp_bot_personal_connections',
+      help: 'Connections of per-person servers ("perUser") open in this process, all servers and people together (at most MCP_USER_CONNECTIONS_MAX)',
+      registers: [this.registry],
+      collect() {
+        this.set(personal());
       },
     });
     collectDefaultMetrics({ register: this.registry, prefix: 'mcp_bot_' });

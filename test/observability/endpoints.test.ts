@@ -139,6 +139,7 @@ describe('health and metrics endpoints', () => {
     expect(text).toContain('mcp_bot_mcp_server_restarts_total{server="fixture"} 1');
     expect(text).toContain('mcp_bot_queued_turns{state="waiting"} 0');
     expect(text).toContain('mcp_bot_queued_turns{state="stalled"} 0');
+    expect(text).toContain('mcp_bot_personal_connections 0');
     expect(text).toContain('mcp_bot_process_resident_memory_bytes');
   });
 

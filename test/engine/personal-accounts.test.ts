@@ -265,4 +265,17 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     expect(await harness.pool.apply([parseServer('servers.json', 'tracker', entry, process.env)])).toEqual({ added: ['tracker'], removed: [], restarted: [] });
     expect((await harness.ask('put back', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nput back');
   }, 60_000);
+
+  it('registers the bot once when two people ask for their first link at the same moment, and both links work', async () => {
+    const harness = await start();
+    const registered = fixture.registrations.items.length;
+    const [alice, bob] = await Promise.all([harness.engine.connectAccount(ALICE, 'tracker'), harness.engine.connectAccount(BOB, 'tracker')]);
+    expect(fixture.registrations.items.length - registered).toBe(1);
+    for (const [result, login] of [[alice, 'alice'], [bob, 'bob']] as const) {
+      if (result?.kind !== 'link') throw new Error(`expected a link, got ${result?.kind}`);
+      expect((await follow(result.link.url, login)).status).toBe(200);
+    }
+    expect(await harness.pool.accounts.isConnected(BOB.personId, 'tracker')).toBe(true);
+    expect(await harness.pool.accounts.isConnected(ALICE.personId, 'tracker')).toBe(true);
+  }, 60_000);
 });

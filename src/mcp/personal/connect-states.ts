@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { OAuthDiscoveryState } from '@modelcontextprotocol/client';
+import type { OAuthClientInformationMixed, OAuthDiscoveryState } from '@modelcontextprotocol/client';
 import type Keyv from 'keyv';
 import { isSealed, SecretUnreadableError, type SecretBox } from '../../store/secret-box.js';
 
@@ -12,6 +12,11 @@ export interface ConnectState {
   verifier: string;
   /** Discovery as it was when the link was made; the SDK checks the code comes from the same authorization server. */
   discovery: OAuthDiscoveryState | undefined;
+  /**
+   * The client the link was made for: the code is bound to it, so the trade uses it even if another
+   * registration replaced the stored one meanwhile (two people's first links at once). Carries a dynamic client's secret.
+   */
+  client: OAuthClientInformationMixed | undefined;
   /** ms since the epoch. */
   expiresAt: number;
 }

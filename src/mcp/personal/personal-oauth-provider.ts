@@ -1,3 +1,4 @@
+import type { OAuthClientInformationMixed } from '@modelcontextprotocol/client';
 import type { Logger } from '../../logging/logger.js';
 import { AuthorizationCodeProvider, type OAuthConfig } from '../auth/oauth-provider.js';
 import type { OAuthCredentials } from '../auth/oauth-credentials.js';
@@ -28,7 +29,7 @@ export class PersonalOAuthProvider extends AuthorizationCodeProvider {
     private readonly host: PersonalOAuthHost,
     log: Logger,
     /** The link's record, when this provider trades the code the person came back with. */
-    callback?: ConnectState,
+    private readonly callback?: ConnectState,
     /** Told when the person has to connect again: their tokens were refused and could not be refreshed. */
     private readonly onConsentNeeded?: (link: URL) => void,
   ) {
@@ -37,10 +38,15 @@ export class PersonalOAuthProvider extends AuthorizationCodeProvider {
     this.discovery = callback?.discovery;
   }
 
+  override async clientInformation(): Promise<OAuthClientInformationMixed | undefined> {
+    return this.callback?.client ?? super.clientInformation();
+  }
+
   async redirectToAuthorization(url: URL): Promise<void> {
     // Tokens that brought the SDK here did not work (or could not be refreshed): they must not count as connected.
     if ((await this.tokens()) !== undefined) await this.invalidateCredentials('tokens');
-    await this.host.states.save(url.searchParams.get('state') ?? '', { server: this.server, person: this.person!, verifier: this.codeVerifier(), discovery: this.discovery });
+    const client = await this.clientInformation();
+    await this.host.states.save(url.searchParams.get('state') ?? '', { server: this.server, person: this.person!, verifier: this.codeVerifier(), discovery: this.discovery, client });
     this.link = url;
     this.onConsentNeeded?.(url);
   }

@@ -40,6 +40,8 @@ export class PersonalServers implements PersonalAccounts {
   private readonly connections: PersonalConnections;
   private readonly catalogs = new LRUCache<string, KeptCatalog>({ max: CATALOGS_KEPT });
   private readonly log: Logger;
+  /** Links being made, by server: one at a time, so two people's first links do not each register a client. */
+  private readonly linking = new Map<string, Promise<unknown>>();
 
   constructor(
     configs: RemoteServerConfig[],
@@ -127,15 +129,23 @@ export class PersonalServers implements PersonalAccounts {
     const config = this.configs.get(server);
     if (!config) return { kind: 'unknown', servers: this.servers() };
     if (await this.isConnected(person, server)) return { kind: 'connected' };
+    const made = (this.linking.get(server) ?? Promise.resolve()).then(() => this.makeLink(config, person));
+    const settled = made.catch(() => undefined);
+    this.linking.set(server, settled);
+    void settled.then(() => this.linking.get(server) === settled && this.linking.delete(server));
+    return made;
+  }
+
+  private async makeLink(config: RemoteServerConfig, person: string): Promise<ConnectResult> {
     const provider = this.provider(config, person);
     try {
       // No tokens: the SDK discovers, registers once per server, and asks for consent, which makes the link.
       const result = await auth(provider, { serverUrl: config.url, skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
-      if (result === 'REDIRECT' && provider.link) return { kind: 'link', link: { server, url: provider.link.href } };
+      if (result === 'REDIRECT' && provider.link) return { kind: 'link', link: { server: config.name, url: provider.link.href } };
       return { kind: 'connected' };
     } catch (error) {
       const reason = (error as Error).message;
-      this.log.warn({ server, person, reason }, 'connect link could not be made');
+      this.log.warn({ server: config.name, person, reason }, 'connect link could not be made');
       return { kind: 'failed', reason };
     }
   }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -16,6 +16,7 @@ import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { capturingLogger, testLogger } from '../helpers/logger.js';
+import { forgetNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
 import type { Logger } from '../../src/logging/logger.js';
 
 const ALICE: Asker = testAsker('alice', { personId: 'test:alice' });
@@ -65,12 +66,13 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
   let storeFile: string;
   let tests = 0;
 
-  const start = async (options: { personal?: { idleMs: number; maxConnections: number }; logger?: Logger } = {}) => {
+  const start = async (options: { personal?: { idleMs: number; maxConnections: number }; logger?: Logger; store?: { url: string; namespace: string } } = {}) => {
     const servers = [parseServer('servers.json', 'tracker', { url: fixture.url, auth: { type: 'oauth', perUser: true } }, process.env)];
     const harness = await startEngineHarness({
       script,
       servers,
-      storeUrl: `sqlite://${storeFile}`,
+      storeUrl: options.store?.url ?? `sqlite://${storeFile}`,
+      storeNamespace: options.store?.namespace,
       oauth: { publicUrl, secrets },
       mcp: { personal: options.personal },
       logger: options.logger,
@@ -277,5 +279,30 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     }
     expect(await harness.pool.accounts.isConnected(BOB.personId, 'tracker')).toBe(true);
     expect(await harness.pool.accounts.isConnected(ALICE.personId, 'tracker')).toBe(true);
+  }, 60_000);
+
+  it.skipIf(!redisAvailable)('works across processes on one Redis: a link made on one is completed on another, and the daily mark and the tokens are shared', async () => {
+    const store = { url: REDIS_URL, namespace: `test-${randomUUID()}` };
+    const a = await start({ store });
+    const b = await start({ store });
+    try {
+      const first = await a.ask('hello', 'test:a', ALICE);
+      const [link] = linksOf(first.events);
+      // The callback reaches the other process.
+      current = b.pool;
+      expect((await follow(link!.url, 'alice')).status).toBe(200);
+      // The other process saw the link offered already: no second note.
+      fixture.mcpRequests.clear();
+      const onB = await b.ask('on b', 'test:b', ALICE);
+      expect(linksOf(onB.events)).toEqual([]);
+      expect(onB.answer?.text).toBe('Tracker said: Result of echo:\non b');
+      expect((await a.ask('on a', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\non a');
+      expect(new Set(fixture.mcpRequests.items.map((request) => request.account))).toEqual(new Set(['alice']));
+      const bobOnA = await a.ask('bob on a', 'test:c', BOB);
+      expect(linksOf(bobOnA.events)).toHaveLength(1);
+      expect(linksOf((await b.ask('bob on b', 'test:d', BOB)).events)).toEqual([]);
+    } finally {
+      await forgetNamespace(b.store, REDIS_URL);
+    }
   }, 60_000);
 });

@@ -55,6 +55,8 @@ export interface EngineHarnessOptions {
   /** Defaults to one fixture server named `fixture`. */
   servers?: ServerConfig[];
   storeUrl?: string;
+  /** Keyv's namespace in the store: processes of one deployment share one (see openStore). */
+  storeNamespace?: string;
   /** Who may use the bot (ALLOWED_* as parsed); the servers' own allow lists and confirmTools always apply. */
   access?: AccessRule;
   /** Defaults to a silent one. */
@@ -83,7 +85,7 @@ export async function startEngineHarness(options: EngineHarnessOptions = {}): Pr
       const refusals = llm.refusals();
       if (refusals.length > 0) throw new Error(`the fake LLM refused ${refusals.length} request(s) as OpenAI would: ${refusals.map((refusal) => `${refusal.message} (${refusal.param})`).join('; ')}`);
     });
-    const store = await openStore({ url: options.storeUrl ?? 'memory://', historyTtlMs: 60_000 }, logger);
+    const store = await openStore({ url: options.storeUrl ?? 'memory://', historyTtlMs: 60_000, ...(options.storeNamespace ? { namespace: options.storeNamespace } : {}) }, logger);
     cleanups.push(() => store.close());
     const servers = options.servers ?? [fixtureServerConfig('fixture')];
     const pool = await McpPool.start(

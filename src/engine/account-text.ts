@@ -9,8 +9,8 @@ const LINK_MINUTES = 10;
  */
 export function connectLinksText(links: readonly ConnectLink[], format: 'markdown' | 'plain' = 'markdown'): string {
   const lines = links.map((link) => (format === 'plain' ? `  Connect ${link.server}: ${link.url}` : `• [Connect ${link.server}](${link.url})`));
-  const which = links.length === 1 ? `the **${links[0]!.server}** tools` : 'these servers’ tools';
-  return `To use ${which} with your own account, connect it (only you see this; each link works once, for ${LINK_MINUTES} minutes):\n${lines.join('\n')}`;
+  const which = links.length === 1 ? `the **${links[0]!.server}** tools with your own account, connect it` : 'these servers’ tools with your own accounts, connect them';
+  return `To use ${which} (only you see this; each link works once, for ${LINK_MINUTES} minutes):\n${lines.join('\n')}`;
 }
 
 /** What `/connect <server>` answers, in Markdown. */
@@ -21,9 +21,7 @@ export function connectResultText(result: ConnectResult, server: string, format:
     case 'connected':
       return `Your account on **${server}** is already connected. To connect a different one, run \`/disconnect ${server}\` first.`;
     case 'unknown':
-      return result.servers.length === 0
-        ? 'No server here takes your own account.'
-        : `${server === '' ? '' : `There is no server "${server}" that takes your own account. `}You can connect: ${result.servers.map((name) => `\`${name}\``).join(', ')}.`;
+      return unknownServerText(server, result.servers, 'connect');
     case 'failed':
       return `I couldn't make a link for **${server}** right now (${result.reason}). Please try again in a minute.`;
   }
@@ -31,10 +29,17 @@ export function connectResultText(result: ConnectResult, server: string, format:
 
 /** What `/disconnect <server>` answers, in Markdown; `had` is undefined for a server that takes no personal account. */
 export function disconnectText(had: boolean | undefined, server: string, servers: readonly string[]): string {
-  if (had === undefined) return connectResultText({ kind: 'unknown', servers: [...servers] }, server);
+  if (had === undefined) return unknownServerText(server, servers, 'disconnect');
   return had
     ? `Disconnected: I no longer hold your **${server}** tokens, and its tools are gone from your questions. Run \`/connect ${server}\` to connect again.`
     : `Your account on **${server}** was not connected.`;
+}
+
+/** No such per-person server (or none named): the ones there are, for `/<verb> <server>`. */
+function unknownServerText(server: string, servers: readonly string[], verb: 'connect' | 'disconnect'): string {
+  if (servers.length === 0) return 'No server here takes your own account.';
+  const named = server === '' ? '' : `There is no server "${server}" that takes your own account. `;
+  return `${named}Servers that take your own account: ${servers.map((name) => `\`${name}\``).join(', ')}. Use \`/${verb} <server>\`.`;
 }
 
 /**

@@ -291,10 +291,15 @@ export class ConversationEngine {
     }
     const describe = (tool: CatalogTool) => ({ name: tool.name, description: toolSummary(tool.description), asksFirst: this.access.needsConfirmation(tool) });
     for (const tool of this.deps.tools.tools()) byServer.get(tool.server)?.tools.push(describe(tool));
-    const accounts = this.deps.accounts;
-    for (const name of this.personalServers(asker)) {
-      const connected = await accounts!.isConnected(asker.personId, name).catch(() => false);
-      byServer.set(name, { server: name, state: connected ? 'connected' : 'not connected', tools: connected ? accounts!.openTools(asker.personId, name).map(describe) : [] });
+    const personal = this.personalServers(asker);
+    if (personal.length > 0) {
+      // Opens the asker's connections, so a connected server lists its tools as their questions get them.
+      const { catalog, unconnected, unavailable } = await this.deps.accounts!.catalogFor(asker.personId, [], personal);
+      for (const name of personal) {
+        const down = unavailable.find((entry) => entry.server === name);
+        const state = unconnected.includes(name) ? 'not connected' : down ? `connected, unreachable: ${down.reason}` : 'connected';
+        byServer.set(name, { server: name, state, tools: catalog.filter((tool) => tool.server === name).map(describe) });
+      }
     }
     const all = [...byServer.values()];
     return server === undefined ? all : all.filter((entry) => entry.server === server);

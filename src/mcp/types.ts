@@ -87,8 +87,6 @@ export interface PersonalAccounts {
   offerLinks(person: string, servers: string[]): Promise<ConnectLink[]>;
   /** Whether the person has tokens for the server. */
   isConnected(person: string, server: string): Promise<boolean>;
-  /** The person's connected tools on the server, when their connection is open; none otherwise. */
-  openTools(person: string, server: string): CatalogTool[];
   /** `/connect`: a fresh link, unless they are connected already. */
   connect(person: string, server: string): Promise<ConnectResult>;
   /** `/disconnect`: forgets their tokens and closes their connection; false when they had none. */

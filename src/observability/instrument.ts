@@ -38,7 +38,6 @@ export function measuredAccounts(accounts: PersonalAccounts, metrics: BotMetrics
     catalogFor: (person, shared, servers) => accounts.catalogFor(person, shared, servers),
     offerLinks: (person, servers) => accounts.offerLinks(person, servers),
     isConnected: (person, server) => accounts.isConnected(person, server),
-    openTools: (person, server) => accounts.openTools(person, server),
     connect: (person, server) => accounts.connect(person, server),
     disconnect: (person, server) => accounts.disconnect(person, server),
     callTool: (person, server, toolName, args, context) => measuredCall(metrics, toolName, () => accounts.callTool(person, server, toolName, args, context)),

@@ -141,7 +141,7 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     forged.searchParams.set('state', randomBytes(24).toString('base64url'));
     expect((await fetch(forged)).status).toBe(400);
 
-    expect((await harness.engine.listTools(ALICE)).map(({ server, state }) => ({ server, state }))).toEqual([{ server: 'tracker', state: 'connected' }]);
+    expect(await harness.engine.listTools(ALICE)).toEqual([{ server: 'tracker', state: 'connected', tools: expect.arrayContaining([expect.objectContaining({ name: 'echo' })]) }]);
     await harness.close();
     harnesses.length = 0;
 
@@ -220,6 +220,8 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     expect(await harness.engine.disconnectAccount(ALICE, 'nowhere')).toBeUndefined();
     const after = await harness.ask('after', 'test:a', ALICE);
     expect(after.answer?.text).toBe('You have not connected tracker yet.');
+    // Who just disconnected gets no link with their next question; /connect gives one.
+    expect(linksOf(after.events)).toEqual([]);
     expect((await harness.engine.listTools(ALICE)).map(({ state }) => state)).toEqual(['not connected']);
   }, 60_000);
 
@@ -227,7 +229,7 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     const carol = testAsker('carol', { personId: 'test:carol' });
     const harness = await start({ personal: { idleMs: 60_000, maxConnections: 2 } });
     for (const [asker, login] of [[ALICE, 'alice'], [BOB, 'bob'], [carol, 'carol']] as const) await connect(harness, asker, login);
-    const open = (asker: Asker) => harness.pool.accounts.openTools(asker.personId, 'tracker').length > 0;
+    const open = (asker: Asker) => harness.pool.personalConnectionOpen(asker.personId, 'tracker');
     await harness.ask('a', 'test:a', ALICE);
     await harness.ask('b', 'test:b', BOB);
     expect([open(ALICE), open(BOB)]).toEqual([true, true]);
@@ -247,7 +249,7 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     await idle.ask('one', 'test:a', ALICE);
     await logs.waitFor((line) => line.msg === 'personal connection closed' && line.reason === 'idle', { what: 'the idle connection closed', timeoutMs: 10_000 });
     expect(idle.pool.personalConnections).toBe(0);
-    expect(idle.pool.accounts.openTools(ALICE.personId, 'tracker')).toEqual([]);
+    expect(idle.pool.personalConnectionOpen(ALICE.personId, 'tracker')).toBe(false);
   }, 60_000);
 
   it('follows a reloaded servers file: a changed per-person server closes people’s connections and keeps their tokens; a removed one takes its tools away', async () => {

@@ -62,9 +62,9 @@ export class PersonalConnections {
     return { connection, outcome };
   }
 
-  /** The person's open connection, without opening one; counts as a use. */
-  find(server: string, person: string): PersonalConnection | undefined {
-    return this.open.get(keyOf(server, person));
+  /** Whether the person's connection is open, without counting as a use. */
+  has(server: string, person: string): boolean {
+    return this.open.has(keyOf(server, person));
   }
 
   /** Closes the person's connection to the server, if open. */

@@ -103,12 +103,9 @@ export class PersonalServers implements PersonalAccounts {
     const links: ConnectLink[] = [];
     for (const server of servers) {
       try {
-        const mark = `connect-offered:${server}:${person}`;
-        if (await this.options.kv.get(mark)) continue;
+        if (await this.options.kv.get(offeredMark(server, person))) continue;
         const result = await this.connect(person, server);
-        if (result.kind !== 'link') continue;
-        await this.options.kv.set(mark, true, OFFER_INTERVAL_MS);
-        links.push(result.link);
+        if (result.kind === 'link') links.push(result.link);
       } catch (error) {
         this.log.warn({ server, person, err: error }, 'connect link not offered');
       }
@@ -120,9 +117,9 @@ export class PersonalServers implements PersonalAccounts {
     return (await this.options.host.credentials.read(server, 'tokens', person)) !== undefined;
   }
 
-  openTools(person: string, server: string): CatalogTool[] {
-    const tools = this.connections.find(server, person)?.instances.tools ?? [];
-    return tools.map((tool) => ({ name: tool.toolName, server, toolName: tool.toolName, description: tool.description, inputSchema: tool.inputSchema }));
+  /** Whether the person's connection to the server is open now (it is not counted as a use). */
+  isOpen(person: string, server: string): boolean {
+    return this.connections.has(server, person);
   }
 
   async connect(person: string, server: string): Promise<ConnectResult> {
@@ -141,7 +138,11 @@ export class PersonalServers implements PersonalAccounts {
     try {
       // No tokens: the SDK discovers, registers once per server, and asks for consent, which makes the link.
       const result = await auth(provider, { serverUrl: config.url, skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
-      if (result === 'REDIRECT' && provider.link) return { kind: 'link', link: { server: config.name, url: provider.link.href } };
+      if (result === 'REDIRECT' && provider.link) {
+        // A link sent, asked for or not, counts as the day's offer.
+        await this.options.kv.set(offeredMark(config.name, person), true, OFFER_INTERVAL_MS);
+        return { kind: 'link', link: { server: config.name, url: provider.link.href } };
+      }
       return { kind: 'connected' };
     } catch (error) {
       const reason = (error as Error).message;
@@ -153,6 +154,8 @@ export class PersonalServers implements PersonalAccounts {
   async disconnect(person: string, server: string): Promise<boolean> {
     const had = await this.isConnected(person, server);
     await this.options.host.credentials.remove(server, 'tokens', person);
+    // Who just disconnected does not want a link with their next question.
+    await this.options.kv.set(offeredMark(server, person), true, OFFER_INTERVAL_MS);
     this.connections.close(server, person);
     this.log.info({ server, person, had }, 'person disconnected their account');
     return had;
@@ -214,4 +217,9 @@ export class PersonalServers implements PersonalAccounts {
     this.catalogs.set(person, { shared, parts: lists, catalog });
     return catalog;
   }
+}
+
+/** The store key saying `person` was offered `server`'s link within OFFER_INTERVAL_MS. */
+function offeredMark(server: string, person: string): string {
+  return `connect-offered:${server}:${person}`;
 }

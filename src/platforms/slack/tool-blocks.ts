@@ -22,13 +22,13 @@ function toolLine(tool: ServerTools['tools'][number]): string {
 
 /**
  * What a server with no tools to list says instead. A per-person server is `not connected` for this
- * asker (the command that connects it), or `connected` with no connection open now (after a restart
- * or idle time): its tools are listed again once a question opens it.
+ * asker (the command that connects it), or `connected` with no connection open now (just connected,
+ * or after a restart or idle time): its tools are listed once a question opens it.
  */
 function noToolsLine(entry: ServerTools): string {
   const server = escapeMrkdwn(entry.server);
   if (entry.state === 'not connected') return `_It takes your own account: run \`/connect ${server}\` to use its tools._`;
-  if (entry.state === 'connected') return '_Your account is connected; its tools are listed here again after your next question._';
+  if (entry.state === 'connected') return '_Your account is connected; its tools show here after your next question to me._';
   return '_no tools_';
 }
 

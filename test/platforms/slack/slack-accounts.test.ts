@@ -168,6 +168,8 @@ describe.each(MODES)('per-person accounts on Slack in %s mode (fake Slack, OAuth
     expect(linkIn(await command('/connect', 'tracker', USER_ID))).not.toBe(link);
     await follow(link, 'ada');
     expect(await command('/connect', 'tracker', USER_ID)).toContain('is already connected');
+    // Connected, with no connection open yet: /tools says so rather than "no tools".
+    expect(await listTools(USER_ID)).toContain('*tracker* (connected)\\n_Your account is connected; its tools show here after your next question to me._');
 
     fixture.mcpRequests.clear();
     await ask(USER_ID, 'with my account', 'Tracker said: Result of echo:\nwith my account');

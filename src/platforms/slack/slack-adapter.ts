@@ -91,7 +91,7 @@ function refusedAs(error: unknown, setting: 'SLACK_BOT_TOKEN' | 'SLACK_APP_TOKEN
   throw refusal ? new ConfigError(refusal) : error;
 }
 
-/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools, /prompt, /reset and /reload. */
+/** The bot on Slack: DMs, mentions answered in threads, follow-ups in those threads, /tools, /prompt, /connect, /disconnect, /reset and /reload. */
 export class SlackAdapter implements PlatformAdapter {
   readonly platform = 'slack';
   readonly mode: SlackMode;
@@ -236,11 +236,16 @@ export class SlackAdapter implements PlatformAdapter {
     await this.answer(event, teamId, conversation, thread, lease);
   }
 
-  /** Where a turn's output goes; each message it may leave unfinished is recorded with the lease, for a take-over. */
-  private replyTarget(teamId: string, conversation: Conversation, recipient: SlackReplyTarget['recipient'], lease: TurnLease): SlackReplyTarget {
+  /**
+   * Where a turn of `asker` (a user id) goes; each message it may leave unfinished is recorded with the
+   * lease, for a take-over. Outside a DM a stream is shown to everyone in the channel, but Slack wants
+   * to know whom it answers.
+   */
+  private replyTarget(teamId: string, conversation: Conversation, asker: string, lease: TurnLease): SlackReplyTarget {
     const { channel, threadTs } = conversation;
     const onStarted = (ts: string) => void lease.replyStarted({ channel, ts }).catch((error: unknown) => this.log.warn({ err: error, threadKey: conversation.threadKey }, 'streamed message not recorded for a take-over'));
-    return { channel, threadTs, recipient, appendTier: this.appendTier(teamId), onStarted };
+    const recipient = conversation.kind === 'dm' ? undefined : { userId: asker, teamId };
+    return { channel, threadTs, asker, recipient, appendTier: this.appendTier(teamId), onStarted };
   }
 
   /**
@@ -270,10 +275,8 @@ export class SlackAdapter implements PlatformAdapter {
   /** The rest of a message for the bot, up to its answer. */
   private async answer(event: SlackMessageEvent, teamId: string, conversation: Conversation, thread: AssistantThread | undefined, lease: TurnLease): Promise<void> {
     const log = this.log.child({ threadKey: conversation.threadKey });
-    // Outside a DM a stream is shown to everyone in the channel but Slack wants to know whom it answers.
-    const recipient = conversation.kind === 'dm' ? undefined : { userId: event.user ?? '', teamId };
     await this.closeEarlierReplies(lease, log);
-    const reply = new SlackReply(this.app.client, { ...this.replyTarget(teamId, conversation, recipient, lease), setStatus: thread?.setStatus, messageTs: event.ts }, log);
+    const reply = new SlackReply(this.app.client, { ...this.replyTarget(teamId, conversation, event.user ?? '', lease), setStatus: thread?.setStatus, messageTs: event.ts }, log);
     try {
       log.debug({ channel: conversation.channel, ts: event.ts, user: event.user }, 'message for the bot');
       // One process alone: nobody else will answer what it queued, and it is about to go.
@@ -328,9 +331,8 @@ export class SlackAdapter implements PlatformAdapter {
 
   private async answerPrompt({ teamId, conversation, asker, prompt, text, files }: Extract<SlackJobData, { kind: 'prompt' }>, lease: TurnLease): Promise<void> {
     const log = this.log.child({ threadKey: conversation.threadKey });
-    const recipient = asker.direct ? undefined : { userId: asker.userId, teamId };
     await this.closeEarlierReplies(lease, log);
-    const reply = new SlackReply(this.app.client, this.replyTarget(teamId, conversation, recipient, lease), log);
+    const reply = new SlackReply(this.app.client, this.replyTarget(teamId, conversation, asker.userId, lease), log);
     try {
       if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
       await reply.begin();

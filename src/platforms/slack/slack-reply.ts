@@ -1,9 +1,10 @@
 import type { webApi } from '@slack/bolt';
-import { settledConfirmationText, settledElicitationText, taskEndedText, type ImageAttachment, type ToolStep, type TurnEvent, type TurnOutput } from '../../engine/index.js';
+import { connectLinksText, settledConfirmationText, settledElicitationText, taskEndedText, type ImageAttachment, type ToolStep, type TurnEvent, type TurnOutput } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { questionMessage } from './confirmation-blocks.js';
 import { elicitationMessage } from './elicitation-blocks.js';
 import { feedbackBlock } from './feedback.js';
+import { toMrkdwn } from './mrkdwn.js';
 import { PostedReply, type SlackTarget } from './posted-reply.js';
 import { failureFields } from './slack-failures.js';
 import type { RateTier } from './rate-tier.js';
@@ -13,6 +14,8 @@ import { taskUpdate } from './task-cards.js';
 
 /** The conversation a turn's output goes to, with what the streamed surfaces of Slack need. */
 export interface SlackReplyTarget extends SlackTarget {
+  /** The user id of the person whose turn it is: what is for their eyes only (connect links) goes to them alone. */
+  asker: string;
   /** Whom a stream outside a DM is for (Slack requires it there). */
   recipient: { userId: string; teamId: string } | undefined;
   /** In an assistant thread, Bolt's `setStatus`: the "is thinking…" line under the thread. */
@@ -107,6 +110,8 @@ export class SlackReply implements TurnOutput {
         return this.settleQuestion(event.request.id, settledElicitationText(event.request, event.outcome));
       case 'notice':
         return this.posted.say(event.text);
+      case 'connect-links':
+        return this.connectLinks(event.links);
       case 'answer':
         await this.answer(event.text, event.images);
         return this.done();
@@ -124,6 +129,17 @@ export class SlackReply implements TurnOutput {
   /** Only `user` sees it; for refusals, which should not fill a channel. */
   whisper(user: string, text: string): Promise<void> {
     return this.posted.whisper(user, text);
+  }
+
+  /**
+   * Links that connect the asker's own accounts: an ephemeral message in the conversation that only
+   * they see, never part of the answer. Not shown is worth a warning; the answer goes on regardless.
+   */
+  private async connectLinks(links: Extract<TurnEvent, { type: 'connect-links' }>['links']): Promise<void> {
+    const { channel, threadTs, asker } = this.target;
+    await this.client.chat
+      .postEphemeral({ channel, thread_ts: threadTs, user: asker, text: toMrkdwn(connectLinksText(links)) })
+      .catch((error: unknown) => this.log.warn({ ...failureFields(error), servers: links.map((link) => link.server) }, 'connect links could not be shown to the person'));
   }
 
   /** Always called when the turn ends, however it ended. */

@@ -1,10 +1,10 @@
 import type { App, Middleware, SlackCommandMiddlewareArgs, SlashCommand } from '@slack/bolt';
 import type { Asker } from '../../access/index.js';
-import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
+import { ACCESS_DENIED_MESSAGE, connectResultText, disconnectText, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import { dmThreadKey } from './message-router.js';
-import { escapeMrkdwn } from './mrkdwn.js';
+import { escapeMrkdwn, toMrkdwn } from './mrkdwn.js';
 import { toolListMessages } from './tool-blocks.js';
 
 /** A Slack user id is a person within one workspace (or one Enterprise Grid org, where ids are org-wide). */
@@ -22,8 +22,9 @@ export const commandAsker = (command: Pick<SlashCommand, 'user_id' | 'channel_id
 });
 
 /**
- * `/tools [server]`, `/reset` and `/reload`, answered only to the person who asked. Each acknowledges
- * first: Slack shows an error when a command is not acknowledged within 3 seconds.
+ * `/tools [server]`, `/connect [server]`, `/disconnect [server]`, `/reset` and `/reload`, answered only
+ * to the person who asked. Each acknowledges first: Slack shows an error when a command is not
+ * acknowledged within 3 seconds.
  */
 export function registerSlashCommands(app: App, engine: ConversationEngine, log: Logger, reload: ServersReload | undefined): void {
   // Runs before each command's own listener; someone the bot does not admit hears so, privately.
@@ -49,6 +50,24 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
     }
   });
 
+  // A per-person server's account: a link only the asker sees, or forgetting their tokens. Without a
+  // server name, both list the servers that take the asker's own account.
+  app.command('/connect', admitted, async ({ command, ack, respond }) => {
+    await ack();
+    const asker = commandAsker(command);
+    const server = command.text.trim();
+    const text = await accountAnswer(log, { command: '/connect', server, person: asker.personId }, async () => connectResultText(await engine.connectAccount(asker, server), server));
+    await respond({ response_type: 'ephemeral', text });
+  });
+
+  app.command('/disconnect', admitted, async ({ command, ack, respond }) => {
+    await ack();
+    const asker = commandAsker(command);
+    const server = command.text.trim();
+    const text = await accountAnswer(log, { command: '/disconnect', server, person: asker.personId }, async () => disconnectText(await engine.disconnectAccount(asker, server), server, engine.personalServers(asker)));
+    await respond({ response_type: 'ephemeral', text });
+  });
+
   // Slash commands carry no thread, so only a DM (one conversation) says which history to forget.
   app.command('/reset', admitted, async ({ command, ack, respond }) => {
     await ack();
@@ -72,4 +91,16 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
     await ack();
     await respond({ response_type: 'ephemeral', text: await runReloadCommand(reload, commandAsker(command), `slack:${command.user_id}`) });
   });
+}
+
+const ACCOUNT_STORE_FAILED_TEXT = "I can't reach my store right now, so nothing about your account changed. Please try again shortly.";
+
+/** What `/connect` or `/disconnect` says, as mrkdwn; the store failing on the way is logged and said plainly. */
+async function accountAnswer(log: Logger, about: { command: string; server: string; person: string }, markdown: () => Promise<string>): Promise<string> {
+  try {
+    return toMrkdwn(await markdown());
+  } catch (error) {
+    log.error({ ...about, err: error }, `${about.command} failed`);
+    return ACCOUNT_STORE_FAILED_TEXT;
+  }
 }

@@ -20,11 +20,23 @@ function toolLine(tool: ServerTools['tools'][number]): string {
   return description ? `${name} — ${escapeMrkdwn(description)}` : name;
 }
 
+/**
+ * What a server with no tools to list says instead. A per-person server is `not connected` for this
+ * asker (the command that connects it), or `connected` with no connection open now (just connected,
+ * or after a restart or idle time): its tools are listed once a question opens it.
+ */
+function noToolsLine(entry: ServerTools): string {
+  const server = escapeMrkdwn(entry.server);
+  if (entry.state === 'not connected') return `_It takes your own account: run \`/connect ${server}\` to use its tools._`;
+  if (entry.state === 'connected') return '_Your account is connected; its tools show here after your next question to me._';
+  return '_no tools_';
+}
+
 /** One server's tools as sections: a header line, then as many tool lines as fit in each section. */
 function serverBlocks(entry: ServerTools): KnownBlock[] {
   const blocks: KnownBlock[] = [];
   let text = `*${escapeMrkdwn(entry.server)}* (${entry.state})`;
-  for (const line of entry.tools.length > 0 ? entry.tools.map(toolLine) : ['_no tools_']) {
+  for (const line of entry.tools.length > 0 ? entry.tools.map(toolLine) : [noToolsLine(entry)]) {
     if (text.length + 1 + line.length > SECTION_LIMIT) {
       blocks.push(section(text));
       text = line;

@@ -58,11 +58,11 @@ export function startSlackBot(
     adapter?: Pick<SlackAdapterOptions, 'feedback'> & { suggestedPrompts?: string[] };
     /** What `/reload` runs, made from the harness's pool and access policy. */
     reload?: (harness: EngineHarness) => ServersReload;
-  } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
+  } & Pick<EngineHarnessOptions, 'access' | 'engine' | 'storeUrl' | 'oauth'>,
 ): Promise<SlackBot> {
   return connectSlackBot(
     options.mode,
-    () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
+    () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, storeUrl: options.storeUrl, oauth: options.oauth, ...(options.servers ? { servers: options.servers } : {}) }),
     { closesHarness: true, instance: (harness) => ({ engine: harness.engine, kv: harness.store.kv, reload: options.reload?.(harness) }), adapter: options.adapter },
   );
 }

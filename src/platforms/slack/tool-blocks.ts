@@ -20,15 +20,9 @@ function toolLine(tool: ServerTools['tools'][number]): string {
   return description ? `${name} — ${escapeMrkdwn(description)}` : name;
 }
 
-/**
- * What a server with no tools to list says instead. A per-person server is `not connected` for this
- * asker (the command that connects it), or `connected` with no connection open now (just connected,
- * or after a restart or idle time): its tools are listed once a question opens it.
- */
+/** What a server with no tools to list says instead: for a per-person server the asker has not connected, the command that connects it. */
 function noToolsLine(entry: ServerTools): string {
-  const server = escapeMrkdwn(entry.server);
-  if (entry.state === 'not connected') return `_It takes your own account: run \`/connect ${server}\` to use its tools._`;
-  if (entry.state === 'connected') return '_Your account is connected; its tools show here after your next question to me._';
+  if (entry.state === 'not connected') return `_It takes your own account: run \`/connect ${escapeMrkdwn(entry.server)}\` to use its tools._`;
   return '_no tools_';
 }
 

@@ -160,16 +160,16 @@ describe.each(MODES)('per-person accounts on Slack in %s mode (fake Slack, OAuth
   });
 
   it('/connect answers with a fresh private link, and after /disconnect the next question has no tool', async () => {
-    expect(await command('/connect', '', USER_ID)).toBe('You can connect: `tracker`.');
-    expect(await command('/connect', 'nope', USER_ID)).toBe('There is no server "nope" that takes your own account. You can connect: `tracker`.');
+    expect(await command('/connect', '', USER_ID)).toBe('Servers that take your own account: `tracker`. Use `/connect &lt;server>`.');
+    expect(await command('/connect', 'nope', USER_ID)).toBe('There is no server "nope" that takes your own account. Servers that take your own account: `tracker`. Use `/connect &lt;server>`.');
     const answer = await command('/connect', 'tracker', USER_ID);
     const link = linkIn(answer);
     // Another /connect makes another link; the first one still works once.
     expect(linkIn(await command('/connect', 'tracker', USER_ID))).not.toBe(link);
     await follow(link, 'ada');
     expect(await command('/connect', 'tracker', USER_ID)).toContain('is already connected');
-    // Connected, with no connection open yet: /tools says so rather than "no tools".
-    expect(await listTools(USER_ID)).toContain('*tracker* (connected)\\n_Your account is connected; its tools show here after your next question to me._');
+    // Connected, with no connection open yet: /tools opens it and lists the tools.
+    expect(await listTools(USER_ID)).toContain('*tracker* (connected)\\n• `echo`');
 
     fixture.mcpRequests.clear();
     await ask(USER_ID, 'with my account', 'Tracker said: Result of echo:\nwith my account');
@@ -182,7 +182,7 @@ describe.each(MODES)('per-person accounts on Slack in %s mode (fake Slack, OAuth
     expect(bot.harness.llm.requests.items[0]?.messages[0]?.content).not.toContain('- echo:');
     expect(fixture.mcpRequests.items).toEqual([]);
     expect(await command('/disconnect', 'tracker', USER_ID)).toMatch(/^Your account on .*tracker.* was not connected\.$/);
-    expect(await command('/disconnect', '', USER_ID)).toBe('You can connect: `tracker`.');
+    expect(await command('/disconnect', '', USER_ID)).toBe('Servers that take your own account: `tracker`. Use `/disconnect &lt;server>`.');
     expectNoLinkInThreads();
   });
 

@@ -4,7 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Asker } from '../../src/access/index.js';
 import { parseServer } from '../../src/config/index.js';
@@ -18,6 +17,7 @@ import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/en
 import { capturingLogger, testLogger } from '../helpers/logger.js';
 import { forgetNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
 import type { Logger } from '../../src/logging/logger.js';
+import { storedRows } from '../helpers/stored-rows.js';
 
 const ALICE: Asker = testAsker('alice', { personId: 'test:alice' });
 const BOB: Asker = testAsker('bob', { personId: 'test:bob' });
@@ -41,16 +41,6 @@ async function follow(link: string, login: string): Promise<{ status: number; bo
   const callback = approved.headers.get('location')!;
   const landing = await fetch(callback);
   return { status: landing.status, body: await landing.text(), callback };
-}
-
-async function storedRows(file: string): Promise<string> {
-  const sqlite = new KeyvSqlite({ uri: `sqlite://${file}` });
-  try {
-    const rows = (await sqlite.query('SELECT key, value FROM keyv')) as { key: string; value: string }[];
-    return rows.map((row) => `${row.key}=${row.value}`).join('\n');
-  } finally {
-    await sqlite.disconnect();
-  }
 }
 
 describe('per-person accounts on a remote OAuth server ("perUser": true), through the engine', () => {

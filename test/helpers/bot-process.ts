@@ -2,6 +2,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { FakeLlm } from '../fakes/fake-llm.js';
+import { freePort } from './free-port.js';
 
 export const projectRoot = path.resolve(import.meta.dirname, '../..');
 const tsxLoader = createRequire(import.meta.url).resolve('tsx');
@@ -26,6 +27,24 @@ export interface BotProcess {
 /** The settings that point the bot at a fake LLM. */
 export function fakeLlmEnv(llm: FakeLlm): Record<string, string> {
   return { LLM_BASE_URL: llm.url, LLM_API_KEY: 'test-key', LLM_MODEL: 'fake-model' };
+}
+
+/**
+ * A console bot with remote OAuth servers: the fake LLM, the servers file and SQLite store in `dir`,
+ * a free PORT for `/oauth/callback` with PUBLIC_URL on it, and TOKEN_ENCRYPTION_KEY as given (empty:
+ * not set, whatever the environment the tests run in holds).
+ */
+export async function oauthBotEnv(llm: FakeLlm, dir: string, tokenEncryptionKey: string): Promise<Record<string, string>> {
+  const port = await freePort();
+  return {
+    ...fakeLlmEnv(llm),
+    MCP_CONFIG: path.join(dir, 'servers.json'),
+    STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    TOKEN_ENCRYPTION_KEY: tokenEncryptionKey,
+    TOKEN_ENCRYPTION_KEY_PREVIOUS: '',
+  };
 }
 
 /** One of the project's entries (`src/….ts`) run directly on this Node, as the npm scripts run it, with stdin kept open. */

@@ -5,8 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
-import { fakeLlmEnv, startBotProcess, type BotProcess } from '../../helpers/bot-process.js';
-import { freePort } from '../../helpers/free-port.js';
+import { oauthBotEnv, startBotProcess, type BotProcess } from '../../helpers/bot-process.js';
 
 const LINK = /Connect tracker: (\S+)/g;
 
@@ -38,16 +37,7 @@ describe('npm start with a per-person OAuth server ("perUser": true), the consol
       if (system.includes('- echo:')) return { toolCall: { tool: 'echo', arguments: { text: request.lastUserText } } };
       return system.includes('has not connected theirs: tracker') ? 'Connect tracker first.' : 'No tools.';
     });
-    const port = await freePort();
-    env = {
-      ...fakeLlmEnv(llm),
-      MCP_CONFIG: path.join(dir, 'servers.json'),
-      STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      TOKEN_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-      TOKEN_ENCRYPTION_KEY_PREVIOUS: '',
-    };
+    env = await oauthBotEnv(llm, dir, randomBytes(32).toString('base64'));
   });
   afterAll(async () => {
     await llm?.close();

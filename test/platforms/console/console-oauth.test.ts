@@ -1,35 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import KeyvSqlite from '@keyv/sqlite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeLlm, toolResultText, type FakeLlm } from '../../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../../fixtures/oauth-fixture.js';
-import { fakeLlmEnv, startBotProcess } from '../../helpers/bot-process.js';
-
-/** A port nothing listens on right now, for the bot's PORT. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { oauthBotEnv, startBotProcess } from '../../helpers/bot-process.js';
+import { storedRows } from '../../helpers/stored-rows.js';
 
 const UNENCRYPTED_WARNING = 'OAuth tokens of remote MCP servers are stored unencrypted: set TOKEN_ENCRYPTION_KEY to encrypt them (make a key with `openssl rand -base64 32`)';
-
-/** Every row of the bot's SQLite file, read after the bot has exited. */
-async function storedRows(file: string): Promise<string> {
-  const sqlite = new KeyvSqlite({ uri: `sqlite://${file}` });
-  try {
-    const rows = (await sqlite.query('SELECT key, value FROM keyv')) as { key: string; value: string }[];
-    return rows.map((row) => `${row.key}=${row.value}`).join('\n');
-  } finally {
-    await sqlite.disconnect();
-  }
-}
 
 /** The test starts the bot twice and goes through an authorization between; each start can take over ten seconds on a loaded machine. */
 const TWO_RUNS_TIMEOUT_MS = 90_000;
@@ -49,17 +28,7 @@ describe('npm start with a remote MCP server behind OAuth (the SDK’s authoriza
       if (result !== undefined) return `Tracker said: ${result}`;
       return { toolCall: { tool: 'echo', arguments: { text: request.lastUserText } } };
     });
-    const port = await freePort();
-    env = {
-      ...fakeLlmEnv(llm),
-      MCP_CONFIG: path.join(dir, 'servers.json'),
-      STORE_URL: `sqlite://${path.join(dir, 'bot.sqlite')}`,
-      PORT: String(port),
-      PUBLIC_URL: `http://127.0.0.1:${port}`,
-      // Empty means not set, whatever the environment the tests run in holds.
-      TOKEN_ENCRYPTION_KEY: '',
-      TOKEN_ENCRYPTION_KEY_PREVIOUS: '',
-    };
+    env = await oauthBotEnv(llm, dir, '');
   });
   afterAll(async () => {
     await llm?.close();

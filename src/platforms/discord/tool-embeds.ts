@@ -13,9 +13,17 @@ function toolLine(tool: ServerTools['tools'][number]): string {
   return description ? `${name} — ${description}` : name;
 }
 
+/** A per-person server's state (ServerTools.state) for an asker who has not connected their account. */
+const NOT_CONNECTED = 'not connected';
+
+/** What an entry without tools says: how to get them, for a server that waits for the asker's own account. */
+function noToolsLine(entry: ServerTools): string {
+  return entry.state === NOT_CONNECTED ? `_Run \`/connect ${entry.server}\` to use its tools with your own account._` : '_no tools_';
+}
+
 function serverEmbeds(entry: ServerTools): APIEmbed[] {
   const title = `${entry.server} (${entry.state})`;
-  const lines = entry.tools.length > 0 ? entry.tools.map(toolLine) : ['_no tools_'];
+  const lines = entry.tools.length > 0 ? entry.tools.map(toolLine) : [noToolsLine(entry)];
   const embeds: APIEmbed[] = [];
   let description = '';
   for (const line of lines) {

@@ -29,4 +29,8 @@ describe('/tools embeds', () => {
     expect(embed.description.endsWith('…')).toBe(true);
     expect(toolListMessages([{ server: 'down', state: 'restarting', tools: [] }])).toEqual([[{ title: 'down (restarting)', description: '_no tools_' }]]);
   });
+
+  it('tell the asker how to connect a server that takes their own account', () => {
+    expect(toolListMessages([{ server: 'tracker', state: 'not connected', tools: [] }])).toEqual([[{ title: 'tracker (not connected)', description: '_Run `/connect tracker` to use its tools with your own account._' }]]);
+  });
 });

@@ -26,6 +26,7 @@ import { interactionAsker, messageAsker } from './askers.js';
 import { attachmentsOf, incomingFiles } from './attachments.js';
 import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
 import { ConversationMemory } from './conversation-memory.js';
+import { sendDirectMessage } from './direct-message.js';
 import { isElicitationInteraction, onElicitationButton, onElicitationSubmit } from './elicitation-modal.js';
 import { hintFor, loginRefusal } from './discord-failures.js';
 import { AskCommand } from './ask-command.js';
@@ -278,7 +279,7 @@ export class DiscordAdapter implements PlatformAdapter {
     // An interaction's own message is edited again by this run; channel messages would stay twice.
     const channel = surface instanceof ChannelSurface;
     if (channel) await this.removeEarlierReplies(surface, lease, threadKey);
-    const reply = this.replyIn(surface, threadKey, channel ? lease : undefined);
+    const reply = this.replyIn(surface, threadKey, turn.asker.userId, channel ? lease : undefined);
     try {
       if (leaving) return await reply.emit({ type: 'answer', text: STOPPING_TEXT, images: [] });
       if (turn.answer.kind === 'forum-post') await this.memory.joinPost(turn.channelId);
@@ -322,15 +323,19 @@ export class DiscordAdapter implements PlatformAdapter {
     }
   }
 
-  /** A turn's output on `surface`; every message it posts is remembered as part of `threadKey`, so a Discord reply to it continues there. */
-  /** `lease`: each message posted is recorded with it, so a process taking the turn over can remove it. */
-  private replyIn(surface: MessageSurface, threadKey: string, lease?: TurnLease): DiscordReply {
+  /**
+   * A turn's output on `surface`; every message it posts is remembered as part of `threadKey`, so a
+   * Discord reply to it continues there. What only the asker (`userId`) may see goes to their DM.
+   * `lease`: each message posted is recorded with it, so a process taking the turn over can remove it.
+   */
+  private replyIn(surface: MessageSurface, threadKey: string, userId: string, lease?: TurnLease): DiscordReply {
     const log = this.log.child({ threadKey });
     const onPosted = (messageId: string) => {
       void this.memory.rememberAnswer(messageId, threadKey).catch((error: unknown) => log.warn({ err: error }, 'could not remember which conversation a message belongs to'));
       void lease?.replyStarted({ messageId }).catch((error: unknown) => log.warn({ err: error }, 'posted message not recorded for a take-over'));
     };
-    return new DiscordReply({ surface, pacing: this.pacing, log, onPosted });
+    const directMessage = (content: string) => sendDirectMessage(this.client.rest, userId, content);
+    return new DiscordReply({ surface, directMessage, pacing: this.pacing, log, onPosted });
   }
 
   /**

@@ -6,6 +6,7 @@ const HINTS: Record<number, string> = {
   10008: 'the message no longer exists (deleted by someone?)',
   40005: 'the file is larger than Discord accepts',
   50001: 'the bot cannot see this channel: grant it View Channels there',
+  50007: 'the person takes no DMs from the bot (their privacy settings, or they share no server with it)',
   50013: 'the bot lacks a permission here: Send Messages, Send Messages in Threads, Create Public Threads or Attach Files',
   160004: 'the message already has a thread',
 };

@@ -1,6 +1,7 @@
 import { DiscordAPIError } from 'discord.js';
 import {
   confirmationText,
+  connectLinksText,
   elicitationText,
   settledConfirmationText,
   settledElicitationText,
@@ -32,9 +33,25 @@ const NO_ANSWER_TEXT = 'I have no answer to that.';
 /** Ends the last message an interaction may post when the answer goes on past it. */
 const CUT_SHORT_TEXT = '\n\n*(The answer goes on, but Discord lets me post no more messages here. Ask me in a DM for the rest.)*';
 
+type ConnectLinks = Extract<TurnEvent, { type: 'connect-links' }>['links'];
+
+/**
+ * Said in the conversation when the asker's DMs are closed to the bot: the command that gets them
+ * the link privately, never the link itself.
+ */
+function connectByCommandText(links: ConnectLinks): string {
+  const commands = links.map((link) => `\`/connect ${link.server}\``).join(' or ');
+  return `I couldn't send you a private link to connect your own account (your DMs are closed to me). Run ${commands}: only you will see my answer.`;
+}
+
 /** Where and how one turn's output goes on Discord. */
 export interface DiscordReplyOptions {
   surface: MessageSurface;
+  /**
+   * Sends the asker a DM: where what only they may see goes when the surface cannot show it to them
+   * alone. Rejects as Discord refuses (50007: they take no DMs from the bot).
+   */
+  directMessage: (content: string) => Promise<void>;
   pacing: RestPacing;
   log: Logger;
   /** Told the id of every message the turn posts, so a Discord reply to one finds the conversation. */
@@ -58,7 +75,8 @@ const UNKNOWN_MESSAGE = 10008;
  * a compact list above the answer's newest part; the list goes when the turn ends. `answer` makes the
  * text exactly the final one; `error` after text keeps the text and adds the error below it.
  * Questions (Approve/Deny, a server's form) and notices are messages of their own: text after them
- * continues below, so the thread reads in order.
+ * continues below, so the thread reads in order. Connect links never appear in the conversation:
+ * they go to the asker alone (see tellPrivately).
  */
 export class DiscordReply implements TurnOutput {
   private readonly steps = new Map<number, StepState>();
@@ -80,6 +98,8 @@ export class DiscordReply implements TurnOutput {
   private readonly questions = new Map<string, string>();
   /** The cancel id of each step running as a task, by step: its Cancel goes when the step ends. */
   private readonly taskSteps = new Map<number, string>();
+  /** Connect links waiting for the surface's first message before they can go privately (see tellPrivately). */
+  private readonly heldNotes: MessageContent[] = [];
   private typingTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: DiscordReplyOptions) {
@@ -119,6 +139,8 @@ export class DiscordReply implements TurnOutput {
       case 'notice':
         await this.standAlone('notice', { content: event.text });
         return;
+      case 'connect-links':
+        return this.tellPrivately(event.links);
       case 'answer': {
         // The final text is what people keep: shown as it is, less what messages above it already show.
         const above = this.streamed.slice(0, this.segmentStart);
@@ -134,6 +156,7 @@ export class DiscordReply implements TurnOutput {
   /** Always called when the turn ends, however it ended. */
   dispose(): void {
     clearInterval(this.typingTimer);
+    if (this.heldNotes.length > 0) this.options.log.error('connect links were never shown: nothing of the answer could be posted before them');
     for (const message of this.messages) message.edits.dispose();
   }
 
@@ -320,7 +343,41 @@ export class DiscordReply implements TurnOutput {
     const id = await this.options.surface.post(message);
     this.posts += 1;
     this.options.onPosted?.(id);
+    if (this.heldNotes.length > 0) await this.postHeldNotes();
     return id;
+  }
+
+  /**
+   * Connect links are for the asker's eyes only, never the conversation: an ephemeral follow-up where
+   * the surface has them (an interaction), else a DM. A follow-up waits for the turn's first message,
+   * or it would take the deferred reply's place, where everyone sees it. Where the DM is refused, the
+   * conversation is told to run /connect instead, without the links.
+   */
+  private async tellPrivately(links: ConnectLinks): Promise<void> {
+    const content = connectLinksText(links);
+    const servers = links.map((link) => link.server);
+    if (this.options.surface.postPrivately) {
+      this.heldNotes.push({ content });
+      if (this.posts > 0) await this.postHeldNotes();
+      return;
+    }
+    try {
+      await this.options.directMessage(content);
+    } catch (error) {
+      this.options.log.warn({ err: error, hint: hintFor(error), servers }, 'connect links could not be sent by DM; the conversation is told to run /connect');
+      await this.standAlone('notice', { content: connectByCommandText(links) });
+    }
+  }
+
+  private async postHeldNotes(): Promise<void> {
+    for (const note of this.heldNotes.splice(0)) {
+      try {
+        await this.options.surface.postPrivately?.(note);
+        this.posts += 1;
+      } catch (error) {
+        this.options.log.error({ err: error, hint: hintFor(error) }, 'connect links could not be posted privately');
+      }
+    }
   }
 
   private startTyping(): void {

@@ -1,4 +1,4 @@
-import { Routes, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIMessage, type REST } from 'discord.js';
+import { MessageFlags, Routes, type APIActionRowComponent, type APIComponentInMessageActionRow, type APIMessage, type REST } from 'discord.js';
 
 /** Follow-ups Discord allows an interaction of an app installed by the user only, not in the server. */
 const USER_INSTALL_FOLLOW_UPS = 5;
@@ -29,6 +29,12 @@ export interface MessageSurface {
   typing(): Promise<void>;
   /** How many messages one turn may post here at most; undefined for no limit. */
   readonly maxPosts?: number;
+  /**
+   * Posts a message only the asker sees (an interaction's ephemeral follow-up); counts as one of
+   * `maxPosts`. Absent where everyone in the conversation sees every message. Only once the turn's
+   * first message is up: before it, Discord makes a follow-up take the deferred reply's place, public.
+   */
+  postPrivately?(message: MessageContent): Promise<void>;
 }
 
 /** A channel, thread or DM to post in, by id; `replyTo` when the answer replies to the question (a message there) instead. */
@@ -124,6 +130,11 @@ export class InteractionSurface implements MessageSurface {
     if (this.originalUsed) return ((await this.rest.post(Routes.webhook(applicationId, token), { ...requestOf(message), auth: false })) as APIMessage).id;
     this.originalUsed = true;
     return ((await this.rest.patch(Routes.webhookMessage(applicationId, token, '@original'), { ...requestOf(message), auth: false })) as APIMessage).id;
+  }
+
+  async postPrivately(message: MessageContent): Promise<void> {
+    if (!this.originalUsed) throw new Error('an ephemeral follow-up before the first reply would take its place, public');
+    await this.rest.post(Routes.webhook(this.target.applicationId, this.target.token), { ...requestOf(message, { flags: MessageFlags.Ephemeral }), auth: false });
   }
 
   async edit(id: string, message: MessageContent): Promise<void> {

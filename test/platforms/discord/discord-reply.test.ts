@@ -2,10 +2,11 @@ import { once } from 'node:events';
 import { Client, Events, GatewayIntentBits, type TextChannel } from 'discord.js';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ConfirmationRequest, ImageAttachment, TurnEvent } from '../../../src/engine/index.js';
+import { sendDirectMessage } from '../../../src/platforms/discord/direct-message.js';
 import { DiscordReply } from '../../../src/platforms/discord/discord-reply.js';
 import { ChannelSurface, type ChannelTarget } from '../../../src/platforms/discord/message-surface.js';
 import { RestPacing } from '../../../src/platforms/discord/rest-pacing.js';
-import { CHANNEL_ID, FakeDiscord, type RestCall } from '../../fakes/fake-discord.js';
+import { CHANNEL_ID, FakeDiscord, USER, type RestCall } from '../../fakes/fake-discord.js';
 import { capturingLogger } from '../../helpers/logger.js';
 import { Recorder } from '../../helpers/recorder.js';
 import { TOKEN, contentOf, expectNoPings } from './discord-bot.js';
@@ -71,7 +72,7 @@ describe('DiscordReply through discord.js (fake Discord)', () => {
   let postedIds = new Recorder<string>();
   const start = (logger = capturingLogger().logger, target: ChannelTarget = { channelId: CHANNEL_ID }) => {
     postedIds = new Recorder<string>();
-    return (reply = new DiscordReply({ surface: new ChannelSurface(client.rest, target), pacing, log: logger, onPosted: (id) => postedIds.push(id) }));
+    return (reply = new DiscordReply({ surface: new ChannelSurface(client.rest, target), directMessage: (content) => sendDirectMessage(client.rest, USER.id, content), pacing, log: logger, onPosted: (id) => postedIds.push(id) }));
   };
   const waitForCalls = (method: string, path: RegExp, count: number) =>
     discord.rest.waitFor(() => accepted(method, path).length >= count, { what: `${count} × ${method} ${path}` });

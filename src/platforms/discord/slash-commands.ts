@@ -8,7 +8,7 @@ import {
   type RESTPostAPIChatInputApplicationCommandsJSONBody,
 } from 'discord.js';
 import type { Asker } from '../../access/index.js';
-import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../engine/index.js';
+import { ACCESS_DENIED_MESSAGE, connectResultText, disconnectText, type ConversationEngine } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import { conversationHere } from './interaction-conversations.js';
@@ -38,6 +38,12 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
     everywhere('tools', 'List the tools I can use, by MCP server')
       .addStringOption((option) => option.setName('server').setDescription('Only this server').setAutocomplete(true))
       .toJSON(),
+    everywhere('connect', 'Connect your own account on a server that takes one; only you see the link')
+      .addStringOption((option) => option.setName('server').setDescription('The server').setRequired(true).setAutocomplete(true))
+      .toJSON(),
+    everywhere('disconnect', 'Disconnect your own account from a server: I forget your tokens for it')
+      .addStringOption((option) => option.setName('server').setDescription('The server').setRequired(true).setAutocomplete(true))
+      .toJSON(),
     everywhere('reset', 'Forget the conversation in this thread or DM').toJSON(),
     everywhere('prompt', 'Use a prompt an MCP server offers; I answer here')
       .addStringOption((option) => option.setName('name').setDescription('The prompt').setRequired(true).setAutocomplete(true))
@@ -46,7 +52,10 @@ export function commandDefinitions(): RESTPostAPIChatInputApplicationCommandsJSO
   ];
 }
 
-/** `/tools`, `/reset` and `/reload`: always deferred first, so Discord's 3-second window is never missed. */
+/**
+ * `/tools`, `/connect`, `/disconnect`, `/reset` and `/reload`: always deferred first, privately, so
+ * Discord's 3-second window is never missed and nobody else sees the answer (a connect link above all).
+ */
 export class SlashCommands {
   /** `reload`: what `/reload` runs; without it the command says the bot cannot reload. */
   constructor(
@@ -67,15 +76,17 @@ export class SlashCommands {
       return;
     }
     if (interaction.commandName === 'tools') return this.tools(interaction, asker);
+    if (interaction.commandName === 'connect') return this.connect(interaction, asker);
+    if (interaction.commandName === 'disconnect') return this.disconnect(interaction, asker);
     if (interaction.commandName === 'reset') return this.reset(interaction);
     await interaction.editReply(`I don't know the command /${interaction.commandName}.`);
   }
 
+  /** Server names for `server`: every server for /tools, those that take the asker's own account for /connect and /disconnect. */
   async autocomplete(interaction: AutocompleteInteraction, asker: Asker): Promise<void> {
     const typed = interaction.options.getFocused().toLowerCase();
-    const servers = (await this.engine.listTools(asker))
-      .map((entry) => entry.server)
-      .filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
+    const names = interaction.commandName === 'tools' ? (await this.engine.listTools(asker)).map((entry) => entry.server) : this.engine.personalServers(asker);
+    const servers = names.filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
     await interaction.respond(servers.slice(0, AUTOCOMPLETE_CHOICES).map((server) => ({ name: server, value: server })));
   }
 
@@ -89,6 +100,21 @@ export class SlashCommands {
     const [first = [], ...more] = toolListMessages(servers);
     await interaction.editReply({ embeds: first });
     for (const embeds of more) await interaction.followUp({ embeds, flags: MessageFlags.Ephemeral });
+  }
+
+  /** A link that connects the asker's own account, in the private reply: nobody else may follow it. */
+  private async connect(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
+    const server = interaction.options.getString('server', true);
+    const result = await this.engine.connectAccount(asker, server);
+    this.log.info({ server, user: asker.userId, result: result.kind }, '/connect');
+    await interaction.editReply(connectResultText(result, server));
+  }
+
+  private async disconnect(interaction: ChatInputCommandInteraction, asker: Asker): Promise<void> {
+    const server = interaction.options.getString('server', true);
+    const had = await this.engine.disconnectAccount(asker, server);
+    this.log.info({ server, user: asker.userId, had }, '/disconnect');
+    await interaction.editReply(disconnectText(had, server, this.engine.personalServers(asker)));
   }
 
   private async reset(interaction: ChatInputCommandInteraction): Promise<void> {

@@ -34,7 +34,7 @@ describe('Discord slash commands and shutdown, with two MCP servers and commands
 
   it('registers the commands in the configured guild only, with one bulk overwrite', async () => {
     const registration = await discord.waitForCall('PUT', new RegExp(`^/applications/${APPLICATION_ID}/guilds/${GUILD_ID}/commands$`));
-    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'reset', 'prompt', 'reload']);
+    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'connect', 'disconnect', 'reset', 'prompt', 'reload']);
     expect(discord.calls('PUT', /commands$/)).toHaveLength(1);
   });
 

@@ -56,7 +56,7 @@ describe('Discord conversations, real discord.js against a fake Discord', () => 
 
   it('registers /ask, /tools, /reset and /prompt globally with one bulk overwrite at start-up, for guild and user installs, everywhere', async () => {
     const registration = await discord.waitForCall('PUT', new RegExp(`^/applications/${APPLICATION_ID}/commands$`));
-    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'reset', 'prompt', 'reload']);
+    expect(registration.body.map((command: { name: string }) => command.name)).toEqual(['ask', 'tools', 'connect', 'disconnect', 'reset', 'prompt', 'reload']);
     expect(registration.body[0].options[0]).toMatchObject({ name: 'question', type: 3, required: true });
     expect(registration.body[1].options[0]).toMatchObject({ name: 'server', type: 3, autocomplete: true, required: false });
     for (const command of registration.body) expect(command).toMatchObject({ integration_types: [0, 1], contexts: [0, 1, 2] });

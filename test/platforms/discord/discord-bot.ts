@@ -35,10 +35,11 @@ export function startDiscordBot(
     guildId?: string;
     /** What `/reload` runs, made from the harness's pool and access policy. */
     reload?: (harness: EngineHarness) => ServersReload;
-  } & Pick<EngineHarnessOptions, 'access' | 'engine'>,
+  } & Pick<EngineHarnessOptions, 'access' | 'engine' | 'storeUrl' | 'oauth'>,
 ): Promise<DiscordBot> {
+  const { script, access, engine, storeUrl, oauth } = options;
   return connectDiscordBot(
-    () => startEngineHarness({ script: options.script, access: options.access, engine: options.engine, ...(options.servers ? { servers: options.servers } : {}) }),
+    () => startEngineHarness({ script, access, engine, storeUrl, oauth, ...(options.servers ? { servers: options.servers } : {}) }),
     { closesHarness: true, guildId: options.guildId, reload: options.reload },
   );
 }

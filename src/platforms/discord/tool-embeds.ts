@@ -1,7 +1,9 @@
 import type { APIEmbed } from 'discord.js';
 import { ASKS_FIRST_NOTE, type ServerTools } from '../../engine/index.js';
 
-// Discord's limits: 4,096 characters per embed description, 10 embeds and 6,000 characters per message.
+// Discord's limits: 256 characters per embed title, 4,096 per description, 10 embeds and 6,000 characters per message.
+const TITLE_LIMIT = 256;
+const CONTINUED = ', continued';
 const DESCRIPTION_LIMIT = 4_096;
 const EMBEDS_PER_MESSAGE = 10;
 const CHARACTERS_PER_MESSAGE = 6_000;
@@ -21,19 +23,26 @@ function noToolsLine(entry: ServerTools): string {
   return entry.state === NOT_CONNECTED ? `_Run \`/connect ${entry.server}\` to use its tools with your own account._` : '_no tools_';
 }
 
+/** `server (state)`, the state cut short where it is long (a server's reason for being unreachable), so that `, continued` still fits. */
+function titleOf(entry: ServerTools): string {
+  const room = TITLE_LIMIT - CONTINUED.length - entry.server.length - ' ()'.length;
+  const state = entry.state.length > room ? `${entry.state.slice(0, Math.max(0, room - 1))}…` : entry.state;
+  return `${entry.server} (${state})`;
+}
+
 function serverEmbeds(entry: ServerTools): APIEmbed[] {
-  const title = `${entry.server} (${entry.state})`;
+  const title = titleOf(entry);
   const lines = entry.tools.length > 0 ? entry.tools.map(toolLine) : [noToolsLine(entry)];
   const embeds: APIEmbed[] = [];
   let description = '';
   for (const line of lines) {
     if (description && description.length + 1 + line.length > DESCRIPTION_LIMIT) {
-      embeds.push({ title: embeds.length ? `${title}, continued` : title, description });
+      embeds.push({ title: embeds.length ? `${title}${CONTINUED}` : title, description });
       description = '';
     }
     description = description ? `${description}\n${line}` : line;
   }
-  embeds.push({ title: embeds.length ? `${title}, continued` : title, description });
+  embeds.push({ title: embeds.length ? `${title}${CONTINUED}` : title, description });
   return embeds;
 }
 

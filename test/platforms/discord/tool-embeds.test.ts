@@ -30,6 +30,12 @@ describe('/tools embeds', () => {
     expect(toolListMessages([{ server: 'down', state: 'restarting', tools: [] }])).toEqual([[{ title: 'down (restarting)', description: '_no tools_' }]]);
   });
 
+  it('keep a long state (why a server cannot be reached) within the title limit', () => {
+    const title = toolListMessages([{ server: 'tracker', state: `connected, unreachable: ${'timeout '.repeat(60)}`, tools: [] }])[0]?.[0]?.title ?? '';
+    expect(title.length).toBeLessThanOrEqual(256 - ', continued'.length);
+    expect(title).toMatch(/^tracker \(connected, unreachable: timeout .*…\)$/);
+  });
+
   it('tell the asker how to connect a server that takes their own account', () => {
     expect(toolListMessages([{ server: 'tracker', state: 'not connected', tools: [] }])).toEqual([[{ title: 'tracker (not connected)', description: '_Run `/connect tracker` to use its tools with your own account._' }]]);
   });

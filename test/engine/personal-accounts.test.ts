@@ -293,6 +293,17 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
       const bobOnA = await a.ask('bob on a', 'test:c', BOB);
       expect(linksOf(bobOnA.events)).toHaveLength(1);
       expect(linksOf((await b.ask('bob on b', 'test:d', BOB)).events)).toEqual([]);
+
+      // Both processes hold a connection of Alice's. One refreshes her expired tokens (the old refresh
+      // token then stops working); the other goes on with the refreshed ones instead of asking her to connect again.
+      const refreshes = fixture.grants.filter((grant) => grant.grantType === 'refresh_token').length;
+      fixture.expireAccessTokens();
+      expect((await a.ask('refreshed on a', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nrefreshed on a');
+      expect(fixture.grants.filter((grant) => grant.grantType === 'refresh_token').length).toBe(refreshes + 1);
+      const stillOnB = await b.ask('still on b', 'test:b', ALICE);
+      expect(linksOf(stillOnB.events)).toEqual([]);
+      expect(stillOnB.answer?.text).toBe('Tracker said: Result of echo:\nstill on b');
+      expect(fixture.grants.filter((grant) => grant.grantType === 'refresh_token').length).toBe(refreshes + 1);
     } finally {
       await forgetNamespace(b.store, REDIS_URL);
     }

@@ -37,7 +37,8 @@ const MAX_AUTHORIZATIONS = 3;
 export abstract class AuthorizationCodeProvider implements OAuthClientProvider {
   protected verifier: string | undefined;
   protected discovery: OAuthDiscoveryState | undefined;
-  private cachedTokens: StoredTokens | undefined;
+  /** The tokens this provider last read or saved: what its requests carried. */
+  private lastTokens: StoredTokens | undefined;
 
   constructor(
     protected readonly server: string,
@@ -75,14 +76,18 @@ export abstract class AuthorizationCodeProvider implements OAuthClientProvider {
     if (!this.config.clientId) await this.credentials.write(this.server, 'client', information);
   }
 
+  /**
+   * Read from the store on every request (the SDK asks for each one), not kept: another process
+   * sharing the store may have refreshed them, and with refresh-token rotation the old ones stop working.
+   */
   async tokens(): Promise<OAuthTokens | undefined> {
-    this.cachedTokens ??= await this.credentials.read<StoredTokens>(this.server, 'tokens', this.person);
-    return this.cachedTokens;
+    this.lastTokens = await this.credentials.read<StoredTokens>(this.server, 'tokens', this.person);
+    return this.lastTokens;
   }
 
   async saveTokens(tokens: OAuthTokens): Promise<void> {
     const stored: StoredTokens = { ...tokens, ...(tokens.expires_in ? { expires_at: Date.now() + tokens.expires_in * 1000 } : {}) };
-    this.cachedTokens = stored;
+    this.lastTokens = stored;
     await this.credentials.write(this.server, 'tokens', stored, this.person);
     this.log.info({ expiresInS: tokens.expires_in, refreshable: tokens.refresh_token !== undefined }, 'OAuth tokens saved');
   }
@@ -93,6 +98,30 @@ export abstract class AuthorizationCodeProvider implements OAuthClientProvider {
   }
 
   abstract redirectToAuthorization(url: URL): void | Promise<void>;
+
+  /**
+   * Deletes the stored tokens, unless they are no longer the ones this provider used: then another
+   * process refreshed them meanwhile (the refresh this one tried lost the race), and they stay.
+   * @returns false when they were kept for that reason
+   */
+  protected async forgetTokens(): Promise<boolean> {
+    const stored = await this.credentials.read<StoredTokens>(this.server, 'tokens', this.person);
+    if (stored !== undefined && stored.access_token !== this.lastTokens?.access_token) {
+      this.log.info('OAuth tokens were refreshed elsewhere meanwhile; kept');
+      return false;
+    }
+    this.lastTokens = undefined;
+    if (stored !== undefined) await this.credentials.remove(this.server, 'tokens', this.person);
+    return true;
+  }
+
+  /**
+   * For redirectToAuthorization: the SDK wants a person's consent because the tokens it had failed.
+   * @throws Error when newer tokens are stored (another process refreshed them): the request is to be tried again, not consented to
+   */
+  protected async requireConsent(): Promise<void> {
+    if (!(await this.forgetTokens())) throw new Error('the OAuth tokens were refreshed by another process meanwhile; try again');
+  }
 
   saveCodeVerifier(verifier: string): void {
     this.verifier = verifier;
@@ -113,10 +142,7 @@ export abstract class AuthorizationCodeProvider implements OAuthClientProvider {
 
   async invalidateCredentials(scope: 'all' | 'client' | 'tokens' | 'verifier' | 'discovery'): Promise<void> {
     this.log.info({ scope }, 'OAuth credentials invalidated');
-    if (scope === 'all' || scope === 'tokens') {
-      this.cachedTokens = undefined;
-      await this.credentials.remove(this.server, 'tokens', this.person);
-    }
+    if (scope === 'all' || scope === 'tokens') await this.forgetTokens();
     if (scope === 'all' || scope === 'client') await this.credentials.remove(this.server, 'client');
     if (scope === 'all' || scope === 'verifier') this.verifier = undefined;
     if (scope === 'all' || scope === 'discovery') this.discovery = undefined;
@@ -146,7 +172,8 @@ export class StoredOAuthProvider extends AuthorizationCodeProvider {
     this.authorizations = 0;
   }
 
-  redirectToAuthorization(url: URL): void {
+  async redirectToAuthorization(url: URL): Promise<void> {
+    await this.requireConsent();
     // A server that keeps refusing fresh tokens would otherwise send people link after link.
     this.authorizations += 1;
     if (this.authorizations > MAX_AUTHORIZATIONS) throw new Error(`the server still refuses the bot after ${MAX_AUTHORIZATIONS} authorizations`);

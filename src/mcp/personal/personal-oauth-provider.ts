@@ -44,7 +44,7 @@ export class PersonalOAuthProvider extends AuthorizationCodeProvider {
 
   async redirectToAuthorization(url: URL): Promise<void> {
     // Tokens that brought the SDK here did not work (or could not be refreshed): they must not count as connected.
-    if ((await this.tokens()) !== undefined) await this.invalidateCredentials('tokens');
+    await this.requireConsent();
     const client = await this.clientInformation();
     await this.host.states.save(url.searchParams.get('state') ?? '', { server: this.server, person: this.person!, verifier: this.codeVerifier(), discovery: this.discovery, client });
     this.link = url;

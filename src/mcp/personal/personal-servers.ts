@@ -81,7 +81,11 @@ export class PersonalServers implements PersonalAccounts {
         const config = this.configs.get(server);
         if (!config) return;
         try {
-          if (!(await this.isConnected(person, server))) return void result.unconnected.push(server);
+          if (!(await this.isConnected(person, server))) {
+            // Disconnected elsewhere (another process's /disconnect): a connection left open here goes too.
+            this.connections.close(server, person);
+            return void result.unconnected.push(server);
+          }
           const { connection, outcome } = await this.connections.connect(config, person);
           if (outcome.ok) return void parts.set(server, connection.instances.tools);
           if (!outcome.link) return void result.unavailable.push({ server, reason: outcome.reason });

@@ -205,7 +205,13 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     expect(await harness.pool.accounts.isConnected(ALICE.personId, 'tracker')).toBe(true);
 
     harness.access.setServers([{ name: 'tracker', confirmTools: [] }]);
+    const aliceGrant = fixture.grants.items.findLast((grant) => grant.account === 'alice')!;
     expect(await harness.engine.disconnectAccount(ALICE, 'tracker')).toBe(true);
+    // Revoked at the authorization server too (RFC 7009), refresh token first.
+    expect(fixture.revocations.items.slice(-2)).toEqual([
+      { token: aliceGrant.refreshToken, hint: 'refresh_token' },
+      { token: aliceGrant.accessToken, hint: 'access_token' },
+    ]);
     expect(await harness.engine.disconnectAccount(ALICE, 'tracker')).toBe(false);
     expect(await harness.engine.disconnectAccount(ALICE, 'nowhere')).toBeUndefined();
     const after = await harness.ask('after', 'test:a', ALICE);

@@ -1,4 +1,4 @@
-import { auth } from '@modelcontextprotocol/client';
+import { auth, type OAuthTokens } from '@modelcontextprotocol/client';
 import type Keyv from 'keyv';
 import { LRUCache } from 'lru-cache';
 import type { RemoteServerConfig } from '../../config/index.js';
@@ -12,6 +12,7 @@ import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAcco
 import type { ConnectState } from './connect-states.js';
 import { PersonalConnections, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
+import { revokeTokens } from './token-revocation.js';
 
 /** A person is offered a server's connect link at most this often without asking for it (`/connect`). */
 const OFFER_INTERVAL_MS = 24 * 60 * 60_000;
@@ -155,14 +156,26 @@ export class PersonalServers implements PersonalAccounts {
     }
   }
 
+  /**
+   * Forgets the person's tokens, closes their connection, and asks the authorization server to revoke
+   * the tokens (RFC 7009) where it offers that; a failed revocation is logged, the tokens are gone anyway.
+   */
   async disconnect(person: string, server: string): Promise<boolean> {
-    const had = await this.isConnected(person, server);
-    await this.options.host.credentials.remove(server, 'tokens', person);
+    const { credentials } = this.options.host;
+    const tokens = await credentials.read<OAuthTokens>(server, 'tokens', person);
+    const config = this.configs.get(server);
+    const client = config && tokens ? await this.provider(config, person).clientInformation() : undefined;
+    await credentials.remove(server, 'tokens', person);
     // Who just disconnected does not want a link with their next question.
     await this.options.kv.set(offeredMark(server, person), true, OFFER_INTERVAL_MS);
     this.connections.close(server, person);
-    this.log.info({ server, person, had }, 'person disconnected their account');
-    return had;
+    this.log.info({ server, person, had: tokens !== undefined }, 'person disconnected their account');
+    if (config && tokens && client) {
+      const revocation = await revokeTokens(config.url, tokens, client, { skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
+      if (revocation.kind === 'failed') this.log.warn({ server, person, reason: revocation.reason }, 'the authorization server did not revoke the disconnected tokens; the bot no longer holds them');
+      else this.log.info({ server, person, revocation: revocation.kind }, 'disconnected tokens revoked at the authorization server');
+    }
+    return tokens !== undefined;
   }
 
   /**

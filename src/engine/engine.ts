@@ -291,7 +291,7 @@ export class ConversationEngine {
     }
     const describe = (tool: CatalogTool) => ({ name: tool.name, description: toolSummary(tool.description), asksFirst: this.access.needsConfirmation(tool) });
     for (const tool of this.deps.tools.tools()) byServer.get(tool.server)?.tools.push(describe(tool));
-    const personal = this.personalServers(asker);
+    const personal = this.personalServers(asker).filter((name) => server === undefined || name === server);
     if (personal.length > 0) {
       // Opens the asker's connections, so a connected server lists its tools as their questions get them.
       const { catalog, unconnected, unavailable } = await this.deps.accounts!.catalogFor(asker.personId, [], personal);
@@ -303,6 +303,12 @@ export class ConversationEngine {
     }
     const all = [...byServer.values()];
     return server === undefined ? all : all.filter((entry) => entry.server === server);
+  }
+
+  /** Names of every server this asker may use (shared, then per-person), without opening anything: for autocomplete and "no such server" lines. */
+  serverNames(asker: Asker): string[] {
+    if (!this.access.admits(asker)) return [];
+    return [...Object.keys(this.deps.tools.serverStates()).filter((name) => this.access.mayUseServer(name, asker)), ...this.personalServers(asker)];
   }
 
   /** The per-person servers this asker may use, in file order. */

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import type { Asker } from '../../access/index.js';
-import { connectResultText, disconnectText, NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer, type ServerTools } from '../../engine/index.js';
+import { connectResultText, disconnectText, NOT_YOUR_TASK_TEXT, PromptError, TASK_ENDED_TEXT, type ConversationEngine, type ElicitationAnswer } from '../../engine/index.js';
 import type { Logger } from '../../logging/logger.js';
 import { runReloadCommand, type ServersReload } from '../../reload/index.js';
 import type { PlatformAdapter } from '../types.js';
@@ -29,8 +29,7 @@ const COMMAND_WORD = /^\/[a-z][a-z-]*$/;
 const COMMANDS_HELP =
   'Commands: /tools [server] lists the tools, /prompt lists the servers\' prompts and /prompt <server>/<name> name=value; … asks one, /reset forgets the conversation, /reload reads the servers file again, /connect <server> and /disconnect <server> connect or forget your own account on a server that takes one, /help shows this. Anything else is a question.';
 
-function noSuchServer(name: string, servers: ServerTools[]): string {
-  const names = servers.map((entry) => entry.server);
+function noSuchServer(name: string, names: string[]): string {
   return `No server named "${name}".${names.length > 0 ? ` Servers: ${names.join(', ')}.` : ''}`;
 }
 const ASKER: Asker = { userId: 'console', personId: 'console:operator', roleIds: [], channelId: 'console', direct: true, operator: true };
@@ -172,7 +171,7 @@ export class ConsoleAdapter implements PlatformAdapter {
     if (command === '/tools') {
       const server = rest.join(' ') || undefined;
       const servers = await this.options.engine.listTools(ASKER, server);
-      await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, await this.options.engine.listTools(ASKER)) : formatToolList(servers, this.screen.columns));
+      await this.screen.answerLine(server && servers.length === 0 ? noSuchServer(server, this.options.engine.serverNames(ASKER)) : formatToolList(servers, this.screen.columns));
       return;
     }
     if (command === '/prompt') return this.prompt(text.slice(command.length).trim());

@@ -85,7 +85,7 @@ export class SlashCommands {
   /** Server names for `server`: every server for /tools, those that take the asker's own account for /connect and /disconnect. */
   async autocomplete(interaction: AutocompleteInteraction, asker: Asker): Promise<void> {
     const typed = interaction.options.getFocused().toLowerCase();
-    const names = interaction.commandName === 'tools' ? (await this.engine.listTools(asker)).map((entry) => entry.server) : this.engine.personalServers(asker);
+    const names = interaction.commandName === 'tools' ? this.engine.serverNames(asker) : this.engine.personalServers(asker);
     const servers = names.filter((server) => server.length <= CHOICE_LENGTH && server.toLowerCase().includes(typed));
     await interaction.respond(servers.slice(0, AUTOCOMPLETE_CHOICES).map((server) => ({ name: server, value: server })));
   }

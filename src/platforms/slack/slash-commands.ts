@@ -40,7 +40,7 @@ export function registerSlashCommands(app: App, engine: ConversationEngine, log:
     const server = command.text.trim() || undefined;
     const servers = await engine.listTools(asker, server);
     if (servers.length === 0) {
-      const known = (await engine.listTools(asker)).map((entry) => `\`${escapeMrkdwn(entry.server)}\``);
+      const known = engine.serverNames(asker).map((name) => `\`${escapeMrkdwn(name)}\``);
       const text = !server ? 'No MCP servers are configured.' : `No MCP server is named \`${escapeMrkdwn(server)}\`.${known.length ? ` Servers: ${known.join(', ')}.` : ''}`;
       await respond({ response_type: 'ephemeral', text });
       return;

@@ -13,6 +13,7 @@ import type { ConnectState } from './connect-states.js';
 import { PersonalConnections, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
 import { revokeTokens } from './token-revocation.js';
+import { claimOnce } from '../../store/claim-once.js';
 
 /** A person is offered a server's connect link at most this often without asking for it (`/connect`). */
 const OFFER_INTERVAL_MS = 24 * 60 * 60_000;
@@ -108,7 +109,8 @@ export class PersonalServers implements PersonalAccounts {
     const links: ConnectLink[] = [];
     for (const server of servers) {
       try {
-        if (await this.options.kv.get(offeredMark(server, person))) continue;
+        // Atomic across processes: of two turns of one person starting together, one sends the link.
+        if (!(await this.markOffered(server, person))) continue;
         const result = await this.connect(person, server);
         if (result.kind === 'link') links.push(result.link);
       } catch (error) {
@@ -145,7 +147,7 @@ export class PersonalServers implements PersonalAccounts {
       const result = await auth(provider, { serverUrl: config.url, skipIssuerMetadataValidation: issuerMismatchAllowed(config) });
       if (result === 'REDIRECT' && provider.link) {
         // A link sent, asked for or not, counts as the day's offer.
-        await this.options.kv.set(offeredMark(config.name, person), true, OFFER_INTERVAL_MS);
+        await this.markOffered(config.name, person);
         return { kind: 'link', link: { server: config.name, url: provider.link.href } };
       }
       return { kind: 'connected' };
@@ -167,7 +169,7 @@ export class PersonalServers implements PersonalAccounts {
     const client = config && tokens ? await this.provider(config, person).clientInformation() : undefined;
     await credentials.remove(server, 'tokens', person);
     // Who just disconnected does not want a link with their next question.
-    await this.options.kv.set(offeredMark(server, person), true, OFFER_INTERVAL_MS);
+    await this.markOffered(server, person);
     this.connections.close(server, person);
     this.log.info({ server, person, had: tokens !== undefined }, 'person disconnected their account');
     if (config && tokens && client) {
@@ -207,6 +209,11 @@ export class PersonalServers implements PersonalAccounts {
     return connection.provider.link ? this.connectAgain(server, toolName, connection.provider.link) : result;
   }
 
+  /** Marks `server`'s link as offered to `person` for OFFER_INTERVAL_MS; true when it was not already. */
+  private markOffered(server: string, person: string): Promise<boolean> {
+    return claimOnce(this.options.kv, `connect-offered:${server}:${person}`, OFFER_INTERVAL_MS);
+  }
+
   /** Closes every connection; resolves when they are closed. */
   close(): Promise<void> {
     return this.connections.closeAll();
@@ -234,9 +241,4 @@ export class PersonalServers implements PersonalAccounts {
     this.catalogs.set(person, { shared, parts: lists, catalog });
     return catalog;
   }
-}
-
-/** The store key saying `person` was offered `server`'s link within OFFER_INTERVAL_MS. */
-function offeredMark(server: string, person: string): string {
-  return `connect-offered:${server}:${person}`;
 }

@@ -16,6 +16,9 @@ export const REDACTED_PATHS = [
   '*.headers.Authorization',
   'env',
   '*.env',
+  // What a failed platform request sent (discord.js's DiscordAPIError keeps it): a person's message, a private connect link.
+  'requestBody',
+  '*.requestBody',
 ];
 
 /**

@@ -227,6 +227,8 @@ describe('Discord: each person connects their own account on a per-person OAuth 
     expect(contentOf(told)).toContain('private link');
     expect(linkIn(contentOf(told))).toBeUndefined();
     await bot.logs.waitFor((line) => line.msg === 'connect links could not be sent by DM; the conversation is told to run /connect' && line.hint !== undefined);
+    // The refused request's body (the link) is not in the log line about it: a log reader must not be able to follow it.
+    expect(bot.rawLogs.filter((line) => line.includes('/authorize'))).toEqual([]);
   });
 
   it('when the person’s tokens are refused and cannot be refreshed, they get a new private link and the answer says to connect again', async () => {

@@ -11,8 +11,6 @@ export interface ServerAccessConfig {
   confirmTools: string[];
 }
 
-/** A refused person is told at most this often, so a retry loop does not turn the bot into a spammer. */
-const NOTICE_INTERVAL_MS = 10 * 60_000;
 const ANY_TOOL = '*';
 
 /**
@@ -24,7 +22,6 @@ export class AccessPolicy {
   private confirmed = new Map<string, Set<string>>();
   /** Filtered catalogs keyed by which restricted servers are in, so equal askers share one array (and one prompt). */
   private catalogs = new WeakMap<CatalogTool[], Map<string, CatalogTool[]>>();
-  private readonly lastNotice = new Map<string, number>();
 
   constructor(
     private readonly bot: AccessRule = OPEN_RULE,
@@ -81,14 +78,4 @@ export class AccessPolicy {
     return tools !== undefined && (tools.has(ANY_TOOL) || tools.has(tool.toolName));
   }
 
-  /** For a refused person: true when they have not been told in the last ten minutes (and counts this telling). */
-  shouldNotify(userId: string, now = Date.now()): boolean {
-    const last = this.lastNotice.get(userId);
-    if (last !== undefined && now - last < NOTICE_INTERVAL_MS) return false;
-    this.lastNotice.set(userId, now);
-    if (this.lastNotice.size > 10_000) {
-      for (const [user, time] of this.lastNotice) if (now - time >= NOTICE_INTERVAL_MS) this.lastNotice.delete(user);
-    }
-    return true;
-  }
 }

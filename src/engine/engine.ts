@@ -1,4 +1,4 @@
-import type Keyv from 'keyv';
+import Keyv from 'keyv';
 import { AccessPolicy, type Asker } from '../access/index.js';
 import { ConfigError, type EngineSettings } from '../config/index.js';
 import type { Logger } from '../logging/logger.js';
@@ -9,6 +9,7 @@ import type { CallContext, CatalogTool, ConnectResult, PersonalAccounts, ToolPro
 import { accountsNote } from './account-text.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import { FencedOutError, type HistoryStore, type MessageBus } from '../store/types.js';
+import { claimOnce } from '../store/claim-once.js';
 import type { TurnLease } from '../queue/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
@@ -98,6 +99,9 @@ interface TurnState {
   accountsNote: string | undefined;
 }
 
+/** A refused person is told at most this often. */
+const ACCESS_NOTICE_INTERVAL_MS = 10 * 60_000;
+
 /** Between what a model said before a tool call and what it says after. */
 const TEXT_SEPARATOR = '\n\n';
 
@@ -137,6 +141,8 @@ export class ConversationEngine {
   private thinksFirst: boolean | undefined;
   /** Servers' prompts, as the asker may use them; a filled one is asked through `handle`. */
   readonly prompts: PromptLibrary;
+  /** Where "refused person told" marks live: the store where there is one. */
+  private readonly notices: Keyv;
 
   constructor(private readonly deps: EngineDeps) {
     this.protocol = protocolFor(deps.settings);
@@ -148,16 +154,20 @@ export class ConversationEngine {
     this.questions = new QuestionBroker(deps.kv, deps.logger, deps.bus);
     this.prompts = new PromptLibrary(deps.prompts, this.access, deps.logger);
     this.tasks = new RunningTasks(deps.kv, deps.logger, deps.bus);
+    this.notices = deps.kv ?? new Keyv();
   }
 
   /**
    * Adapters ask this before they start a thread or show a placeholder, so a refused person sees
-   * nothing but one short notice, at most every few minutes.
+   * nothing but one short notice, at most every ten minutes from all processes sharing the store
+   * together (a retry loop must not turn the bot into a spammer). Never rejects: a store that cannot
+   * say means the notice is given.
    */
-  checkAccess(asker: Asker): AccessCheck {
+  async checkAccess(asker: Asker): Promise<AccessCheck> {
     if (this.admits(asker)) return { allowed: true };
     this.deps.logger.info({ user: asker.userId, channel: asker.channelId }, 'message refused: not allowed here');
-    return { allowed: false, notice: this.access.shouldNotify(asker.userId) ? ACCESS_DENIED_MESSAGE : undefined };
+    const tell = await claimOnce(this.notices, `access-notice:${asker.personId}`, ACCESS_NOTICE_INTERVAL_MS).catch(() => true);
+    return { allowed: false, notice: tell ? ACCESS_DENIED_MESSAGE : undefined };
   }
 
   /** May this person use the bot here at all (for commands, which answer privately anyway)? */

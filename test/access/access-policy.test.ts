@@ -63,12 +63,4 @@ describe('access policy', () => {
     expect(policy.needsConfirmation({ server: 'open', toolName: 'anything' })).toBe(true);
     expect(policy.needsConfirmation({ server: 'memory', toolName: 'read_graph' })).toBe(false);
   });
-
-  it('tells a refused person at most once in ten minutes', () => {
-    const start = 1_000_000;
-    expect(policy.shouldNotify('U9', start)).toBe(true);
-    expect(policy.shouldNotify('U9', start + 60_000)).toBe(false);
-    expect(policy.shouldNotify('U8', start + 60_000)).toBe(true);
-    expect(policy.shouldNotify('U9', start + 10 * 60_000)).toBe(true);
-  });
 });

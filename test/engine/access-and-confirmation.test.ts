@@ -1,7 +1,7 @@
 import { access, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Asker } from '../../src/access/index.js';
 import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../src/engine/index.js';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
@@ -54,10 +54,18 @@ describe('access control and confirmations in the engine (filesystem server from
     await harness.engine.handle({ threadKey: 't:stranger', asker: stranger, text: 'hello' }, reply);
     expect(reply.errorMessage).toBe(ACCESS_DENIED_MESSAGE);
     expect(harness.llm.requests.items).toHaveLength(0);
-    expect(harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
-    expect(harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: undefined });
-    expect((await harness.engine.listTools(stranger))).toEqual([]);
-    expect(harness.engine.checkAccess(testAsker('someone', { roleIds: ['R-staff'] }))).toEqual({ allowed: true });
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      expect(await harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
+      expect(await harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: undefined });
+      expect(await harness.engine.checkAccess(testAsker('other stranger'))).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
+      vi.setSystemTime(Date.now() + 10 * 60_000);
+      expect(await harness.engine.checkAccess(stranger)).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await harness.engine.listTools(stranger)).toEqual([]);
+    expect(await harness.engine.checkAccess(testAsker('someone', { roleIds: ['R-staff'] }))).toEqual({ allowed: true });
   });
 
   it("offers a server's tools only in the channels it allows, to the model and in /tools", async () => {

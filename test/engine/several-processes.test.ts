@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { ConversationEngine } from '../../src/engine/index.js';
+import { ACCESS_DENIED_MESSAGE, type ConversationEngine } from '../../src/engine/index.js';
 import { openStore, redisClientOf, type Store } from '../../src/store/index.js';
 import { toolResultText } from '../fakes/fake-llm.js';
 import { fixtureServerConfig, remoteServerConfig } from '../fixtures/index.js';
@@ -163,5 +163,15 @@ describe.skipIf(!redisAvailable)('several bot processes sharing one Redis: a que
     // A's turn, still polling here, sees the server's cancellation.
     await done;
     dropConnection(stores[0]!);
+  });
+
+  it('tells a refused person once in ten minutes from all processes together', async () => {
+    const { stores } = await processes(2);
+    const onlyStaff = { users: ['staff'], roles: [], channels: [] };
+    const [a, b] = stores.map((store) => engineBeside(harness, { store, access: onlyStaff }));
+    const stranger = testAsker('stranger', { personId: `test:${randomUUID()}` });
+    expect(await a!.checkAccess(stranger)).toEqual({ allowed: false, notice: ACCESS_DENIED_MESSAGE });
+    expect(await b!.checkAccess(stranger)).toEqual({ allowed: false, notice: undefined });
+    expect(await a!.checkAccess(stranger)).toEqual({ allowed: false, notice: undefined });
   });
 });

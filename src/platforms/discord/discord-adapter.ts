@@ -22,6 +22,7 @@ import type { ServersReload } from '../../reload/index.js';
 import { InFlightTurns } from '../shared/in-flight.js';
 import type { PlatformAdapter } from '../types.js';
 import { ArrivalOrder } from './arrival-order.js';
+import type { Asker } from '../../access/index.js';
 import { interactionAsker, messageAsker } from './askers.js';
 import { attachmentsOf, incomingFiles } from './attachments.js';
 import { isConfirmationButton, onConfirmationButton } from './confirmation-buttons.js';
@@ -231,9 +232,9 @@ export class DiscordAdapter implements PlatformAdapter {
 
   private accept(message: Message, route: Route, botId: string): Promise<void> {
     const asker = messageAsker(message, route);
-    // Here, before any thread or typing, so a refused person leaves no trace in the channel.
-    const access = this.options.engine.checkAccess(asker);
-    if (!access.allowed) return access.notice ? tellRefused(message, access.notice, this.log.child({ user: asker.userId })) : Promise.resolve();
+    // Here, before any thread or typing, so a refused person leaves no trace in the channel. Admission
+    // is decided without awaiting, so an admitted message still reaches the queue before any later one.
+    if (!this.options.engine.admits(asker)) return this.refuse(message, asker);
     const text = questionText(message, botId);
     const files = attachmentsOf(message);
     if (!text && files.length === 0) return Promise.resolve();
@@ -254,6 +255,12 @@ export class DiscordAdapter implements PlatformAdapter {
     return this.enqueue(threadKey, turn).catch(async () => {
       await message.reply({ content: NOT_QUEUED_TEXT, allowedMentions: { parse: [], repliedUser: false } }).catch(() => undefined);
     });
+  }
+
+  /** A message from someone the bot does not admit: at most one short notice (see ConversationEngine.checkAccess). */
+  private async refuse(message: Message, asker: Asker): Promise<void> {
+    const access = await this.options.engine.checkAccess(asker);
+    if (!access.allowed && access.notice) await tellRefused(message, access.notice, this.log.child({ user: asker.userId }));
   }
 
   /** Puts the turn in the queue; rejects (logged here) when the queue cannot take it. */

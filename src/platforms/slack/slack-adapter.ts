@@ -283,7 +283,7 @@ export class SlackAdapter implements PlatformAdapter {
       if (this.stopping && this.options.queue.kind === 'in-process') return await reply.say(STOPPING_TEXT);
       const asker = { userId: event.user ?? '', personId: slackPersonId(teamId, event.user ?? ''), roleIds: [], channelId: conversation.channel, direct: conversation.kind === 'dm' };
       // Before the placeholder, so a refused person sees one private notice and nothing else.
-      const access = this.options.engine.checkAccess(asker);
+      const access = await this.options.engine.checkAccess(asker);
       if (!access.allowed) return access.notice ? await reply.whisper(asker.userId, access.notice) : undefined;
       if (conversation.kind === 'channel-thread') await this.rememberThread(teamId, conversation);
       const raw = event.text ?? '';

@@ -314,4 +314,24 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
       await forgetNamespace(b.store, REDIS_URL);
     }
   }, 60_000);
+
+  it('does not hold a question for a person’s connection that hangs: the turn goes on without it, and the next one has the tools once it opens', async () => {
+    const { logger, logs } = capturingLogger();
+    const harness = await start({ logger });
+    await connect(harness, ALICE, 'alice');
+    fixture.holdMcpRequests();
+    try {
+      const waited = await harness.ask('while it hangs', 'test:a', ALICE);
+      expect(waited.answer?.text).toBe('No tools.');
+      expect(harness.llm.requests.items.at(-1)?.messages[0]?.content).toContain('The tool server tracker cannot be reached for the person asking right now (still connecting');
+      // The next question does not wait again for the same attempt.
+      const requests = fixture.mcpRequests.items.length;
+      expect((await harness.ask('still hanging', 'test:a', ALICE)).answer?.text).toBe('No tools.');
+      expect(fixture.mcpRequests.items.length).toBe(requests);
+    } finally {
+      fixture.answerHeld();
+    }
+    await logs.waitFor((line) => line.msg === 'server ready' && (line as { person?: string }).person === ALICE.personId, { what: 'Alice’s connection open', timeoutMs: 20_000 });
+    expect((await harness.ask('now', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nnow');
+  }, 60_000);
 });

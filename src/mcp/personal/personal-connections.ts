@@ -20,6 +20,19 @@ export interface PersonalConnection {
 /** `link`: the person has to connect again (their tokens were refused and could not be refreshed). */
 export type ConnectionOutcome = { ok: true } | { ok: false; reason: string; link?: URL };
 
+/** What asking for a connection came to: the open connection, or why there is none now. */
+export type Connecting = { ok: true; connection: PersonalConnection } | { ok: false; reason: string; link?: URL };
+
+/**
+ * A turn waits this long for a person's connection to open (ms). Past it the turn goes on without that
+ * server and the connection keeps opening for the next one: a remote server that hangs must not hold
+ * every question of its people for the whole start-up time-out.
+ */
+export const TURN_CONNECT_WAIT_MS = 5_000;
+/** After a person's connection failed to open, their turns skip it for this long (ms) instead of each waiting on a new attempt. */
+const RETRY_AFTER_FAILURE_MS = 30_000;
+const STILL_CONNECTING = 'still connecting; its tools come with a later question';
+
 export interface PersonalConnectionsOptions {
   settings: PersonalConnectionSettings;
   connection: Omit<ServerConnectionOptions, 'onEvent' | 'authProvider'>;
@@ -36,6 +49,10 @@ export interface PersonalConnectionsOptions {
  */
 export class PersonalConnections {
   private readonly open: LRUCache<string, PersonalConnection>;
+  /** Why a person's connection recently failed to open, by (server, person), until a new attempt is due. */
+  private readonly failures = new LRUCache<string, string>({ max: 10_000, ttl: RETRY_AFTER_FAILURE_MS });
+  /** Connections a turn gave up waiting for: later turns do not wait for them again. */
+  private readonly slow = new WeakSet<PersonalConnection>();
 
   constructor(private readonly options: PersonalConnectionsOptions) {
     this.open = new LRUCache<string, PersonalConnection>({
@@ -52,14 +69,39 @@ export class PersonalConnections {
     return this.open.size;
   }
 
-  /** The person's connection to the server, opened when there is none; counts as a use. */
-  async connect(config: RemoteServerConfig, person: string): Promise<{ connection: PersonalConnection; outcome: ConnectionOutcome }> {
+  /**
+   * The person's connection to the server, opened when there is none; counts as a use. Waits up to
+   * `waitMs` for it to open (not at all for one a turn already gave up on), and does not try again
+   * within RETRY_AFTER_FAILURE_MS of a failure.
+   */
+  async connect(config: RemoteServerConfig, person: string, waitMs = Number.POSITIVE_INFINITY): Promise<Connecting> {
     const key = keyOf(config.name, person);
+    const failure = this.failures.get(key);
+    if (failure !== undefined) return { ok: false, reason: failure };
     let connection = this.open.get(key);
     if (!connection) this.open.set(key, (connection = this.opened(config, person)));
-    const outcome = await connection.ready;
-    if (!outcome.ok) this.drop(connection);
-    return { connection, outcome };
+    const outcome = await this.settled(connection, this.slow.has(connection) ? 0 : waitMs);
+    if (outcome === undefined) {
+      this.slow.add(connection);
+      return { ok: false, reason: STILL_CONNECTING };
+    }
+    if (outcome.ok) return { ok: true, connection };
+    this.drop(connection);
+    // A person who must connect again is not kept waiting: their link is the way back.
+    if (!outcome.link) this.failures.set(key, outcome.reason);
+    return outcome;
+  }
+
+  /** The connection's outcome, or undefined when it has not settled within `waitMs`. */
+  private async settled(connection: PersonalConnection, waitMs: number): Promise<ConnectionOutcome | undefined> {
+    if (!Number.isFinite(waitMs)) return connection.ready;
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), waitMs)));
+    try {
+      return await Promise.race([connection.ready, gaveUp]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Whether the person's connection is open, without counting as a use. */
@@ -67,13 +109,15 @@ export class PersonalConnections {
     return this.open.has(keyOf(server, person));
   }
 
-  /** Closes the person's connection to the server, if open. */
+  /** Closes the person's connection to the server, if open, and forgets a recent failure: the next use tries at once. */
   close(server: string, person: string): void {
+    this.failures.delete(keyOf(server, person));
     this.open.delete(keyOf(server, person));
   }
 
-  /** Closes every connection to the server (removed or changed in the servers file). */
+  /** Closes every connection to the server (removed or changed in the servers file), and forgets its recent failures. */
   closeServer(server: string): void {
+    for (const key of [...this.failures.keys()]) if (key.startsWith(`${server}\n`)) this.failures.delete(key);
     for (const connection of [...this.open.values()]) if (connection.server === server) this.drop(connection);
   }
 

@@ -10,7 +10,7 @@ import { failedOutcome } from '../tool-outcome.js';
 import { issuerMismatchAllowed } from '../transports.js';
 import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAccounts, PersonalCatalog, ToolOutcome } from '../types.js';
 import type { ConnectState } from './connect-states.js';
-import { PersonalConnections, type PersonalConnectionsOptions } from './personal-connections.js';
+import { PersonalConnections, TURN_CONNECT_WAIT_MS, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
 import { revokeTokens } from './token-revocation.js';
 import { claimOnce } from '../../store/claim-once.js';
@@ -88,11 +88,11 @@ export class PersonalServers implements PersonalAccounts {
             this.connections.close(server, person);
             return void result.unconnected.push(server);
           }
-          const { connection, outcome } = await this.connections.connect(config, person);
-          if (outcome.ok) return void parts.set(server, connection.instances.tools);
-          if (!outcome.link) return void result.unavailable.push({ server, reason: outcome.reason });
+          const opened = await this.connections.connect(config, person, TURN_CONNECT_WAIT_MS);
+          if (opened.ok) return void parts.set(server, opened.connection.instances.tools);
+          if (!opened.link) return void result.unavailable.push({ server, reason: opened.reason });
           result.unconnected.push(server);
-          result.links.push({ server, url: outcome.link.href });
+          result.links.push({ server, url: opened.link.href });
         } catch (error) {
           this.log.warn({ server, person, err: error }, 'personal connection could not be checked; the server is left out of this turn');
           result.unavailable.push({ server, reason: (error as Error).message });
@@ -203,10 +203,10 @@ export class PersonalServers implements PersonalAccounts {
   async callTool(person: string, server: string, toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
     const config = this.configs.get(server);
     if (!config) return failedOutcome(server, toolName, `there is no server named "${server}"`);
-    const { connection, outcome } = await this.connections.connect(config, person);
-    if (!outcome.ok) return outcome.link ? this.connectAgain(server, toolName, outcome.link) : failedOutcome(server, toolName, `server "${server}" cannot be reached: ${outcome.reason}`);
-    const result = await connection.instances.callTool(toolName, args, context);
-    return connection.provider.link ? this.connectAgain(server, toolName, connection.provider.link) : result;
+    const opened = await this.connections.connect(config, person);
+    if (!opened.ok) return opened.link ? this.connectAgain(server, toolName, opened.link) : failedOutcome(server, toolName, `server "${server}" cannot be reached: ${opened.reason}`);
+    const result = await opened.connection.instances.callTool(toolName, args, context);
+    return opened.connection.provider.link ? this.connectAgain(server, toolName, opened.connection.provider.link) : result;
   }
 
   /** Marks `server`'s link as offered to `person` for OFFER_INTERVAL_MS; true when it was not already. */

@@ -218,8 +218,15 @@ export class ConversationEngine {
    */
   async cancelLeftoverTasks(tell: (threadKey: string, text: string) => Promise<boolean>): Promise<void> {
     const cancelTask = this.deps.tools.cancelTask?.bind(this.deps.tools);
+    const { accounts } = this.deps;
     for (const task of await this.tasks.takeLeftovers()) {
-      const outcome = cancelTask ? await cancelTask(task.server, task.taskId) : { kind: 'failed' as const, reason: 'tasks cannot be cancelled here' };
+      // A per-person call's task lives on its person's own connection, and only that one may cancel it.
+      const outcome =
+        task.person !== undefined && accounts
+          ? await accounts.cancelTask(task.person, task.server, task.taskId)
+          : cancelTask
+            ? await cancelTask(task.server, task.taskId)
+            : { kind: 'failed' as const, reason: 'tasks cannot be cancelled here' };
       const text = leftoverTaskText(task, outcome);
       const log = this.deps.logger.child({ threadKey: task.threadKey, server: task.server, tool: task.tool, taskId: task.taskId });
       log.info({ outcome: outcome.kind }, 'task left by the previous run handled');
@@ -540,11 +547,12 @@ export class ConversationEngine {
     turn.started.add(step.step);
     await this.deliver(log, turn.output, { type: 'tool-started', ...step });
     const started = Date.now();
-    const running = this.tasks.begin({ threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName });
-    const context = this.callContext(turn, tool, log, running);
     const accounts = this.deps.accounts;
+    const personal = accounts?.servers().includes(tool.server) === true;
+    const running = this.tasks.begin({ threadKey: turn.threadKey, askerId: turn.asker.userId, server: tool.server, tool: tool.toolName, ...(personal ? { person: turn.asker.personId } : {}) });
+    const context = this.callContext(turn, tool, log, running);
     // A per-person server's tool runs on the asker's own connection, with their own token, and nowhere else.
-    const outcome = accounts?.servers().includes(tool.server)
+    const outcome = personal && accounts
       ? await accounts.callTool(turn.asker.personId, tool.server, tool.toolName, call.arguments, context)
       : await this.deps.tools.callTool(tool.name, call.arguments, context);
     await this.tasks.end(running.id);

@@ -14,6 +14,8 @@ export interface RecordedTask {
   tool: string;
   /** The bus id of the process running it, where processes share the store: its tasks are not leftovers while it lives. */
   owner?: string;
+  /** On a per-person server, whose connection runs it (Asker.personId): only that connection can cancel it. */
+  person?: string;
 }
 
 /** A step running as a task, as other processes sharing the store find it by its cancel id. */
@@ -35,6 +37,8 @@ interface Step {
   askerId: string;
   server: string;
   tool: string;
+  /** On a per-person server: the asker's person id, whose connection runs it. */
+  person?: string;
   controller: AbortController;
   /** Set once the server created the task. */
   taskId?: string;
@@ -97,7 +101,7 @@ export class RunningTasks {
     if (!step) return;
     step.taskId = taskId;
     const owner = this.bus?.processId;
-    const record = { server: step.server, taskId, threadKey: step.threadKey, tool: step.tool, ...(owner ? { owner } : {}) };
+    const record = { server: step.server, taskId, threadKey: step.threadKey, tool: step.tool, ...(owner ? { owner } : {}), ...(step.person ? { person: step.person } : {}) };
     await Promise.all([this.update((tasks) => [...tasks, record]), owner && this.recordForCancel(id, { askerId: step.askerId, owner })]);
   }
 

@@ -91,6 +91,8 @@ export interface PersonalAccounts {
   connect(person: string, server: string): Promise<ConnectResult>;
   /** `/disconnect`: forgets their tokens and closes their connection; false when they had none. */
   disconnect(person: string, server: string): Promise<boolean>;
+  /** Cancels a task a call on the person's own connection left running (tasks/cancel), e.g. one recorded before a restart. Never rejects. */
+  cancelTask(person: string, server: string, taskId: string): Promise<TaskCancelOutcome>;
   /** Runs `toolName` on the person's own connection to `server`; never rejects. */
   callTool(person: string, server: string, toolName: string, args: Record<string, unknown>, context?: CallContext): Promise<ToolOutcome>;
 }

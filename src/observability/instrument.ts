@@ -40,6 +40,7 @@ export function measuredAccounts(accounts: PersonalAccounts, metrics: BotMetrics
     isConnected: (person, server) => accounts.isConnected(person, server),
     connect: (person, server) => accounts.connect(person, server),
     disconnect: (person, server) => accounts.disconnect(person, server),
+    cancelTask: (person, server, taskId) => accounts.cancelTask(person, server, taskId),
     callTool: (person, server, toolName, args, context) => measuredCall(metrics, toolName, () => accounts.callTool(person, server, toolName, args, context)),
   };
 }

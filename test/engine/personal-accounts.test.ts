@@ -13,6 +13,8 @@ import { oauthCallbackRoute, type McpPool } from '../../src/mcp/index.js';
 import { SecretBox } from '../../src/store/secret-box.js';
 import { toolResultText, type LlmRequest } from '../fakes/fake-llm.js';
 import { startOAuthFixture, type OAuthFixture } from '../fixtures/oauth-fixture.js';
+import { taskServer } from '../fixtures/task-fixture.js';
+import { TaskReply } from '../helpers/recording-reply.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
 import { capturingLogger, testLogger } from '../helpers/logger.js';
 import { forgetNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
@@ -333,5 +335,41 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     }
     await logs.waitFor((line) => line.msg === 'server ready' && (line as { person?: string }).person === ALICE.personId, { what: 'Alice’s connection open', timeoutMs: 20_000 });
     expect((await harness.ask('now', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nnow');
+  }, 60_000);
+
+  it('cancels at start-up a task a person’s call left running, on that person’s own connection', async () => {
+    const jobs = taskServer();
+    const taskFixture = await startOAuthFixture({ mcpServer: jobs.mcpServer });
+    const servers = [parseServer('servers.json', 'jobs', { url: taskFixture.url, auth: { type: 'oauth', perUser: true } }, process.env)];
+    const script = (request: LlmRequest) => toolResultText(request) ?? { toolCall: { tool: 'long_job', arguments: { seconds: 30 } } };
+    const first = await startEngineHarness({ script, servers, storeUrl: `sqlite://${storeFile}`, oauth: { publicUrl, secrets } });
+    harnesses.push(first);
+    current = first.pool;
+    try {
+      const link = await first.engine.connectAccount(ALICE, 'jobs');
+      if (link.kind !== 'link') throw new Error(`expected a link, got ${link.kind}`);
+      expect((await follow(link.link.url, 'alice')).status).toBe(200);
+      const reply = new TaskReply();
+      const done = first.engine.handle({ threadKey: 'test:jobs', asker: ALICE, text: 'run the job' }, reply);
+      await reply.taskStarted();
+      const left = jobs.tasks().at(-1);
+      // The first process is gone without cleaning up; the next one starts over the same store and servers.
+      const second = await startEngineHarness({ script, servers, storeUrl: `sqlite://${storeFile}`, oauth: { publicUrl, secrets } });
+      harnesses.push(second);
+      taskFixture.mcpRequests.clear();
+      const told: string[] = [];
+      await second.engine.cancelLeftoverTasks(async (threadKey, text) => {
+        told.push(`${threadKey}: ${text}`);
+        return true;
+      });
+      expect(told).toEqual(['test:jobs: ⏹️ I restarted while `long_job` on `jobs` was running as a task, so I cancelled it. Ask again if you still want it.']);
+      expect(jobs.tasks().find((task) => task.taskId === left?.taskId)?.status).toBe('cancelled');
+      expect(new Set(taskFixture.mcpRequests.items.map((request) => request.account))).toEqual(new Set(['alice']));
+      await done;
+    } finally {
+      jobs.stop();
+      for (const harness of harnesses.splice(0)) await harness.close();
+      await taskFixture.close();
+    }
   }, 60_000);
 });

@@ -8,7 +8,7 @@ import type { ServerTool } from '../server-connection.js';
 import { exposedNames } from '../tool-names.js';
 import { failedOutcome } from '../tool-outcome.js';
 import { issuerMismatchAllowed } from '../transports.js';
-import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAccounts, PersonalCatalog, ToolOutcome } from '../types.js';
+import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAccounts, PersonalCatalog, TaskCancelOutcome, ToolOutcome } from '../types.js';
 import type { ConnectState } from './connect-states.js';
 import { PersonalConnections, TURN_CONNECT_WAIT_MS, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
@@ -212,6 +212,14 @@ export class PersonalServers implements PersonalAccounts {
   /** Marks `server`'s link as offered to `person` for OFFER_INTERVAL_MS; true when it was not already. */
   private markOffered(server: string, person: string): Promise<boolean> {
     return claimOnce(this.options.kv, `connect-offered:${server}:${person}`, OFFER_INTERVAL_MS);
+  }
+
+  async cancelTask(person: string, server: string, taskId: string): Promise<TaskCancelOutcome> {
+    const config = this.configs.get(server);
+    if (!config) return { kind: 'failed', reason: `there is no server named "${server}"` };
+    const opened = await this.connections.connect(config, person);
+    if (!opened.ok) return { kind: 'failed', reason: opened.link ? 'the person has to connect their account again' : opened.reason };
+    return opened.connection.instances.cancelTask(taskId);
   }
 
   /** Closes every connection; resolves when they are closed. */

@@ -310,8 +310,9 @@ export class ConversationEngine {
     for (const tool of this.deps.tools.tools()) byServer.get(tool.server)?.tools.push(describe(tool));
     const personal = this.personalServers(asker).filter((name) => server === undefined || name === server);
     if (personal.length > 0) {
-      // Opens the asker's connections, so a connected server lists its tools as their questions get them.
-      const { catalog, unconnected, unavailable } = await this.deps.accounts!.catalogFor(asker.personId, [], personal);
+      // Opens the asker's connections, so a connected server lists its tools as their questions get them,
+      // under the names the model sees; the same shared catalog as their turns', so theirs stays built.
+      const { catalog, unconnected, unavailable } = await this.deps.accounts!.catalogFor(asker.personId, this.access.catalogFor(asker, this.deps.tools.tools()), personal);
       for (const name of personal) {
         const down = unavailable.find((entry) => entry.server === name);
         const state = unconnected.includes(name) ? 'not connected' : down ? `connected, unreachable: ${down.reason}` : 'connected';

@@ -121,11 +121,6 @@ export class McpPool implements ToolProvider {
     return this.personal.openConnections;
   }
 
-  /** Whether `person`'s own connection to `server` is open now. */
-  personalConnectionOpen(person: string, server: string): boolean {
-    return this.personal.isOpen(person, server);
-  }
-
   private instancesFor(config: ServerConfig): ServerInstances {
     return new ServerInstances(config, { ...this.connectionOptions, onEvent: (type, details) => this.serverEvent({ server: config.name, type, ...details }) });
   }

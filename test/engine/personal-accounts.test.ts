@@ -225,20 +225,23 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
 
   it('closes a person’s idle connection, and the least recently used one past MCP_USER_CONNECTIONS_MAX', async () => {
     const carol = testAsker('carol', { personId: 'test:carol' });
-    const harness = await start({ personal: { idleMs: 60_000, maxConnections: 2 } });
+    const captured = capturingLogger();
+    const harness = await start({ personal: { idleMs: 60_000, maxConnections: 2 }, logger: captured.logger });
     for (const [asker, login] of [[ALICE, 'alice'], [BOB, 'bob'], [carol, 'carol']] as const) await connect(harness, asker, login);
-    const open = (asker: Asker) => harness.pool.personalConnectionOpen(asker.personId, 'tracker');
+    const closed = () => captured.logs.filter((line) => line.msg === 'personal connection closed').map((line) => `${(line as { person?: string }).person}: ${line.reason}`);
     await harness.ask('a', 'test:a', ALICE);
     await harness.ask('b', 'test:b', BOB);
-    expect([open(ALICE), open(BOB)]).toEqual([true, true]);
+    expect(harness.pool.personalConnections).toBe(2);
+    expect(closed()).toEqual([]);
     await harness.ask('c', 'test:c', carol);
     // Alice's was used least recently: it closed to make room.
-    expect([open(ALICE), open(BOB), open(carol)]).toEqual([false, true, true]);
+    expect(closed()).toEqual(['test:alice: MCP_USER_CONNECTIONS_MAX reached: least recently used']);
     expect(harness.pool.personalConnections).toBe(2);
     // It opens again on her next question, with her own token.
     fixture.mcpRequests.clear();
     expect((await harness.ask('again', 'test:a', ALICE)).answer?.text).toBe('Tracker said: Result of echo:\nagain');
     expect(new Set(fixture.mcpRequests.items.map((request) => request.account))).toEqual(new Set(['alice']));
+    expect(closed()).toEqual(['test:alice: MCP_USER_CONNECTIONS_MAX reached: least recently used', 'test:bob: MCP_USER_CONNECTIONS_MAX reached: least recently used']);
     await harness.close();
     harnesses.length = 0;
 
@@ -247,7 +250,6 @@ describe('per-person accounts on a remote OAuth server ("perUser": true), throug
     await idle.ask('one', 'test:a', ALICE);
     await logs.waitFor((line) => line.msg === 'personal connection closed' && line.reason === 'idle', { what: 'the idle connection closed', timeoutMs: 10_000 });
     expect(idle.pool.personalConnections).toBe(0);
-    expect(idle.pool.personalConnectionOpen(ALICE.personId, 'tracker')).toBe(false);
   }, 60_000);
 
   it('follows a reloaded servers file: a changed per-person server closes people’s connections and keeps their tokens; a removed one takes its tools away', async () => {

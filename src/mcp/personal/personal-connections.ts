@@ -104,11 +104,6 @@ export class PersonalConnections {
     }
   }
 
-  /** Whether the person's connection is open, without counting as a use. */
-  has(server: string, person: string): boolean {
-    return this.open.has(keyOf(server, person));
-  }
-
   /** Closes the person's connection to the server, if open, and forgets a recent failure: the next use tries at once. */
   close(server: string, person: string): void {
     this.failures.delete(keyOf(server, person));

@@ -5,12 +5,13 @@ import type { RemoteServerConfig } from '../../config/index.js';
 import type { Logger } from '../../logging/logger.js';
 import type { OAuthConfig } from '../auth/oauth-provider.js';
 import type { ServerTool } from '../server-connection.js';
+import { diffServers } from '../config-diff.js';
 import { exposedNames } from '../tool-names.js';
 import { failedOutcome } from '../tool-outcome.js';
 import { issuerMismatchAllowed } from '../transports.js';
 import type { CallContext, CatalogTool, ConnectLink, ConnectResult, PersonalAccounts, PersonalCatalog, TaskCancelOutcome, ToolOutcome } from '../types.js';
 import type { ConnectState } from './connect-states.js';
-import { PersonalConnections, TURN_CONNECT_WAIT_MS, type PersonalConnectionsOptions } from './personal-connections.js';
+import { PersonalConnections, TURN_CONNECT_WAIT_MS, type Connecting, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
 import { revokeTokens } from './token-revocation.js';
 import { claimOnce } from '../../store/claim-once.js';
@@ -42,6 +43,8 @@ export class PersonalServers implements PersonalAccounts {
   private readonly connections: PersonalConnections;
   private readonly catalogs = new LRUCache<string, KeptCatalog>({ max: CATALOGS_KEPT });
   private readonly log: Logger;
+  /** "Link offered" marks this process made or found taken, so it does not claim them again each turn. */
+  private readonly offered = new LRUCache<string, true>({ max: 10_000, ttl: OFFER_INTERVAL_MS });
   /** Links being made, by server: one at a time, so two people's first links do not each register a client. */
   private readonly linking = new Map<string, Promise<unknown>>();
 
@@ -68,11 +71,9 @@ export class PersonalServers implements PersonalAccounts {
    * servers close (after their calls in flight); people's tokens stay, so a server put back finds them.
    */
   setServers(configs: RemoteServerConfig[]): void {
-    const next = new Map(configs.map((config) => [config.name, config]));
-    for (const [name, config] of this.configs) {
-      if (JSON.stringify(next.get(name)) !== JSON.stringify(config)) this.connections.closeServer(name);
-    }
-    this.configs = next;
+    const { removed, changed } = diffServers([...this.configs.values()], configs);
+    for (const name of [...removed, ...changed.map((config) => config.name)]) this.connections.closeServer(name);
+    this.configs = new Map(configs.map((config) => [config.name, config]));
   }
 
   async catalogFor(person: string, shared: CatalogTool[], servers: string[]): Promise<PersonalCatalog> {
@@ -122,11 +123,6 @@ export class PersonalServers implements PersonalAccounts {
 
   async isConnected(person: string, server: string): Promise<boolean> {
     return (await this.options.host.credentials.read(server, 'tokens', person)) !== undefined;
-  }
-
-  /** Whether the person's connection to the server is open now (it is not counted as a use). */
-  isOpen(person: string, server: string): boolean {
-    return this.connections.has(server, person);
   }
 
   async connect(person: string, server: string): Promise<ConnectResult> {
@@ -201,23 +197,27 @@ export class PersonalServers implements PersonalAccounts {
   }
 
   async callTool(person: string, server: string, toolName: string, args: Record<string, unknown>, context: CallContext = {}): Promise<ToolOutcome> {
-    const config = this.configs.get(server);
-    if (!config) return failedOutcome(server, toolName, `there is no server named "${server}"`);
-    const opened = await this.connections.connect(config, person);
+    const opened = await this.connection(person, server);
     if (!opened.ok) return opened.link ? this.connectAgain(server, toolName, opened.link) : failedOutcome(server, toolName, `server "${server}" cannot be reached: ${opened.reason}`);
     const result = await opened.connection.instances.callTool(toolName, args, context);
     return opened.connection.provider.link ? this.connectAgain(server, toolName, opened.connection.provider.link) : result;
   }
 
-  /** Marks `server`'s link as offered to `person` for OFFER_INTERVAL_MS; true when it was not already. */
-  private markOffered(server: string, person: string): Promise<boolean> {
-    return claimOnce(this.options.kv, `connect-offered:${server}:${person}`, OFFER_INTERVAL_MS);
+  /**
+   * Marks `server`'s link as offered to `person` for OFFER_INTERVAL_MS; true when it was not already.
+   * A mark this process already knows of is not claimed again: every turn of a person who has not
+   * connected asks, and a claim is a write.
+   */
+  private async markOffered(server: string, person: string): Promise<boolean> {
+    const key = `connect-offered:${server}:${person}`;
+    if (this.offered.has(key)) return false;
+    const claimed = await claimOnce(this.options.kv, key, OFFER_INTERVAL_MS);
+    this.offered.set(key, true);
+    return claimed;
   }
 
   async cancelTask(person: string, server: string, taskId: string): Promise<TaskCancelOutcome> {
-    const config = this.configs.get(server);
-    if (!config) return { kind: 'failed', reason: `there is no server named "${server}"` };
-    const opened = await this.connections.connect(config, person);
+    const opened = await this.connection(person, server);
     if (!opened.ok) return { kind: 'failed', reason: opened.link ? 'the person has to connect their account again' : opened.reason };
     return opened.connection.instances.cancelTask(taskId);
   }
@@ -225,6 +225,12 @@ export class PersonalServers implements PersonalAccounts {
   /** Closes every connection; resolves when they are closed. */
   close(): Promise<void> {
     return this.connections.closeAll();
+  }
+
+  /** The person's connection to a configured server, waited for as long as it takes to open. */
+  private connection(person: string, server: string): Promise<Connecting> {
+    const config = this.configs.get(server);
+    return config ? this.connections.connect(config, person) : Promise.resolve({ ok: false, reason: `there is no server named "${server}"` });
   }
 
   private connectAgain(server: string, toolName: string, link: URL): ToolOutcome {

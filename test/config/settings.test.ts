@@ -2,7 +2,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadServersConfig, loadSettings } from '../../src/config/index.js';
+import { loadServersConfig, loadSettings } from '../../src/config/index.js';
+import { configError } from '../helpers/config-error.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -16,15 +17,6 @@ async function serversFile(content: unknown): Promise<string> {
   const file = path.join(dir, `servers-${Math.random().toString(36).slice(2)}.json`);
   await writeFile(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
-}
-
-async function configError(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).message;
 }
 
 describe('servers_config.json', () => {

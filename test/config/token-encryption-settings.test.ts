@@ -3,7 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadSettings, requireTokenEncryption } from '../../src/config/index.js';
+import { loadSettings, requireTokenEncryption } from '../../src/config/index.js';
+import { configError } from '../helpers/config-error.js';
 
 let dir: string;
 let env: Record<string, string>;
@@ -15,15 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function configError(promise: Promise<unknown>): Promise<string> {
-  const error = await promise.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(ConfigError);
-  return (error as ConfigError).message;
-}
 
 describe('TOKEN_ENCRYPTION_KEY', () => {
   const key = randomBytes(32);

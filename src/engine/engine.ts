@@ -9,7 +9,7 @@ import type { CallContext, CatalogTool, ConnectResult, PersonalAccounts, ToolPro
 import { accountsNote } from './account-text.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import { FencedOutError, type HistoryStore, type MessageBus } from '../store/types.js';
-import { claimOnce } from '../store/claim-once.js';
+import { claimOnce } from '../store/index.js';
 import type { TurnLease } from '../queue/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';

@@ -14,7 +14,7 @@ import type { ConnectState } from './connect-states.js';
 import { PersonalConnections, TURN_CONNECT_WAIT_MS, type Connecting, type PersonalConnectionsOptions } from './personal-connections.js';
 import { PersonalOAuthProvider } from './personal-oauth-provider.js';
 import { revokeTokens } from './token-revocation.js';
-import { claimOnce } from '../../store/claim-once.js';
+import { claimOnce } from '../../store/index.js';
 
 /** A person is offered a server's connect link at most this often without asking for it (`/connect`). */
 const OFFER_INTERVAL_MS = 24 * 60 * 60_000;

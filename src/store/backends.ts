@@ -12,6 +12,8 @@ import { describeStoreUrl, StoreUnavailableError } from './store-unavailable-err
  * (the adapter's table creation, then the probe), and both must fit in openStore's deadline.
  */
 const CONNECT_TIMEOUT_MS = 2_000;
+/** Connect timeouts retried before the first connection: two tries fit in openStore's deadline. */
+const FIRST_CONNECT_TIMEOUT_RETRIES = 1;
 /** A PostgreSQL statement that takes longer fails instead of holding a turn forever. */
 const QUERY_TIMEOUT_MS = 5_000;
 
@@ -41,9 +43,20 @@ export function redisClientOf(kv: Keyv): RedisClient | undefined {
 
 const SCHEMES = 'sqlite://<path>, redis://, rediss://, postgresql://, postgres:// or memory://';
 
+/**
+ * node-redis's reconnect strategy for the store: ms to wait before the next try, or the error that ends
+ * trying. Until the first connection a failure is final, so start-up reports it at once; but a connect
+ * timeout (`timedOut`) is tried once more first, since on a busy machine (several bots starting at
+ * once on two cores) Redis may accept late. Afterwards: back-off, 200 ms doubling up to 10 s.
+ */
+export function redisReconnectDelay(connected: boolean, retries: number, cause: Error, timedOut: boolean): number | Error {
+  if (connected) return Math.min(200 * 2 ** retries, 10_000);
+  return timedOut && retries < FIRST_CONNECT_TIMEOUT_RETRIES ? 100 : cause;
+}
+
 /** Each backend's driver is loaded only when STORE_URL names it: the others would cost start-up time for nothing. */
 async function redisBackend(url: string): Promise<Backend> {
-  const { default: KeyvRedis, createClient } = await import('@keyv/redis');
+  const [{ default: KeyvRedis, createClient }, { ConnectionTimeoutError }] = await Promise.all([import('@keyv/redis'), import('@redis/client')]);
   let connected = false;
   const client = createClient({
     url,
@@ -51,8 +64,7 @@ async function redisBackend(url: string): Promise<Backend> {
     disableOfflineQueue: true,
     socket: {
       connectTimeout: CONNECT_TIMEOUT_MS,
-      // Until the first connection a failure is final, so start-up can report it; afterwards, reconnect with backoff.
-      reconnectStrategy: (retries: number, cause: Error) => (connected ? Math.min(200 * 2 ** retries, 10_000) : cause),
+      reconnectStrategy: (retries: number, cause: Error) => redisReconnectDelay(connected, retries, cause, cause instanceof ConnectionTimeoutError),
     },
   });
   const store = new KeyvRedis(client, { throwOnErrors: true });

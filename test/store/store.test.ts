@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { redisReconnectDelay } from '../../src/store/backends.js';
 import { claimOnce, openStore, StoreUnavailableError, type OpenStoreSettings, type Store } from '../../src/store/index.js';
 import { testLogger } from '../helpers/logger.js';
 import { POSTGRES_URL, REDIS_URL, postgresAvailable, redisAvailable } from '../helpers/services.js';
@@ -203,6 +204,15 @@ describe('a store that cannot be used', () => {
     const error = await failure('postgresql://bot:hunter2@127.0.0.1:1/test?password=hunter2');
     expect(error.message).toMatch(/^store postgresql:\/\/127\.0\.0\.1:1\/test cannot be used: .*ECONNREFUSED.* \(check STORE_URL\)$/);
     expect(error.message).not.toContain('hunter2');
+  });
+
+  it('tries a Redis connect that timed out once more at start-up, ends a refused one at once, and backs off once it had connected', () => {
+    const timedOut = new Error('Connection timeout');
+    const refused = new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    expect(redisReconnectDelay(false, 0, timedOut, true)).toBe(100);
+    expect(redisReconnectDelay(false, 1, timedOut, true)).toBe(timedOut);
+    expect(redisReconnectDelay(false, 0, refused, false)).toBe(refused);
+    expect([0, 1, 5, 10].map((retries) => redisReconnectDelay(true, retries, refused, false))).toEqual([200, 400, 6_400, 10_000]);
   });
 
   it('names STORE_URL and the schemes it takes for an unknown one', async () => {

@@ -8,7 +8,7 @@ import type { QueueCounts, TurnJob, TurnJobHandler, TurnLease, TurnQueue } from 
 export const SEEN_JOB_TTL_MS = 2 * 60 * 60 * 1000;
 
 /** Nothing can take over a turn of a process that is gone with its queue, so nothing is recorded. */
-const firstRun = (waitedMs: number): TurnLease => ({ attempt: 1, waitedMs, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [] });
+const firstRun = (waitedMs: number): TurnLease => ({ attempt: 1, waitedMs, mayBeTakenOver: false, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [] });
 
 /**
  * The queue of one bot process (SQLite or memory store): each thread's jobs in this process's memory,

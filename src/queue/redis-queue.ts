@@ -170,6 +170,7 @@ export class RedisTurnQueue implements TurnQueue {
       const lease: TurnLease = {
         attempt,
         waitedMs: Math.max(0, Date.now() - reserved.timestamp),
+        mayBeTakenOver: true,
         interruptedTool: typeof tool === 'string' ? (JSON.parse(tool) as ToolStep) : undefined,
         toolStarting: async (step) => {
           await this.redis.hset(record, 'tool', JSON.stringify(step));

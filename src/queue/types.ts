@@ -31,6 +31,13 @@ export interface TurnLease {
   attempt: number;
   /** How long the job waited in the queue before this run, in ms. */
   waitedMs: number;
+  /**
+   * Whether another process may take this job over if this one dies (a shared queue). A platform then
+   * records each message (`replyStarted`) before it shows answer text in it: a message Slack or
+   * Discord showed whole, from a process killed before it was recorded, is one the take-over cannot
+   * find, and the thread would show the answer twice.
+   */
+  mayBeTakenOver: boolean;
   interruptedTool?: ToolStep;
   /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
   toolStarting(step: ToolStep): Promise<void>;

@@ -21,8 +21,12 @@ export interface SlackTarget {
   channel: string;
   /** Absent for a top-level DM, which is answered at the top level. */
   threadTs: string | undefined;
-  /** Told the ts of each message a turn may leave unfinished (a stream, or the live message posted first), so a process taking the turn over can close it. */
-  onStarted?: (ts: string) => void;
+  /**
+   * Told the ts of each message the turn posts (a stream, the live message, an answer's pieces), so a
+   * process taking the turn over can close or remove it. Where it is given, no message shows answer
+   * text before this resolved for it: see TurnLease.mayBeTakenOver.
+   */
+  recordStarted?: (ts: string) => Promise<void>;
 }
 
 /**
@@ -150,12 +154,14 @@ export class PostedReply {
     await this.updates.settle();
   }
 
+  /** Posts the live message; where it must be recorded first, as a placeholder that the next update fills. */
   private async postLive(text: string): Promise<void> {
+    const { recordStarted } = this.target;
     try {
-      const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text });
+      const posted = await this.client.chat.postMessage({ channel: this.target.channel, thread_ts: this.target.threadTs, text: recordStarted ? PLACEHOLDER_TEXT : text });
       this.liveTs = posted.ts;
-      if (posted.ts) this.target.onStarted?.(posted.ts);
-      this.updates.touched();
+      if (posted.ts) await recordStarted?.(posted.ts);
+      if (!recordStarted || text === PLACEHOLDER_TEXT) this.updates.touched();
     } catch (error) {
       this.log.warn(failureFields(error), 'message could not be posted; the answer is tried again at the end');
     }
@@ -191,6 +197,7 @@ export class PostedReply {
   private async write(text: string, blocks: types.KnownBlock[] = [], limit = PIECE_LIMIT): Promise<void> {
     const { channel, threadTs } = this.target;
     const content = blocks.length > 0 ? { text, blocks: [...textBlocks(text), ...blocks] } : { text };
+    if (!this.liveTs && this.target.recordStarted) await this.postLive(PLACEHOLDER_TEXT);
     try {
       if (this.liveTs) {
         await this.client.chat.update({ channel, ts: this.liveTs, ...content });

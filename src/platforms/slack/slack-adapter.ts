@@ -243,9 +243,9 @@ export class SlackAdapter implements PlatformAdapter {
    */
   private replyTarget(teamId: string, conversation: Conversation, asker: string, lease: TurnLease): SlackReplyTarget {
     const { channel, threadTs } = conversation;
-    const onStarted = (ts: string) => void lease.replyStarted({ channel, ts }).catch((error: unknown) => this.log.warn({ err: error, threadKey: conversation.threadKey }, 'streamed message not recorded for a take-over'));
+    const recordStarted = (ts: string) => lease.replyStarted({ channel, ts }).catch((error: unknown) => this.log.warn({ err: error, threadKey: conversation.threadKey }, 'posted message not recorded for a take-over'));
     const recipient = conversation.kind === 'dm' ? undefined : { userId: asker, teamId };
-    return { channel, threadTs, asker, recipient, appendTier: this.appendTier(teamId), onStarted };
+    return { channel, threadTs, asker, recipient, appendTier: this.appendTier(teamId), ...(lease.mayBeTakenOver ? { recordStarted } : {}) };
   }
 
   /**

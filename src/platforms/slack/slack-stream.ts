@@ -16,8 +16,11 @@ export interface StreamTarget {
   recipient: { userId: string; teamId: string } | undefined;
   /** chat.appendStream's allowance, shared by the workspace's streams (tier 4); none: this stream alone. */
   appendTier?: RateTier;
-  /** Told the stream message's ts as Slack creates it. */
-  onStarted?: (ts: string) => void;
+  /**
+   * Told the stream message's ts as Slack creates it. Where it is given, the stream starts without
+   * text ("Thinking…" in Slack) and shows none until this resolved: see TurnLease.mayBeTakenOver.
+   */
+  recordStarted?: (ts: string) => Promise<void>;
 }
 
 /** What Slack refused, and the text it never showed (to be posted another way). */
@@ -128,6 +131,11 @@ export class SlackStream {
   private async call(stop: boolean, holdTrailingAngle: boolean, blocks?: types.KnownBlock[]): Promise<void> {
     const chunks = this.take(holdTrailingAngle);
     if (chunks.length === 0 && this.ts && !stop) return;
+    if (!this.ts && this.target.recordStarted) {
+      // The text waits for the next call, after the message is recorded.
+      const firstText = chunks.findIndex((chunk) => chunk.type === 'markdown_text');
+      if (firstText !== -1) this.pending.unshift(...chunks.splice(firstText));
+    }
     const { channel, threadTs, recipient } = this.target;
     const wire = chunks.map((chunk) => (chunk.type === 'markdown_text' ? { ...chunk, text: withoutCrowdPings(chunk.text) } : chunk));
     this.lastCallAt = Date.now();
@@ -136,7 +144,7 @@ export class SlackStream {
         const recipientArgs = recipient ? { recipient_user_id: recipient.userId, recipient_team_id: recipient.teamId } : {};
         const started = await this.client.chat.startStream({ channel, thread_ts: threadTs, ...recipientArgs, chunks: wire, task_display_mode: 'timeline' });
         this.ts = started.ts;
-        if (started.ts) this.target.onStarted?.(started.ts);
+        if (started.ts) await this.target.recordStarted?.(started.ts);
       } else if (stop) {
         await this.client.chat.stopStream({ channel, ts: this.ts, ...(wire.length > 0 ? { chunks: wire } : {}), ...(blocks ? { blocks } : {}) });
       } else {

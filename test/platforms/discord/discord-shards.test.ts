@@ -183,7 +183,7 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     // The take-over starts the thread again; Discord says the message has one, which has the message's id.
     discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
     const earlierAnswer = discord.rest.items.find((call) => call.method === 'POST' && call.path === `/channels/${question}/messages` && call.status === 200)!.response as { id: string };
-    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [{ messageId: earlierAnswer.id }] });
+    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [{ messageId: earlierAnswer.id }] });
     const since = discord.rest.items.slice(callsBefore);
     expect(since.filter((call) => call.path.endsWith('/threads')).map((call) => call.status)).toEqual([400]);
     // What the stopped process had posted goes, so the thread shows one answer.

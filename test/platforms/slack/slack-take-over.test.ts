@@ -12,7 +12,7 @@ function jobFor(event: ReturnType<typeof mention>): TurnJob {
 
 /** A run after the process that ran the job first died, having started `earlier` streams. */
 function takeOver(earlier: JobData[], interruptedTool?: TurnLease['interruptedTool'], savedAnswer?: string): TurnLease {
-  return { attempt: 2, waitedMs: 0, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool, ...(savedAnswer === undefined ? {} : { savedAnswer }) };
+  return { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool, ...(savedAnswer === undefined ? {} : { savedAnswer }) };
 }
 
 describe('Slack: a turn taken over from a process that died mid-answer (fake Slack, fake LLM)', () => {
@@ -69,5 +69,68 @@ describe('Slack: a turn taken over from a process that died mid-answer (fake Sla
     expect(thread.map((message) => message.ts)).toContain(cut.ts);
     expect(cut.stream?.open).toBe(false);
     expect(thread.at(-1)!.text).toContain('I was interrupted while using `echo` (fixture)');
+  });
+});
+
+describe('Slack: a turn another process may take over records each message before it shows answer text (fake Slack, fake LLM)', () => {
+  let bot: SlackBot;
+  beforeAll(async () => {
+    bot = await startSlackBot({ mode: 'http', script: (request) => `answer to ${request.lastUserText}` });
+  });
+  afterAll(() => bot?.close());
+
+  /**
+   * A first run on a shared queue whose records take a while, as a Redis round trip does: each
+   * message's text is read as its record completes. A message that showed the answer by then is one
+   * a process killed meanwhile would leave for the take-over to post again.
+   */
+  function slowRecordingLease(): { lease: TurnLease; shownWhenRecorded: Map<string, string> } {
+    const shownWhenRecorded = new Map<string, string>();
+    const lease: TurnLease = {
+      attempt: 1,
+      waitedMs: 0,
+      mayBeTakenOver: true,
+      toolStarting: async () => undefined,
+      answerSaved: async () => undefined,
+      replyStarted: async (reply) => {
+        const { ts } = reply as { ts: string };
+        // The record's latency: text sent without waiting for it would reach Slack meanwhile.
+        for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+        shownWhenRecorded.set(ts, bot.slack.messages.get(ts)?.text ?? '');
+      },
+      earlierReplies: [],
+    };
+    return { lease, shownWhenRecorded };
+  }
+
+  const expectRecordedBeforeShown = (messages: SlackMessage[], shownWhenRecorded: Map<string, string>) => {
+    expect(messages.length).toBeGreaterThan(0);
+    for (const message of messages) {
+      expect(shownWhenRecorded.has(message.ts)).toBe(true);
+      expect(shownWhenRecorded.get(message.ts)).not.toContain('answer to');
+    }
+  };
+
+  it('starts a streamed answer empty and sends its text once the message is recorded', async () => {
+    const event = mention('a streamed question', { ts: nextTs() });
+    const { lease, shownWhenRecorded } = slowRecordingLease();
+    await bot.adapter.runJob(jobFor(event), lease);
+    const thread = bot.slack.messagesIn(CHANNEL_ID, event.ts);
+    expect(thread.map((message) => message.text)).toEqual([expect.stringContaining('answer to a streamed question')]);
+    expectRecordedBeforeShown(thread, shownWhenRecorded);
+  });
+
+  it('posts a top-level DM answer, every piece of a long one included, as a recorded placeholder that is then filled', async () => {
+    const long = `a long DM question ${'word '.repeat(720)}`;
+    for (const question of ['a short DM question', long]) {
+      const { lease, shownWhenRecorded } = slowRecordingLease();
+      const event = dm(question);
+      const job: TurnJob = { id: messageClaimKey(TEAM_ID, event), threadKey: `slack:${TEAM_ID}:${DM_CHANNEL_ID}`, orderMs: Date.now(), platform: 'slack', data: { kind: 'message', teamId: TEAM_ID, event, assistant: false } };
+      await bot.adapter.runJob(job, lease);
+      const turnMessages = bot.slack.messagesIn(DM_CHANNEL_ID, null).filter((message) => Number(message.ts) > Number(event.ts));
+      expect(turnMessages.map((message) => message.text).join('')).toContain(`answer to ${question.slice(0, 30)}`);
+      if (question === long) expect(turnMessages.length).toBeGreaterThan(1);
+      expectRecordedBeforeShown(turnMessages, shownWhenRecorded);
+    }
   });
 });

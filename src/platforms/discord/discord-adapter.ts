@@ -333,16 +333,16 @@ export class DiscordAdapter implements PlatformAdapter {
   /**
    * A turn's output on `surface`; every message it posts is remembered as part of `threadKey`, so a
    * Discord reply to it continues there. What only the asker (`userId`) may see goes to their DM.
-   * `lease`: each message posted is recorded with it, so a process taking the turn over can remove it.
+   * `lease`: where another process may take the turn over, each message posted is recorded with it,
+   * so that process can remove it.
    */
   private replyIn(surface: MessageSurface, threadKey: string, userId: string, lease?: TurnLease): DiscordReply {
     const log = this.log.child({ threadKey });
-    const onPosted = (messageId: string) => {
-      void this.memory.rememberAnswer(messageId, threadKey).catch((error: unknown) => log.warn({ err: error }, 'could not remember which conversation a message belongs to'));
-      void lease?.replyStarted({ messageId }).catch((error: unknown) => log.warn({ err: error }, 'posted message not recorded for a take-over'));
-    };
+    const onPosted = (messageId: string) => void this.memory.rememberAnswer(messageId, threadKey).catch((error: unknown) => log.warn({ err: error }, 'could not remember which conversation a message belongs to'));
+    const shared = lease?.mayBeTakenOver ? lease : undefined;
+    const recording = shared ? { recordPosted: (messageId: string) => shared.replyStarted({ messageId }).catch((error: unknown) => log.warn({ err: error }, 'posted message not recorded for a take-over')) } : {};
     const directMessage = (content: string) => sendDirectMessage(this.client.rest, userId, content);
-    return new DiscordReply({ surface, directMessage, pacing: this.pacing, log, onPosted });
+    return new DiscordReply({ surface, directMessage, pacing: this.pacing, log, onPosted, ...recording });
   }
 
   /**

@@ -30,6 +30,8 @@ const TYPING_INTERVAL_MS = 8_000;
 /** At most one edit a second per message, however fast the model writes. */
 const EDIT_INTERVAL_MS = 1_000;
 const NO_ANSWER_TEXT = 'I have no answer to that.';
+/** What a message shows between being posted and recorded (see DiscordReplyOptions.recordPosted): one round trip. */
+const UNRECORDED_TEXT = '…';
 /** Ends the last message an interaction may post when the answer goes on past it. */
 const CUT_SHORT_TEXT = '\n\n*(The answer goes on, but Discord lets me post no more messages here. Ask me in a DM for the rest.)*';
 
@@ -56,6 +58,12 @@ export interface DiscordReplyOptions {
   log: Logger;
   /** Told the id of every message the turn posts, so a Discord reply to one finds the conversation. */
   onPosted?: (messageId: string) => void;
+  /**
+   * Records each message the turn posts, for a process that takes the turn over. Where it is given, a
+   * message shows what it says only once this resolved for it (see TurnLease.mayBeTakenOver): it is
+   * posted as a placeholder, recorded, then edited.
+   */
+  recordPosted?: (messageId: string) => Promise<void>;
 }
 
 /** A message of the answer being written, and the edits still to make to it; `id` changes if it had to be posted anew. */
@@ -340,9 +348,19 @@ export class DiscordReply implements TurnOutput {
   }
 
   private async post(message: MessageContent): Promise<string> {
-    const id = await this.options.surface.post(message);
+    const { surface, recordPosted } = this.options;
+    // Files cannot be added by this edit: a message with files is recorded once it is up.
+    const placeholder = recordPosted !== undefined && !message.files?.length;
+    const id = await surface.post(placeholder ? { content: UNRECORDED_TEXT } : message);
     this.posts += 1;
     this.options.onPosted?.(id);
+    await recordPosted?.(id);
+    if (placeholder) {
+      await surface.edit(id, message).catch(async (error: unknown) => {
+        await surface.delete(id).catch(() => undefined);
+        throw error;
+      });
+    }
     if (this.heldNotes.length > 0) await this.postHeldNotes();
     return id;
   }

@@ -192,6 +192,28 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     expect(since.filter((call) => call.path === `/channels/${CHANNEL_ID}/messages`)).toEqual([]);
   });
 
+  it('posts each message of a turn another process may take over as a placeholder, recorded before it shows the answer', async () => {
+    const question = discord.guildMessage('answered where a take-over may follow');
+    await answerIn(discord, question, 'You said: answered where a take-over may follow');
+    const { job } = tripOf(`discord-message:${question}`)!;
+    const earlierAnswer = discord.rest.items.find((call) => call.method === 'POST' && call.path === `/channels/${question}/messages` && call.status === 200)!.response as { id: string };
+    discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
+    callsBefore = discord.rest.items.length;
+    const shownWhenRecorded = new Map<string, string>();
+    const replyStarted = async (reply: unknown) => {
+      const { messageId } = reply as { messageId: string };
+      // The record's latency, as a Redis round trip: an answer sent without waiting for it would arrive meanwhile.
+      for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      shownWhenRecorded.set(messageId, discord.messageContent(messageId));
+    };
+    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted, earlierReplies: [{ messageId: earlierAnswer.id }] });
+    const posted = discord.rest.items.slice(callsBefore).filter((call) => call.method === 'POST' && call.path === `/channels/${question}/messages`);
+    expect(posted).toHaveLength(1);
+    const id = (posted[0]!.response as { id: string }).id;
+    expect(shownWhenRecorded.get(id)).toBe('…');
+    expect(discord.messageContent(id)).toBe('You said: answered where a take-over may follow');
+  });
+
   it('tells the person, as a reply that pings no one, when the queue cannot take their message', async () => {
     queueDown = true;
     const question = discord.guildMessage('nobody can queue this');

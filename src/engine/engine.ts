@@ -10,7 +10,7 @@ import { accountsNote } from './account-text.js';
 import { ATTR, inCurrentContext, inSpan, recordError, startSpan } from '../observability/tracing.js';
 import { FencedOutError, type HistoryStore, type MessageBus } from '../store/types.js';
 import { claimOnce } from '../store/index.js';
-import type { TurnLease } from '../queue/types.js';
+import { TurnTakenOverError, type TurnLease } from '../queue/types.js';
 import { ArgumentValidator } from './argument-validator.js';
 import { formFields, readElicitationAnswer, type ElicitationAnswer } from './elicitation-form.js';
 import { AnswerStream } from './answer-stream.js';
@@ -426,13 +426,17 @@ export class ConversationEngine {
       const { answer, leadIn } = await this.converse(history, turn);
       turn.messages.push({ role: 'assistant', content: answer });
       const [, ...rest] = turn.messages;
-      if (!(await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]))) return;
+      if (!(await this.saveHistory(turn, [...history, { role: 'user', content: storedUserContent(message, attached) }, ...rest]))) return await this.withdraw(turn);
       const shown = leadIn === '' ? answer : `${leadIn}${TEXT_SEPARATOR}${answer}`;
-      await lease?.answerSaved(shown).catch((error: unknown) => log.warn({ err: error }, 'answer not recorded for a take-over'));
+      await lease?.answerSaved(shown).catch((error: unknown) => {
+        if (error instanceof TurnTakenOverError) throw error;
+        log.warn({ err: error }, 'answer not recorded for a take-over');
+      });
       log.info({ steps: turn.steps, ms: Date.now() - started }, 'turn answered');
       await this.deliver(log, output, { type: 'answer', text: shown, images: turn.images });
       this.finished(message.threadKey, 'answered', started);
     } catch (error) {
+      if (error instanceof TurnTakenOverError) return await this.withdraw(turn);
       log.error({ err: error, steps: turn.steps }, 'turn failed');
       recordError(error);
       await turn.rendering;
@@ -662,6 +666,16 @@ export class ConversationEngine {
   }
 
   /**
+   * Another process took the turn over, after this one stalled past its lease, and answers the
+   * message: what this run showed goes, so the thread shows one answer.
+   */
+  private async withdraw(turn: TurnState): Promise<void> {
+    turn.log.warn('another process took this turn over and answers it; what this run showed is removed');
+    await turn.rendering;
+    await this.deliver(turn.log, turn.output, { type: 'withdrawn' });
+  }
+
+  /**
    * False when the thread has passed to another process meanwhile (this one lost its lease): that
    * process answers the message, so this answer is neither kept nor posted.
    */
@@ -671,7 +685,6 @@ export class ConversationEngine {
       await this.deps.history.set(turn.threadKey, trimHistory(messages, { maxMessages: historyMaxMessages, maxChars: historyMaxChars }), turn.fence);
     } catch (error) {
       if (error instanceof FencedOutError) {
-        turn.log.warn('the thread was taken over by another process during this turn; its answer is dropped');
         return false;
       }
       // The answer is still worth posting; only the memory of this turn is lost.

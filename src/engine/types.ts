@@ -93,6 +93,9 @@ export interface ToolStep {
  * - `answer`: the turn's last word, once; `error`: the turn failed, once, instead of `answer`. After
  *   streamed text, the renderer keeps that text and adds the error line below it, so a broken answer
  *   never looks whole.
+ * - `withdrawn`: instead of `answer` or `error`, where several processes share the turns: another
+ *   process took this turn over (this one stalled past its lease) and answers the message itself, so
+ *   the renderer removes every message this turn posted; the thread shows that process's answer alone.
  */
 export type TurnEvent =
   | { type: 'text'; delta: string }
@@ -108,7 +111,8 @@ export type TurnEvent =
   | { type: 'notice'; text: string }
   | { type: 'connect-links'; links: ConnectLink[] }
   | { type: 'answer'; text: string; images: ImageAttachment[] }
-  | { type: 'error'; message: string };
+  | { type: 'error'; message: string }
+  | { type: 'withdrawn' };
 
 /**
  * Where one turn's output goes: a platform implements it for one thread. The engine awaits each

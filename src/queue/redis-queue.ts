@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import type { ToolStep } from '../engine/types.js';
 import type { Logger } from '../logging/logger.js';
 import { SEEN_JOB_TTL_MS } from './local-queue.js';
-import type { JobData, QueueCounts, TurnJob, TurnJobHandler, TurnLease, TurnQueue } from './types.js';
+import { TurnTakenOverError, type JobData, type QueueCounts, type TurnJob, type TurnJobHandler, type TurnLease, type TurnQueue } from './types.js';
 
 export interface RedisTurnQueueOptions {
   /** The store's Redis (STORE_URL), database number included. */
@@ -39,6 +39,33 @@ for _, gid in ipairs(redis.call('SMEMBERS', ns .. ':groups')) do
   end
 end
 return repaired`;
+
+/**
+ * Whether the caller's run (ARGV[1]) still owns its job: the last run counted in the run record
+ * (KEYS[1]), and the job not put back in line by groupmq (KEYS[2]). A run whose process stalled past
+ * its lease loses the job the moment the stalled-job check puts it back (status `waiting`), before
+ * any other process starts it; given up after MAX_STALLS (`failed`), it is nobody else's. groupmq
+ * keeps no owner of its own: its heartbeat and completion go by job id.
+ */
+const OWNS_JOB = `
+local function owns()
+  return redis.call('HGET', KEYS[1], 'runs') == ARGV[1] and redis.call('HGET', KEYS[2], 'status') ~= 'waiting'
+end`;
+
+/** Sets a field (ARGV[2]) of the run record to ARGV[3] while the caller owns the job; 1 when set, 0 otherwise. */
+const SET_WHILE_OWNER = `${OWNS_JOB}
+if not owns() then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+return 1`;
+
+/** Deletes the run record while the caller owns the job (a take-over still needs it otherwise); 1 when deleted. */
+const DELETE_WHILE_OWNER = `${OWNS_JOB}
+if not owns() then return 0 end
+return redis.call('DEL', KEYS[1])`;
+
+/** Whether another run of the job is under way: groupmq runs it, and the run record counts a run after the caller's. */
+const TAKEN_OVER_RUNNING = `
+return (redis.call('HGET', KEYS[2], 'status') == 'processing' and redis.call('HGET', KEYS[1], 'runs') ~= ARGV[1]) and 1 or 0`;
 
 /** A job recovered this often is given up, so a job that kills every process it lands on stops doing so. */
 const MAX_STALLS = 3;
@@ -154,11 +181,28 @@ export class RedisTurnQueue implements TurnQueue {
     return `${this.options.namespace}:${suffix}`;
   }
 
+  /**
+   * The end of a run: its record goes while it owns the job. A run that lost the job to another
+   * process returns to groupmq only once that run has ended: groupmq would complete the job by its id
+   * alone, under the run that took it over, and free its thread for the next message meanwhile.
+   */
+  private async letGo(keys: string[], attempt: number, log: Logger): Promise<void> {
+    if (Number(await this.redis.eval(DELETE_WHILE_OWNER, 2, ...keys, String(attempt))) === 1) return;
+    const takenOverRunning = async () => Number(await this.redis.eval(TAKEN_OVER_RUNNING, 2, ...keys, String(attempt))) === 1;
+    if (!(await takenOverRunning())) return;
+    log.warn('this run lost its turn to another process; it lets the queue go once that run has ended');
+    const pollMs = Math.max(500, Math.floor(this.options.leaseMs / 3));
+    while (await takenOverRunning()) await new Promise((resolve) => setTimeout(resolve, pollMs));
+    log.info('the run that took this turn over has ended');
+  }
+
   private async run(reserved: ReservedJob<TurnJob>, handler: TurnJobHandler): Promise<void> {
     const job = reserved.data;
     const record = this.key(`turn-run:${job.id}`);
+    const keys = [record, `groupmq:${this.options.namespace}:turns:job:${job.id}`];
     const log = this.options.logger.child({ threadKey: job.threadKey, job: job.id });
     this.active += 1;
+    let ownedAttempt: number | undefined;
     try {
       const replies = await this.redis.multi().hincrby(record, 'runs', 1).hget(record, 'tool').hget(record, 'replies').hget(record, 'answer').pexpire(record, RUN_RECORD_TTL_MS).exec();
       const attempt = Number(replies?.[0]?.[1] ?? 1);
@@ -167,21 +211,21 @@ export class RedisTurnQueue implements TurnQueue {
       const earlierReplies = typeof earlier === 'string' ? (JSON.parse(earlier) as JobData[]) : [];
       const savedAnswer = replies?.[3]?.[1];
       const started: JobData[] = [];
+      const setWhileOwner = async (field: string, value: string) => {
+        if (Number(await this.redis.eval(SET_WHILE_OWNER, 2, ...keys, String(attempt), field, value)) !== 1) throw new TurnTakenOverError(job.id);
+      };
+      ownedAttempt = attempt;
       const lease: TurnLease = {
         attempt,
         waitedMs: Math.max(0, Date.now() - reserved.timestamp),
         mayBeTakenOver: true,
         interruptedTool: typeof tool === 'string' ? (JSON.parse(tool) as ToolStep) : undefined,
-        toolStarting: async (step) => {
-          await this.redis.hset(record, 'tool', JSON.stringify(step));
-        },
-        answerSaved: async (text) => {
-          await this.redis.hset(record, 'answer', text);
-        },
+        toolStarting: (step) => setWhileOwner('tool', JSON.stringify(step)),
+        answerSaved: (text) => setWhileOwner('answer', text),
         ...(typeof savedAnswer === 'string' ? { savedAnswer } : {}),
-        replyStarted: async (reply) => {
+        replyStarted: (reply) => {
           started.push(reply);
-          await this.redis.hset(record, 'replies', JSON.stringify([...earlierReplies, ...started]));
+          return setWhileOwner('replies', JSON.stringify([...earlierReplies, ...started]));
         },
         earlierReplies,
       };
@@ -191,8 +235,8 @@ export class RedisTurnQueue implements TurnQueue {
       // Not retried: the turn may have posted already, and a second answer is worse than an error logged.
       log.error({ err: error }, 'turn job failed');
     } finally {
+      if (ownedAttempt !== undefined) await this.letGo(keys, ownedAttempt, log).catch((error: unknown) => log.warn({ err: error }, 'turn run record not cleared'));
       this.active -= 1;
-      await this.redis.del(record).catch(() => undefined);
     }
   }
 }

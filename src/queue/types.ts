@@ -39,18 +39,24 @@ export interface TurnLease {
    */
   mayBeTakenOver: boolean;
   interruptedTool?: ToolStep;
-  /** Called before each tool call starts, so a take-over knows not to repeat the turn. */
+  /**
+   * Called before each tool call starts, so a take-over knows not to repeat the turn.
+   * @throws TurnTakenOverError when another process took the job over meanwhile (this one stalled
+   *   past its lease): the tool must not run, that process answers the message
+   */
   toolStarting(step: ToolStep): Promise<void>;
   /**
    * Called with the turn's answer once it is kept in the history, before it is shown: a process that
    * dies while showing it leaves a take-over that shows it again rather than running the turn again.
+   * @throws TurnTakenOverError as toolStarting: the answer must not be shown
    */
   answerSaved(text: string): Promise<void>;
   /** The answer an earlier run saved (see `answerSaved`), maybe not shown whole: this run shows it instead of running the turn. */
   savedAnswer?: string;
   /**
-   * Called by the platform when it posts a message that the turn may leave unfinished (a streamed
-   * answer), with what it needs to find it again, so a take-over can close it.
+   * Called by the platform with each message it posts for the turn, with what it needs to find it
+   * again, so a take-over can close or remove it (see mayBeTakenOver).
+   * @throws TurnTakenOverError as toolStarting: the message is not recorded, and the turn will withdraw it
    */
   replyStarted(reply: JobData): Promise<void>;
   /** What earlier runs of this job recorded with `replyStarted`, oldest first (a take-over only). */
@@ -92,4 +98,15 @@ export interface TurnQueue {
   /** Jobs this process is running now. */
   running(): number;
   close(): Promise<void>;
+}
+
+/**
+ * This run lost its job to another process, which took it over after this one stopped renewing its
+ * lease (a stall: a paused VM, a long pause of the event loop), and now answers the message itself.
+ */
+export class TurnTakenOverError extends Error {
+  constructor(jobId: string) {
+    super(`turn ${jobId} was taken over by another process`);
+    this.name = 'TurnTakenOverError';
+  }
 }

@@ -157,18 +157,32 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     expect(runs.map((run) => run.lease.attempt)).toEqual([1]);
   });
 
-  it('gives the turns of a process killed mid-turn to another within a lease and a third: from the start, or, after a tool started, as interrupted', async () => {
-    const store = await openBackendStore(backends[1]!);
-    const leaseMs = 1_500;
-    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(import.meta.dirname, 'queue-worker-child.ts'), REDIS_URL, store.kv.namespace!, String(leaseMs)], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  /** A bot process's share of the queue in a process of its own (queue-worker-child.ts), ready; its output lines recorded. */
+  async function workerProcess(store: Store, leaseMs: number) {
+    const child = spawn(process.execPath, ['--import', tsxLoader, path.join(import.meta.dirname, 'queue-worker-child.ts'), REDIS_URL, store.kv.namespace!, String(leaseMs)], { detached: true, stdio: ['pipe', 'pipe', 'inherit'] });
     const lines = new Recorder<string>();
-    child.stdout.on('data', (chunk: Buffer) => chunk.toString().split('\n').filter(Boolean).forEach((line) => lines.push(line)));
+    let partial = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      const parts = (partial + chunk.toString()).split('\n');
+      partial = parts.pop()!;
+      parts.filter(Boolean).forEach((line) => lines.push(line));
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     cleanups.push(async () => {
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid!, 'SIGKILL');
       await exited;
     });
     await lines.waitFor((line) => line === 'ready', { timeoutMs: 20_000, what: 'the worker process ready' });
+    /** Sends `signal` to the process (its group: tsx runs it under a loader). */
+    const signal = (name: NodeJS.Signals) => process.kill(-child.pid!, name);
+    const say = (line: string) => child.stdin.write(`${line}\n`);
+    return { lines, exited, signal, say };
+  }
+
+  it('gives the turns of a process killed mid-turn to another within a lease and a third: from the start, or, after a tool started, as interrupted', async () => {
+    const store = await openBackendStore(backends[1]!);
+    const leaseMs = 1_500;
+    const { lines, exited, signal } = await workerProcess(store, leaseMs);
     const enqueuer = await backends[1]!.open(store, leaseMs);
     cleanups.push(async () => enqueuer.close());
     await enqueuer.enqueue(job('thread-p', 'plain'));
@@ -182,7 +196,7 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     await lines.waitFor((line) => line === 'running with-tool');
     await lines.waitFor((line) => line === 'running with-tool-answered');
     await lines.waitFor((line) => line === 'running chained');
-    process.kill(-child.pid!, 'SIGKILL');
+    signal('SIGKILL');
     const killedAt = Date.now();
     await exited;
 
@@ -204,6 +218,38 @@ describe.runIf(redisAvailable)('Redis turn queue across processes', () => {
     // The thread's next message still waits for the one taken over, and runs after it.
     await done.waitFor((id) => id === 'after-plain');
     expect(runs.items.filter((run) => run.job.threadKey === 'thread-p').map((run) => run.job.id)).toEqual(['plain', 'after-plain']);
+  });
+
+  it('refuses a stalled process its tool, records and answer once another took its turn over, and holds the thread for that run until it ends', async () => {
+    const store = await openBackendStore(backends[1]!);
+    const leaseMs = 1_500;
+    const { lines, signal, say } = await workerProcess(store, leaseMs);
+    const enqueuer = await backends[1]!.open(store, leaseMs);
+    cleanups.push(async () => enqueuer.close());
+    await enqueuer.enqueue(job('thread-st', 'stalled'));
+    // `quick`: the worker process finishes it at once, should it be the one that runs it.
+    await enqueuer.enqueue(job('thread-st', 'after-stalled-quick'));
+    await lines.waitFor((line) => line === 'running stalled');
+    // Paused as a VM or a long event-loop pause would leave it: its lease lapses, and another process takes the turn.
+    signal('SIGSTOP');
+    const other = await recordingQueue(backends[1]!, store, leaseMs);
+    other.hold('stalled');
+    const takeOver = await other.runs.waitFor((run) => run.job.id === 'stalled', { timeoutMs: 20_000, what: 'the stalled turn taken over' });
+    expect(takeOver.lease.attempt).toBe(2);
+    signal('SIGCONT');
+    say('go');
+    const outcomes = ['toolStarting', 'replyStarted', 'answerSaved'];
+    await lines.waitFor((line) => line.startsWith('answerSaved '), { what: "the stalled run's last try" });
+    expect(lines.items.filter((line) => outcomes.some((outcome) => line.startsWith(`${outcome} `)))).toEqual(outcomes.map((outcome) => `${outcome} refused TurnTakenOverError`));
+    await lines.waitFor((line) => line.includes('it lets the queue go once that run has ended'), { what: 'the stalled run holding on' });
+    // The take-over is still the owner: its own record works, and the thread's next message waits for it.
+    await expect(takeOver.lease.toolStarting({ step: 1, server: 'files', tool: 'read_file' })).resolves.toBeUndefined();
+    const nextRan = () => other.runs.items.some((run) => run.job.id === 'after-stalled-quick') || lines.items.includes('running after-stalled-quick');
+    expect(nextRan()).toBe(false);
+    await other.release('stalled');
+    await lines.waitFor((line) => line.includes('the run that took this turn over has ended'), { what: 'the stalled run letting go' });
+    await Promise.any([other.runs.waitFor((run) => run.job.id === 'after-stalled-quick', { timeoutMs: 10_000 }), lines.waitFor((line) => line === 'running after-stalled-quick', { timeoutMs: 10_000 })]);
+    expect(other.done.items[0]).toBe('stalled');
   });
 
   it('runs a thread groupmq left waiting with nothing running and out of its ready set, as it can after a death under load', async () => {

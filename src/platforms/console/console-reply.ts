@@ -79,6 +79,9 @@ export class ConsoleReply implements TurnOutput {
       case 'error':
         // After streamed text the error goes on the line below it, so a broken answer never looks whole.
         return this.screen.answerLine(event.message);
+      case 'withdrawn':
+        // One process alone: no other takes its turns over, so nothing is withdrawn here.
+        return this.screen.endLine();
     }
   }
 

@@ -94,6 +94,8 @@ export class DiscordReply implements TurnOutput {
   /** Set by `answer`/`error`: the text the segment's messages end with. */
   private finalSegment: string | undefined;
   private messages: AnswerMessage[] = [];
+  /** Every message recorded for a take-over (see DiscordReplyOptions.recordPosted): what a withdrawn turn removes. */
+  private readonly recorded: string[] = [];
   /** Renders run one at a time; one more is queued at most, since each renders the latest state. */
   private rendering: Promise<void> = Promise.resolve();
   private renderQueued = false;
@@ -158,6 +160,17 @@ export class DiscordReply implements TurnOutput {
         const shown = this.segmentText().trim();
         return this.finish(shown ? `${shown}\n\n⚠️ ${event.message}` : event.message, []);
       }
+      case 'withdrawn':
+        return this.withdraw();
+    }
+  }
+
+  /** Another process answers this turn: every message it recorded goes. */
+  private async withdraw(): Promise<void> {
+    await this.rendering;
+    this.dispose();
+    for (const id of this.recorded) {
+      await this.options.surface.delete(id).catch((error: unknown) => this.options.log.warn({ err: error, hint: hintFor(error), messageId: id }, 'a message of a withdrawn turn could not be removed'));
     }
   }
 
@@ -354,7 +367,10 @@ export class DiscordReply implements TurnOutput {
     const id = await surface.post(placeholder ? { content: UNRECORDED_TEXT } : message);
     this.posts += 1;
     this.options.onPosted?.(id);
-    await recordPosted?.(id);
+    if (recordPosted) {
+      this.recorded.push(id);
+      await recordPosted(id);
+    }
     if (placeholder) {
       await surface.edit(id, message).catch(async (error: unknown) => {
         await surface.delete(id).catch(() => undefined);

@@ -135,6 +135,7 @@ export class PostedReply {
       }
     }
     const posted = await this.client.chat.postMessage({ channel, thread_ts: threadTs, ...question });
+    if (posted.ts) await this.target.recordStarted?.(posted.ts);
     return posted.ts;
   }
 

@@ -25,6 +25,7 @@ import { escapeMrkdwn } from './mrkdwn.js';
 import { failureFields, tokenRefusal } from './slack-failures.js';
 import { RateTier } from './rate-tier.js';
 import { SlackReply, type SlackReplyTarget } from './slack-reply.js';
+import { closeRunMessage } from './slack-stream.js';
 import { SocketModeConnection } from './socket-connection.js';
 import { registerPromptCommand, type PromptTurn } from './prompt-command.js';
 import { postInConversation, registerTaskCancelActions } from './task-cancel-blocks.js';
@@ -255,12 +256,8 @@ export class SlackAdapter implements PlatformAdapter {
    * interrupted: it shows what was done).
    */
   private async closeEarlierReplies(lease: TurnLease, log: Logger): Promise<void> {
-    for (const earlier of lease.earlierReplies as { channel: string; ts: string }[]) {
-      // Slack may have closed it already (about five minutes after its last append).
-      await this.app.client.chat.stopStream({ channel: earlier.channel, ts: earlier.ts }).catch(() => undefined);
-      if (lease.interruptedTool && lease.savedAnswer === undefined) continue;
-      await this.app.client.chat.delete({ channel: earlier.channel, ts: earlier.ts }).catch((error: unknown) => log.warn({ ...failureFields(error), ts: earlier.ts }, 'the cut-off answer of the stopped process could not be removed'));
-    }
+    const keep = lease.interruptedTool !== undefined && lease.savedAnswer === undefined;
+    for (const earlier of lease.earlierReplies as { channel: string; ts: string }[]) await closeRunMessage(this.app.client, earlier.channel, earlier.ts, !keep, log);
   }
 
   /** The pane's status and title, through the Web API (Bolt's helpers need the event's own context). */

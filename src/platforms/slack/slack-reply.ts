@@ -8,7 +8,7 @@ import { toMrkdwn } from './mrkdwn.js';
 import { PostedReply, type SlackTarget } from './posted-reply.js';
 import { failureFields } from './slack-failures.js';
 import type { RateTier } from './rate-tier.js';
-import { SlackStream, withoutCrowdPings, type StreamBreak } from './slack-stream.js';
+import { closeRunMessage, SlackStream, withoutCrowdPings, type StreamBreak } from './slack-stream.js';
 import { taskCancelMessage } from './task-cancel-blocks.js';
 import { taskUpdate } from './task-cards.js';
 
@@ -62,13 +62,26 @@ export class SlackReply implements TurnOutput {
   private reacted = false;
   /** Set when the person stopped the streamed message (Slack's stop button): the turn's output ends there. */
   private stoppedByPerson = false;
+  private readonly target: SlackReplyTarget;
+  /** Every message recorded for a take-over (see SlackTarget.recordStarted): what a withdrawn turn removes. */
+  private readonly recorded = new Set<string>();
 
   constructor(
     private readonly client: webApi.WebClient,
-    private readonly target: SlackReplyTarget,
+    target: SlackReplyTarget,
     private readonly log: Logger,
   ) {
-    this.posted = new PostedReply(client, target, log);
+    const { recordStarted } = target;
+    this.target = recordStarted
+      ? {
+          ...target,
+          recordStarted: (ts) => {
+            this.recorded.add(ts);
+            return recordStarted(ts);
+          },
+        }
+      : target;
+    this.posted = new PostedReply(client, this.target, log);
     this.streaming = target.threadTs !== undefined;
   }
 
@@ -83,7 +96,7 @@ export class SlackReply implements TurnOutput {
   }
 
   async emit(event: TurnEvent): Promise<void> {
-    if (this.stoppedByPerson) return event.type === 'answer' || event.type === 'error' ? this.done() : undefined;
+    if (this.stoppedByPerson && event.type !== 'withdrawn') return event.type === 'answer' || event.type === 'error' ? this.done() : undefined;
     switch (event.type) {
       case 'text':
         this.segment += event.delta;
@@ -118,7 +131,16 @@ export class SlackReply implements TurnOutput {
       case 'error':
         await this.fail(event.message);
         return this.done();
+      case 'withdrawn':
+        await this.withdraw();
+        return this.done();
     }
+  }
+
+  /** Another process answers this turn: every message it recorded goes, streams stopped first. */
+  private async withdraw(): Promise<void> {
+    this.dispose();
+    for (const ts of this.recorded) await closeRunMessage(this.client, this.target.channel, ts, true, this.log);
   }
 
   /** A short message of the bot's own (not the model's answer). */

@@ -193,3 +193,14 @@ export class SlackStream {
 export function withoutCrowdPings(text: string): string {
   return text.replace(/<!/g, '<\u200b!');
 }
+
+/**
+ * Closes a message one run of a turn posted so that another run's answer stands alone: a stream is
+ * stopped first (Slack may have closed it already, and a posted message is no stream: both refusals
+ * are ignored), then, with `remove`, the message is deleted; a deletion Slack refuses is logged.
+ */
+export async function closeRunMessage(client: webApi.WebClient, channel: string, ts: string, remove: boolean, log: Logger): Promise<void> {
+  await client.chat.stopStream({ channel, ts }).catch(() => undefined);
+  if (!remove) return;
+  await client.chat.delete({ channel, ts }).catch((error: unknown) => log.warn({ ...failureFields(error), ts }, 'a message of a run that another run replaces could not be removed'));
+}

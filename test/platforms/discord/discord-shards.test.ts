@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DiscordAdapter } from '../../../src/platforms/discord/index.js';
-import { LocalTurnQueue, type TurnJob, type TurnQueue } from '../../../src/queue/index.js';
+import { LocalTurnQueue, TurnTakenOverError, type TurnJob, type TurnLease, type TurnQueue } from '../../../src/queue/index.js';
 import { APPLICATION_ID, CHANNEL_ID, FakeDiscord, GUILD_ID, SECOND_CHANNEL_ID, SECOND_GUILD_ID, shardOf, type RestCall } from '../../fakes/fake-discord.js';
 import type { LlmRequest } from '../../fakes/fake-llm.js';
 import { engineBeside } from '../../helpers/engine-beside.js';
@@ -175,30 +175,36 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     expect(tripOf(`discord-interaction:${asked.id}`)).toMatchObject({ enqueuedBy: 1, ranOn: 0, job: { threadKey: `discord:${GUILD_ID}:${CHANNEL_ID}:${asked.id}` } });
   });
 
-  it('answers in the thread a stopped process had started when another takes its turn over', async () => {
-    const question = discord.guildMessage('started on a process that then stopped');
-    await answerIn(discord, question, 'You said: started on a process that then stopped');
+  /**
+   * A message answered once, then its turn run again on process 0 as a take-over with `overrides` of
+   * the lease: the Discord calls of that run, the id of the first run's answer, and the messages the
+   * take-over posted in the message's thread.
+   */
+  async function takeOver(text: string, overrides: Partial<TurnLease> = {}) {
+    const question = discord.guildMessage(text);
+    await answerIn(discord, question, `You said: ${text}`);
     const { job } = tripOf(`discord-message:${question}`)!;
+    const inThread = (call: RestCall) => call.method === 'POST' && call.path === `/channels/${question}/messages`;
+    const earlierAnswerId = (discord.rest.items.find((call) => inThread(call) && call.status === 200)!.response as { id: string }).id;
     callsBefore = discord.rest.items.length;
     // The take-over starts the thread again; Discord says the message has one, which has the message's id.
     discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
-    const earlierAnswer = discord.rest.items.find((call) => call.method === 'POST' && call.path === `/channels/${question}/messages` && call.status === 200)!.response as { id: string };
-    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [{ messageId: earlierAnswer.id }] });
+    const lease: TurnLease = { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [{ messageId: earlierAnswerId }], ...overrides };
+    await adapters[0]!.runJob(job, lease);
     const since = discord.rest.items.slice(callsBefore);
+    return { question, earlierAnswerId, since, posted: since.filter(inThread).map((call) => (call.response as { id: string }).id) };
+  }
+
+  it('answers in the thread a stopped process had started when another takes its turn over', async () => {
+    const { question, earlierAnswerId, since, posted } = await takeOver('started on a process that then stopped');
     expect(since.filter((call) => call.path.endsWith('/threads')).map((call) => call.status)).toEqual([400]);
     // What the stopped process had posted goes, so the thread shows one answer.
-    expect(since.filter((call) => call.method === 'DELETE').map((call) => [call.path, call.status])).toEqual([[`/channels/${question}/messages/${earlierAnswer.id}`, 204]]);
-    expect(since.filter((call) => call.method === 'POST' && call.path === `/channels/${question}/messages`)).toHaveLength(1);
+    expect(since.filter((call) => call.method === 'DELETE').map((call) => [call.path, call.status])).toEqual([[`/channels/${question}/messages/${earlierAnswerId}`, 204]]);
+    expect(posted).toHaveLength(1);
     expect(since.filter((call) => call.path === `/channels/${CHANNEL_ID}/messages`)).toEqual([]);
   });
 
   it('posts each message of a turn another process may take over as a placeholder, recorded before it shows the answer', async () => {
-    const question = discord.guildMessage('answered where a take-over may follow');
-    await answerIn(discord, question, 'You said: answered where a take-over may follow');
-    const { job } = tripOf(`discord-message:${question}`)!;
-    const earlierAnswer = discord.rest.items.find((call) => call.method === 'POST' && call.path === `/channels/${question}/messages` && call.status === 200)!.response as { id: string };
-    discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
-    callsBefore = discord.rest.items.length;
     const shownWhenRecorded = new Map<string, string>();
     const replyStarted = async (reply: unknown) => {
       const { messageId } = reply as { messageId: string };
@@ -206,12 +212,20 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
       for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
       shownWhenRecorded.set(messageId, discord.messageContent(messageId));
     };
-    await adapters[0]!.runJob(job, { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted, earlierReplies: [{ messageId: earlierAnswer.id }] });
-    const posted = discord.rest.items.slice(callsBefore).filter((call) => call.method === 'POST' && call.path === `/channels/${question}/messages`);
+    const { posted } = await takeOver('answered where a take-over may follow', { replyStarted });
     expect(posted).toHaveLength(1);
-    const id = (posted[0]!.response as { id: string }).id;
-    expect(shownWhenRecorded.get(id)).toBe('…');
-    expect(discord.messageContent(id)).toBe('You said: answered where a take-over may follow');
+    expect(shownWhenRecorded.get(posted[0]!)).toBe('…');
+    expect(discord.messageContent(posted[0]!)).toBe('You said: answered where a take-over may follow');
+  });
+
+  it('removes what it posted when another process took the turn over meanwhile, so the thread shows that answer alone', async () => {
+    const answerSaved = async () => {
+      throw new TurnTakenOverError('taken');
+    };
+    const { question, earlierAnswerId, since, posted } = await takeOver('answered by another process in the end', { answerSaved });
+    expect(posted).toHaveLength(1);
+    const deleted = since.filter((call) => call.method === 'DELETE').map((call) => call.path);
+    expect(deleted).toEqual([`/channels/${question}/messages/${earlierAnswerId}`, `/channels/${question}/messages/${posted[0]}`]);
   });
 
   it('tells the person, as a reply that pings no one, when the queue cannot take their message', async () => {

@@ -1,6 +1,6 @@
 import { WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { JobData, TurnJob, TurnLease } from '../../../src/queue/index.js';
+import { TurnTakenOverError, type JobData, type TurnJob, type TurnLease } from '../../../src/queue/index.js';
 import { messageClaimKey } from '../../../src/platforms/slack/message-router.js';
 import { BOT_TOKEN, CHANNEL_ID, DM_CHANNEL_ID, TEAM_ID, USER_ID, nextTs, type SlackMessage } from '../../fakes/fake-slack.js';
 import { dm, mention, startSlackBot, type SlackBot } from './slack-bot.js';
@@ -132,5 +132,22 @@ describe('Slack: a turn another process may take over records each message befor
       if (question === long) expect(turnMessages.length).toBeGreaterThan(1);
       expectRecordedBeforeShown(turnMessages, shownWhenRecorded);
     }
+  });
+
+  it('removes what it showed when another process took the turn over meanwhile, so the thread shows that process\'s answer alone', async () => {
+    // Written in pieces, so the thread shows some of it before the turn learns it was taken over.
+    bot.harness.llm.setScript(() => ({ chunks: ['answer to a question ', 'another process ', 'answers'], intervalMs: 50 }));
+    const event = mention('a question another process answers', { ts: nextTs() });
+    const { lease } = slowRecordingLease();
+    lease.answerSaved = async () => {
+      throw new TurnTakenOverError('job');
+    };
+    await bot.adapter.runJob(jobFor(event), lease);
+    const shown = bot.slack.callsOf('chat.startStream').filter((call) => call.args.thread_ts === event.ts);
+    expect(shown).toHaveLength(1);
+    expect(bot.slack.messagesIn(CHANNEL_ID, event.ts)).toEqual([]);
+    expect(bot.slack.callsOf('chat.delete').map((call) => call.args.ts)).toContain(shown[0]!.result?.ts);
+    // The 👀 that said the bot was on it goes too.
+    expect(bot.slack.callsOf('reactions.remove').map((call) => call.args.timestamp)).toContain(event.ts);
   });
 });

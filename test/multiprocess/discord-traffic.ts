@@ -39,7 +39,7 @@ export interface DiscordReport {
   duplicates: string[];
   lost: string[];
   outOfOrder: string[];
-  /** Turns a process ran for a message that came on the other process's shard. */
+  /** Turns a process ran for a message that came on the other process's shard (printed, not judged). */
   ranOnTheOtherProcess: number;
   turnsPerProcess: Record<string, number>;
   latency: { p50: number; p95: number };
@@ -236,7 +236,9 @@ function judgeDiscord(conversations: Conversation[], answers: DiscordAnswers, mo
   list('lost messages', report.lost);
   list('conversations out of order', report.outOfOrder);
   report.problems.push(...exits.filter((line) => line.startsWith('PROBLEM: ')).map((line) => line.slice('PROBLEM: '.length)));
-  if (report.ranOnTheOtherProcess === 0) report.problems.push('no turn ran on another process than the one whose shard received it');
+  // How many turns run on the other shard's process is up to groupmq's scheduling (none at all, once,
+  // on a loaded machine): printed, not judged. discord-shards.test.ts proves deterministically that
+  // the other process runs a turn a shard received.
   const dropped = bots.filter((bot) => bot.droppedLines > 0).map((bot) => `${bot.name} logged ${bot.droppedLines} lines past what the run keeps`);
   report.lines = [
     `discord: answers: ${report.answered}, duplicates: ${report.duplicates.length}, lost: ${report.lost.length}, out of order: ${report.outOfOrder.length}`,

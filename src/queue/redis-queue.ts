@@ -63,9 +63,13 @@ const DELETE_WHILE_OWNER = `${OWNS_JOB}
 if not owns() then return 0 end
 return redis.call('DEL', KEYS[1])`;
 
-/** Whether another run of the job is under way: groupmq runs it, and the run record counts a run after the caller's. */
-const TAKEN_OVER_RUNNING = `
-return (redis.call('HGET', KEYS[2], 'status') == 'processing' and redis.call('HGET', KEYS[1], 'runs') ~= ARGV[1]) and 1 or 0`;
+/**
+ * Whether another run of the job is due or under way: groupmq put it back in line (`waiting`), or runs
+ * it again (`processing`, and the run record counts a run after the caller's). 1 or 0.
+ */
+const ANOTHER_RUN_PENDING = `
+local status = redis.call('HGET', KEYS[2], 'status')
+return (status == 'waiting' or (status == 'processing' and redis.call('HGET', KEYS[1], 'runs') ~= ARGV[1])) and 1 or 0`;
 
 /** A job recovered this often is given up, so a job that kills every process it lands on stops doing so. */
 const MAX_STALLS = 3;
@@ -182,17 +186,17 @@ export class RedisTurnQueue implements TurnQueue {
   }
 
   /**
-   * The end of a run: its record goes while it owns the job. A run that lost the job to another
-   * process returns to groupmq only once that run has ended: groupmq would complete the job by its id
-   * alone, under the run that took it over, and free its thread for the next message meanwhile.
+   * The end of a run: its record goes while it owns the job. A run that lost the job returns to
+   * groupmq only once the run that takes it over (maybe not started yet) has ended: groupmq would
+   * complete the job by its id alone, under that run, and free its thread for the next message meanwhile.
    */
   private async letGo(keys: string[], attempt: number, log: Logger): Promise<void> {
     if (Number(await this.redis.eval(DELETE_WHILE_OWNER, 2, ...keys, String(attempt))) === 1) return;
-    const takenOverRunning = async () => Number(await this.redis.eval(TAKEN_OVER_RUNNING, 2, ...keys, String(attempt))) === 1;
-    if (!(await takenOverRunning())) return;
+    const anotherRunPending = async () => Number(await this.redis.eval(ANOTHER_RUN_PENDING, 2, ...keys, String(attempt))) === 1;
+    if (!(await anotherRunPending())) return;
     log.warn('this run lost its turn to another process; it lets the queue go once that run has ended');
     const pollMs = Math.max(500, Math.floor(this.options.leaseMs / 3));
-    while (await takenOverRunning()) await new Promise((resolve) => setTimeout(resolve, pollMs));
+    while (await anotherRunPending()) await new Promise((resolve) => setTimeout(resolve, pollMs));
     log.info('the run that took this turn over has ended');
   }
 

@@ -684,9 +684,7 @@ export class ConversationEngine {
     try {
       await this.deps.history.set(turn.threadKey, trimHistory(messages, { maxMessages: historyMaxMessages, maxChars: historyMaxChars }), turn.fence);
     } catch (error) {
-      if (error instanceof FencedOutError) {
-        return false;
-      }
+      if (error instanceof FencedOutError) return false;
       // The answer is still worth posting; only the memory of this turn is lost.
       turn.log.error({ err: error }, 'history could not be saved');
     }

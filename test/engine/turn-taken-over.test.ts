@@ -3,16 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TurnTakenOverError, type TurnLease } from '../../src/queue/index.js';
 import type { LlmRequest } from '../fakes/fake-llm.js';
 import { startEngineHarness, testAsker, type EngineHarness } from '../helpers/engine-harness.js';
+import { sharedLease } from '../helpers/turn-queue.js';
 import { RecordingReply } from '../helpers/recording-reply.js';
 import { forgetNamespace, REDIS_URL, redisAvailable } from '../helpers/services.js';
 
 const isFeedback = (request: LlmRequest): boolean => String(request.messages.at(-1)?.content ?? '').startsWith('[tool] ');
 const addThenAnswer = (request: LlmRequest) => (isFeedback(request) ? 'The sum is 5.' : { toolCall: { tool: 'add', arguments: { a: 2, b: 3 } } });
-
-/** A first run on a shared queue; `overrides` play the queue's side when another process took the job over. */
-function sharedLease(overrides: Partial<TurnLease>): TurnLease {
-  return { attempt: 1, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [], ...overrides };
-}
 
 async function runTurn(harness: EngineHarness, threadKey: string, lease: TurnLease): Promise<RecordingReply> {
   const reply = new RecordingReply();

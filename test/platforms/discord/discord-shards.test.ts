@@ -8,6 +8,7 @@ import { startEngineHarness, type EngineHarness } from '../../helpers/engine-har
 import { testLogger } from '../../helpers/logger.js';
 import { Recorder } from '../../helpers/recorder.js';
 import { runCleanups } from '../../helpers/teardown.js';
+import { recordLatency, sharedLease } from '../../helpers/turn-queue.js';
 import { answerIn, contentOf, expectNoPings, TOKEN } from './discord-bot.js';
 
 /** Repeats the question; slowly when asked to. */
@@ -189,8 +190,7 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     callsBefore = discord.rest.items.length;
     // The take-over starts the thread again; Discord says the message has one, which has the message's id.
     discord.failNext('POST', new RegExp(`^/channels/${CHANNEL_ID}/messages/${question}/threads$`), 400, { code: 160004, message: 'A thread has already been created for this message' });
-    const lease: TurnLease = { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: [{ messageId: earlierAnswerId }], ...overrides };
-    await adapters[0]!.runJob(job, lease);
+    await adapters[0]!.runJob(job, sharedLease({ attempt: 2, earlierReplies: [{ messageId: earlierAnswerId }], ...overrides }));
     const since = discord.rest.items.slice(callsBefore);
     return { question, earlierAnswerId, since, posted: since.filter(inThread).map((call) => (call.response as { id: string }).id) };
   }
@@ -208,8 +208,8 @@ describe('Discord split over two processes by gateway shard, one queue of turns 
     const shownWhenRecorded = new Map<string, string>();
     const replyStarted = async (reply: unknown) => {
       const { messageId } = reply as { messageId: string };
-      // The record's latency, as a Redis round trip: an answer sent without waiting for it would arrive meanwhile.
-      for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+      // An answer sent without waiting for the record would arrive meanwhile.
+      await recordLatency();
       shownWhenRecorded.set(messageId, discord.messageContent(messageId));
     };
     const { posted } = await takeOver('answered where a take-over may follow', { replyStarted });

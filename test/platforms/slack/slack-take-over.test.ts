@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TurnTakenOverError, type JobData, type TurnJob, type TurnLease } from '../../../src/queue/index.js';
 import { messageClaimKey } from '../../../src/platforms/slack/message-router.js';
 import { BOT_TOKEN, CHANNEL_ID, DM_CHANNEL_ID, TEAM_ID, USER_ID, nextTs, type SlackMessage } from '../../fakes/fake-slack.js';
+import { recordLatency, sharedLease } from '../../helpers/turn-queue.js';
 import { dm, mention, startSlackBot, type SlackBot } from './slack-bot.js';
 
 /** A mention's turn job, as the adapter queued it on the process that received the event. */
@@ -12,7 +13,7 @@ function jobFor(event: ReturnType<typeof mention>): TurnJob {
 
 /** A run after the process that ran the job first died, having started `earlier` streams. */
 function takeOver(earlier: JobData[], interruptedTool?: TurnLease['interruptedTool'], savedAnswer?: string): TurnLease {
-  return { attempt: 2, waitedMs: 0, mayBeTakenOver: true, toolStarting: async () => undefined, answerSaved: async () => undefined, replyStarted: async () => undefined, earlierReplies: earlier, interruptedTool, ...(savedAnswer === undefined ? {} : { savedAnswer }) };
+  return sharedLease({ attempt: 2, earlierReplies: earlier, interruptedTool, ...(savedAnswer === undefined ? {} : { savedAnswer }) });
 }
 
 describe('Slack: a turn taken over from a process that died mid-answer (fake Slack, fake LLM)', () => {
@@ -86,20 +87,14 @@ describe('Slack: a turn another process may take over records each message befor
    */
   function slowRecordingLease(): { lease: TurnLease; shownWhenRecorded: Map<string, string> } {
     const shownWhenRecorded = new Map<string, string>();
-    const lease: TurnLease = {
-      attempt: 1,
-      waitedMs: 0,
-      mayBeTakenOver: true,
-      toolStarting: async () => undefined,
-      answerSaved: async () => undefined,
+    const lease = sharedLease({
       replyStarted: async (reply) => {
         const { ts } = reply as { ts: string };
-        // The record's latency: text sent without waiting for it would reach Slack meanwhile.
-        for (let turn = 0; turn < 20; turn += 1) await new Promise((resolve) => setImmediate(resolve));
+        // Text sent without waiting for the record would reach Slack meanwhile.
+        await recordLatency();
         shownWhenRecorded.set(ts, bot.slack.messages.get(ts)?.text ?? '');
       },
-      earlierReplies: [],
-    };
+    });
     return { lease, shownWhenRecorded };
   }
 
